@@ -1,0 +1,31 @@
+"""Build Kouan's moving parts from settings. Used by the web app, the CLI and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from kouan.audit import service as audit_service
+from kouan.config import Settings
+from kouan.db.session import make_engine, make_session_factory
+
+
+@dataclass
+class Kouan:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings) -> Kouan:
+    url = settings.effective_database_url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    audit_service.install()
+    engine = make_engine(url)
+    return Kouan(settings=settings, engine=engine, sessions=make_session_factory(engine))

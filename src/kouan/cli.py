@@ -1,0 +1,258 @@
+"""The ``kouan`` command. Each command builds Kouan from the environment and owns its transaction."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kouan import __version__
+from kouan.bootstrap import Kouan, build
+from kouan.config import get_settings
+from kouan.db import migrate
+from kouan.db.session import transaction
+from kouan.kit.clock import utcnow
+from kouan.kit.errors import KouanError
+from kouan.partners import repository as partners_repo
+from kouan.partners import service as partners_service
+from kouan.partners.domain import Principal, system
+
+app = typer.Typer(help="Kouan 口岸 — single window for port clearance.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="People who log in.", no_args_is_help=True)
+apikeys_app = typer.Typer(help="Partner API keys.", no_args_is_help=True)
+orgs_app = typer.Typer(help="Organisations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(orgs_app, name="orgs")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _kouan() -> Kouan:
+    return build(get_settings())
+
+
+def _cli_actor() -> Principal:
+    return system(f"cli:{getpass.getuser()}")
+
+
+def _fail(exc: KouanError) -> None:
+    err.print(f"[bold red]error:[/] {exc.detail}")
+    for e in exc.errors:
+        err.print(f"  [red]{e.pointer}[/]: {e.detail}")
+    raise typer.Exit(code=2)
+
+
+def _require_schema(kouan: Kouan) -> None:
+    current = migrate.current_revision(kouan.engine)
+    head = migrate.head_revision()
+    if current != head:
+        err.print(f"[bold red]error:[/] the database is at revision {current or 'none'}, "
+                  f"Kouan needs {head}: run 'kouan db upgrade' first")
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def version() -> None:
+    """Print Kouan's version."""
+    console.print(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Run the web application and API."""
+    import uvicorn
+
+    from kouan.web.app import create_app
+
+    settings = get_settings()
+    kouan = build(settings)
+    _require_schema(kouan)
+    console.print(f"Kouan {__version__} on http://{host}:{port}  "
+                  f"(database: {kouan.engine.url.render_as_string(hide_password=True)})")
+    if workers > 1:
+        uvicorn.run("kouan.web.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    else:
+        uvicorn.run(create_app(settings, kouan), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations and load the reference data (ports, customs districts)."""
+    kouan = _kouan()
+    report = migrate.upgrade(kouan.engine, revision)
+    console.print(f"database at {migrate.current_revision(kouan.engine)}; "
+                  f"{report.ports} ports, {report.districts} customs districts loaded")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    console.print(migrate.current_revision(_kouan().engine) or "none")
+
+
+@app.command()
+def demo(as_json: Annotated[bool, typer.Option("--json", help="Print logins as JSON")] = False) -> None:
+    """Create the demo organisations and people for the Liaoning ports and print their logins."""
+    from kouan.demo import service as demo_service
+
+    settings = get_settings()
+    if settings.environment == "production":
+        err.print("[bold red]error:[/] refusing to load demo logins into a production installation")
+        raise typer.Exit(code=2)
+    kouan = build(settings)
+    _require_schema(kouan)
+    with transaction(kouan.sessions, actor=_cli_actor()) as session:
+        logins = demo_service.load(session, actor=_cli_actor(), now=utcnow())
+    if as_json:
+        print(json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Kouan demo logins (password for all: " + logins[0].password + ")")
+    for col in ("username", "name", "organisation", "role"):
+        table.add_column(col)
+    for login in logins:
+        table.add_row(login.username, login.display_name, login.organisation, login.role)
+    console.print(table)
+
+
+@orgs_app.command("list")
+def orgs_list() -> None:
+    """List organisations."""
+    kouan = _kouan()
+    with transaction(kouan.sessions, actor=_cli_actor()) as session:
+        orgs = partners_service.list_orgs(session, actor=_cli_actor())
+        table = Table()
+        for col in ("id", "code", "name", "kind", "uscc", "district", "active"):
+            table.add_column(col)
+        for o in orgs:
+            table.add_row(str(o.id), o.code, o.name, o.kind, o.uscc or "", o.customs_district or "",
+                          "yes" if o.active else "no")
+    console.print(table)
+
+
+@orgs_app.command("create")
+def orgs_create(
+    code: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    kind: Annotated[str, typer.Option()],
+    uscc: Annotated[str | None, typer.Option()] = None,
+    province: Annotated[str | None, typer.Option()] = None,
+    customs_district: Annotated[str | None, typer.Option()] = None,
+    home_port: Annotated[str | None, typer.Option()] = None,
+    name_en: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Onboard an organisation."""
+    kouan = _kouan()
+    fields = partners_service.OrgFields(code=code, name=name, kind=kind, uscc=uscc,
+                                        province=province, customs_district=customs_district,
+                                        home_port=home_port, name_en=name_en)
+    try:
+        with transaction(kouan.sessions, actor=_cli_actor()) as session:
+            org = partners_service.create_org(session, actor=_cli_actor(), fields=fields, now=utcnow())
+            console.print(f"created organisation {org.id} {org.code}")
+    except KouanError as exc:
+        _fail(exc)
+
+
+def _org_id(session, code: str) -> int:  # type: ignore[no-untyped-def]
+    org = partners_repo.get_org_by_code(session, code)
+    if org is None:
+        err.print(f"[bold red]error:[/] no organisation with code {code!r}")
+        raise typer.Exit(code=2)
+    return org.id
+
+
+@users_app.command("create")
+def users_create(
+    org: Annotated[str, typer.Option(help="Organisation code")],
+    username: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option(help="Display name")],
+    role: Annotated[str, typer.Option(help="admin, staff or viewer")] = "staff",
+    email: Annotated[str | None, typer.Option()] = None,
+    password: Annotated[str | None, typer.Option(help="Read from stdin if '-', prompted if absent")] = None,
+) -> None:
+    """Create a person who can log in."""
+    if password == "-":
+        password = sys.stdin.readline().rstrip("\n")
+    elif password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    kouan = _kouan()
+    try:
+        with transaction(kouan.sessions, actor=_cli_actor()) as session:
+            person = partners_service.create_person(
+                session, actor=_cli_actor(), org_id=_org_id(session, org), username=username,
+                display_name=name, password=password, role=role, email=email, now=utcnow())
+            console.print(f"created person {person.id} {person.username}")
+    except KouanError as exc:
+        _fail(exc)
+
+
+@apikeys_app.command("create")
+def apikeys_create(
+    org: Annotated[str, typer.Option(help="Organisation code")],
+    name: Annotated[str, typer.Option(help="The partner system that will use the key")],
+    scope: Annotated[list[str] | None, typer.Option(help="Repeat for several scopes")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Issue a partner API key. The secret is printed once and never stored."""
+    kouan = _kouan()
+    try:
+        with transaction(kouan.sessions, actor=_cli_actor()) as session:
+            issued = partners_service.create_api_key(
+                session, actor=_cli_actor(), org_id=_org_id(session, org), name=name,
+                scopes=scope, now=utcnow())
+            key_id, scopes = issued.key.id, issued.key.scopes
+    except KouanError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        print(json.dumps({"id": key_id, "org": org, "scopes": scopes, "secret": issued.secret}))
+    else:
+        console.print(f"API key {key_id} for {org} ({', '.join(scopes)}). Copy it now; "
+                      "Kouan keeps only its hash:")
+        print(issued.secret)
+
+
+@apikeys_app.command("revoke")
+def apikeys_revoke(key_id: Annotated[int, typer.Argument()]) -> None:
+    """Revoke an API key: its next request gets 401."""
+    kouan = _kouan()
+    try:
+        with transaction(kouan.sessions, actor=_cli_actor()) as session:
+            partners_service.revoke_api_key(session, actor=_cli_actor(), key_id=key_id, now=utcnow())
+    except KouanError as exc:
+        _fail(exc)
+    console.print(f"revoked API key {key_id}")
+
+
+@apikeys_app.command("list")
+def apikeys_list(org: Annotated[str, typer.Option(help="Organisation code")]) -> None:
+    """List an organisation's API keys (never their secrets)."""
+    kouan = _kouan()
+    with transaction(kouan.sessions, actor=_cli_actor()) as session:
+        keys = partners_service.list_api_keys(session, actor=_cli_actor(), org_id=_org_id(session, org))
+        table = Table()
+        for col in ("id", "name", "prefix", "scopes", "created", "last used", "revoked"):
+            table.add_column(col)
+        for k in keys:
+            table.add_row(str(k.id), k.name, k.prefix, ",".join(k.scopes), k.created_at.isoformat(),
+                          k.last_used_at.isoformat() if k.last_used_at else "",
+                          k.revoked_at.isoformat() if k.revoked_at else "")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,8 @@
+"""Imports every feature's tables so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from kouan.audit import models as _audit_models  # noqa: F401
+from kouan.db.base import Base
+from kouan.partners import models as _partner_models  # noqa: F401
+from kouan.ports import models as _port_models  # noqa: F401
+
+metadata = Base.metadata

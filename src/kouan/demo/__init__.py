@@ -1,0 +1,1 @@
+"""Demo data for the Liaoning ports: organisations, people, and (later) a living event log."""

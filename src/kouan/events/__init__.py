@@ -1,0 +1,1 @@
+"""The spine: canonical events, ingestion adapters, the event store and quarantine."""

@@ -1,0 +1,1 @@
+"""Framework-free helpers: errors, identifiers, time. Standard library (and python-stdnum) only."""

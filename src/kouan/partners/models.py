@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kouan.db.base import Base, JSONType, UTCDateTime
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Short partner code: the ``source`` of every event this organisation sends.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    province: Mapped[str | None] = mapped_column(String(6))
+    customs_district: Mapped[str | None] = mapped_column(ForeignKey("customs_district.code"))
+    home_port: Mapped[str | None] = mapped_column(ForeignKey("port.locode"))
+    # Local time zone of the partner's systems (EDIFACT times carry none).
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    credit_rating: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Person(Base):
+    __tablename__ = "person"
+    __audited__ = True
+    __audit_redact__ = frozenset({"password_hash"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApiKey(Base):
+    """A partner system's key. The secret is shown once; only its SHA-256 is kept."""
+
+    __tablename__ = "api_key"
+    __audited__ = True
+    __audit_redact__ = frozenset({"key_hash"})
+    # last_used_at changes on every call: not a state change worth an audit row.
+    __audit_ignore__ = frozenset({"last_used_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""Reference data: UN/LOCODE ports, provinces and customs districts."""

@@ -1,0 +1,116 @@
+"""Request dependencies: the database session (the request owns the transaction) and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from kouan.bootstrap import Kouan
+from kouan.kit.clock import utcnow
+from kouan.kit.errors import Forbidden, NotAuthenticated
+from kouan.partners import repository as partners_repo
+from kouan.partners import service as partners_service
+from kouan.partners.domain import Principal, Scope, has_scope
+from kouan.web import csrf
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_COOKIE = "kouan_session"
+
+_bearer = HTTPBearer(auto_error=False, description="A partner API key: `Authorization: Bearer kouan_…`")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
+                       description="A person's login session; state changes also need X-CSRF-Token")
+
+
+def get_kouan(request: Request) -> Kouan:
+    return request.app.state.kouan
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with get_kouan(request).sessions() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def load_person_principal(request: Request, session: Session) -> Principal | None:
+    person_id = request.session.get("person_id")
+    if not person_id:
+        return None
+    person = partners_repo.get_person(session, int(person_id))
+    org = partners_repo.get_org(session, person.org_id) if person else None
+    if person is None or not person.active or org is None or not org.active:
+        request.session.clear()
+        return None
+    request.state.person = person
+    return partners_service.principal_for_person(session, person)
+
+
+def current_principal(
+    request: Request,
+    session: DbSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    _session_cookie: Annotated[str | None, Depends(_cookie)] = None,
+) -> Principal:
+    if request.headers.get("authorization"):
+        if bearer is None or bearer.scheme.lower() != "bearer" or not bearer.credentials:
+            raise NotAuthenticated("send the API key as 'Authorization: Bearer <key>'")
+        principal = partners_service.authenticate_key(session, secret=bearer.credentials, now=utcnow())
+    else:
+        found = load_person_principal(request, session)
+        if found is None:
+            raise NotAuthenticated("log in, or send a partner API key")
+        principal = found
+        if request.method not in SAFE_METHODS:
+            csrf.verify(request, request.headers.get(csrf.HEADER))
+    session.info["actor"] = principal
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_scope(scope: Scope):  # type: ignore[no-untyped-def]
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not has_scope(principal, scope):
+            raise Forbidden(f"this API key lacks the {scope.value!r} scope")
+        return principal
+
+    return check
+
+
+def require_person(principal: CurrentPrincipal) -> Principal:
+    if not principal.is_person:
+        raise Forbidden("only a person may do this, not an API key")
+    return principal
+
+
+PersonPrincipal = Annotated[Principal, Depends(require_person)]
+ReadPrincipal = Annotated[Principal, Depends(require_scope(Scope.READ))]
+
+
+class LoginRequired(Exception):
+    """A page needs a logged-in person; the app redirects to /login?next=…"""
+
+
+def page_principal(request: Request, session: DbSession) -> Principal:
+    principal = load_person_principal(request, session)
+    if principal is None:
+        raise LoginRequired
+    session.info["actor"] = principal
+    request.state.principal = principal
+    return principal
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]

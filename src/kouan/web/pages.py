@@ -1,0 +1,96 @@
+"""HTML pages shared by every feature: home, login, logout, language switch, health."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import text
+
+from kouan.audit import service as audit_service
+from kouan.kit.clock import utcnow
+from kouan.kit.errors import NotAuthenticated
+from kouan.partners import service as partners_service
+from kouan.web import csrf, i18n
+from kouan.web.deps import DbSession, get_kouan, load_person_principal
+from kouan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never redirect a login to another host."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    try:
+        with get_kouan(request).engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/")
+def home(request: Request, session: DbSession):
+    load_person_principal(request, session)
+    return render(request, "home.html")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None):
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: DbSession,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+):
+    csrf.verify(request, csrf_token)
+    try:
+        person = partners_service.authenticate_person(
+            session, username=username.strip(), password=password, now=utcnow()
+        )
+    except NotAuthenticated as exc:
+        return render(request, "login.html", {"next": _safe_next(next), "error": exc.detail,
+                                              "username": username}, status=401)
+    principal = partners_service.principal_for_person(session, person)
+    session.info["actor"] = principal
+    audit_service.record(session, action="person.login", entity="person",
+                         entity_id=str(person.id), subject_org_id=person.org_id)
+    request.session.clear()
+    request.session["person_id"] = person.id
+    csrf.rotate(request)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if person.locale in i18n.LOCALES:
+        response.set_cookie(i18n.LANG_COOKIE, person.locale, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = ""):
+    csrf.verify(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/lang/{locale}")
+def switch_language(locale: str, next: str | None = None):
+    chosen = i18n.normalise(locale) or i18n.DEFAULT_LOCALE
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(i18n.LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax")
+    return response

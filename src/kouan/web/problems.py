@@ -1,0 +1,88 @@
+"""RFC 9457 problem details: every API error names what was wrong and where.
+
+``KouanError`` subclasses carry their status and type; request-validation errors are turned into
+JSON pointers (``/body/uscc`` → ``/uscc``) so a partner's developer sees the bad field at once.
+HTML pages get a rendered error page instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kouan.kit.errors import FieldError, KouanError
+
+PROBLEM = "application/problem+json"
+
+
+def problem(
+    status: int, title: str, detail: str, *, type_: str = "about:blank", instance: str | None = None,
+    errors: list[FieldError] | None = None, extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = [e.as_dict() for e in errors]
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _pointer(loc: tuple[Any, ...]) -> str:
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie"}:
+        return f"{parts[0]}:{'/'.join(str(p) for p in parts[1:])}"
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _wants_html(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def install(app: FastAPI, render_error_page: Any) -> None:
+    """Register the handlers. ``render_error_page(request, status, title, detail)`` draws HTML."""
+
+    def respond(request: Request, status: int, title: str, detail: str, **kw: Any) -> Response:
+        if _wants_html(request):
+            return render_error_page(request, status, title, detail)
+        return problem(status, title, detail, instance=request.url.path, **kw)
+
+    @app.exception_handler(KouanError)
+    async def _kouan_error(request: Request, exc: KouanError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if _wants_html(request):
+            return render_error_page(request, exc.status, exc.title, exc.detail)
+        return problem(exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path,
+                       errors=exc.errors, extra=exc.extra, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            FieldError(_pointer(tuple(e.get("loc", ()))), e.get("msg", "invalid"))
+            for e in exc.errors()
+        ]
+        fields = ", ".join(e.pointer for e in errors)
+        return respond(request, 422, "Invalid input", f"the request is not valid: {fields}",
+                       type_="/problems/invalid-input", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return respond(request, exc.status_code, title, str(exc.detail))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
+        # Services validate first; this is the race where two requests create the same thing.
+        return respond(request, 409, "Conflict", "the change conflicts with data saved meanwhile",
+                       type_="/problems/conflict")

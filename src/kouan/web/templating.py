@@ -1,0 +1,54 @@
+"""Jinja2 rendering: one environment per locale, each with its Babel catalog installed."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from kouan import __version__
+from kouan.web import csrf, i18n
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("kouan", "web/templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(version=__version__, locales=i18n.LOCALES)
+    return env
+
+
+def locale_of(request: Request) -> str:
+    return getattr(request.state, "locale", i18n.DEFAULT_LOCALE)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
+    locale = locale_of(request)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "locale": locale,
+        "html_lang": i18n.HTML_LANG[locale],
+        "csrf_token": csrf.token(request),
+        "user": getattr(request.state, "person", None),
+        "principal": getattr(request.state, "principal", None),
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    html = environment(locale).get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def render_error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+    return render(request, "error.html", {"status": status, "title": title, "detail": detail},
+                  status=status)
