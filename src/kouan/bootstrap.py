@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kouan.audit import service as audit_service
 from kouan.config import Settings
 from kouan.db.session import make_engine, make_session_factory
+from kouan.partners import service as partners_service
 
 
 @dataclass
@@ -27,5 +28,8 @@ def build(settings: Settings) -> Kouan:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     audit_service.install()
+    partners_service.configure_password_hashing(
+        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
     engine = make_engine(url)
     return Kouan(settings=settings, engine=engine, sessions=make_session_factory(engine))

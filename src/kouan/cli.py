@@ -34,7 +34,7 @@ app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(orgs_app, name="orgs")
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _kouan() -> Kouan:

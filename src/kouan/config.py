@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     default_locale: str = "zh_CN"
     # Cookies only over HTTPS in production; the demo runs on plain http://127.0.0.1.
     secure_cookies: bool = False
+    # Argon2id cost for passwords (argon2-cffi defaults); only the test suite lowers them.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
 
     @field_validator("environment")
     @classmethod

@@ -33,6 +33,8 @@ class Person(Base):
     __tablename__ = "person"
     __audited__ = True
     __audit_redact__ = frozenset({"password_hash"})
+    # A login is audited as its own "person.login" row.
+    __audit_ignore__ = frozenset({"last_login_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)

@@ -19,7 +19,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from kouan.kit import ids
-from kouan.kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from kouan.kit.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+)
 from kouan.partners import repository as repo
 from kouan.partners.domain import (
     DEFAULT_KEY_SCOPES,
@@ -37,6 +44,22 @@ from kouan.partners.models import ApiKey, Organisation, Person
 from kouan.ports.models import CustomsDistrict, Port
 
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
+    """Argon2id cost. Production keeps argon2-cffi's defaults; the test suite lowers them."""
+    global _hasher, _dummy_hash
+    if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_kib):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        _dummy_hash = None
+
+
+def _timing_dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("kouan-timing-equaliser")
+    return _dummy_hash
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 KEY_PREFIX = "kouan_"
@@ -72,7 +95,8 @@ def _validate_org(session: Session, f: OrgFields, *, existing: Organisation | No
     try:
         kind = OrgKind(f.kind)
     except ValueError:
-        errors.append(FieldError("/kind", f"unknown kind; one of {', '.join(k.value for k in OrgKind)}", f.kind))
+        kinds = ", ".join(k.value for k in OrgKind)
+        errors.append(FieldError("/kind", f"unknown kind; one of {kinds}", f.kind))
         kind = None
     if f.uscc:
         if problem := ids.check_uscc(f.uscc):
@@ -241,7 +265,7 @@ def authenticate_person(session: Session, *, username: str, password: str, now: 
     org = repo.get_org(session, person.org_id) if person else None
     try:
         if person is None:
-            _hasher.verify(_DUMMY_HASH, password)  # same cost whether or not the user exists
+            _hasher.verify(_timing_dummy(), password)  # same cost whether or not the user exists
             raise VerificationError
         _hasher.verify(person.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -250,12 +274,8 @@ def authenticate_person(session: Session, *, username: str, password: str, now: 
         raise NotAuthenticated("this account is disabled")
     if _hasher.check_needs_rehash(person.password_hash):
         person.password_hash = hash_password(password)
-    person.last_login_at = now
-    session.flush()
+    person.last_login_at = now  # flushed by the caller once it has set the acting principal
     return person
-
-
-_DUMMY_HASH = _hasher.hash("kouan-timing-equaliser")
 
 
 def principal_for_person(session: Session, person: Person) -> Principal:

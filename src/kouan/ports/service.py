@@ -28,6 +28,27 @@ def _reference_rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+def _unlocode_rows() -> list[dict[str, str]]:
+    """The UN/LOCODE rows, repairing the source's broken quoting.
+
+    In the source CSV a name with a comma (``Anxi, Quanzhou``) was written as
+    ``\"""Anxi","Quanzhou\"""`` and the row lost its status and IATA columns, so a CSV reader
+    sees each name split in two and the remaining columns shifted. Those rows are rebuilt here.
+    """
+    text = resources.files("kouan.reference").joinpath("unlocode_CN.csv").read_text(encoding="utf-8")
+    reader = csv.reader(text.splitlines())
+    header = next(reader)
+    rows = []
+    for fields in reader:
+        if fields[2].startswith('"'):
+            name = ", ".join(part.strip('" ') for part in fields[2:4])
+            subdivision, function, lat, lon, geocoded = fields[6:]
+            fields = [fields[0], fields[1], name, name, subdivision, "", function, "", lat, lon,
+                      geocoded]
+        rows.append(dict(zip(header, fields, strict=True)))
+    return rows
+
+
 def _float(value: str) -> float | None:
     return float(value) if value else None
 
@@ -51,7 +72,7 @@ def load_reference(session: Session) -> LoadReport:
     overrides = {r["locode"]: r for r in _reference_rows("port_overrides.csv")}
     ports = {p.locode: p for p in session.scalars(select(Port))}
     count = 0
-    for row in _reference_rows("unlocode_CN.csv"):
+    for row in _unlocode_rows():
         locode = row["country"] + row["location"]
         extra = overrides.get(locode, {})
         p = ports.get(locode) or Port(locode=locode)

@@ -1,0 +1,1 @@
+"""Format adapters: bytes in, canonical events and rejections out. Pure: no storage, no web."""

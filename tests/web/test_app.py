@@ -1,0 +1,68 @@
+"""The application shell: health, OpenAPI, problem documents, the bilingual home page."""
+
+from babel.messages.extract import extract_from_dir
+
+from kouan.web import i18n
+
+
+def test_healthz_answers_ok(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok"}
+
+
+def test_openapi_lists_the_api_v1_paths(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for p in ("/api/v1/organisations", "/api/v1/organisations/{org_id}/people",
+              "/api/v1/organisations/{org_id}/api-keys", "/api/v1/api-keys/{key_id}/revoke",
+              "/api/v1/ports", "/api/v1/ports/{locode}", "/api/v1/audit"):
+        assert p in paths
+    assert not any(p.startswith("/login") for p in paths)
+
+
+def test_the_home_page_is_zh_cn_by_default(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert '<html lang="zh-CN">' in r.text
+    assert "通关物流评估" in r.text and "登录" in r.text
+
+
+def test_the_english_switch_sticks(client):
+    r = client.get("/lang/en?next=/")
+    assert r.status_code == 200  # followed the redirect home
+    assert '<html lang="en">' in r.text and "Clearance logistics evaluation" in r.text
+    assert '<html lang="en">' in client.get("/").text
+    assert '<html lang="zh-CN">' in client.get("/?lang=zh-CN").text
+
+
+def test_unknown_api_paths_are_problem_documents(client):
+    r = client.get("/api/v1/nowhere")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["status"] == 404
+
+
+def test_unknown_pages_render_an_html_error(client):
+    r = client.get("/nowhere", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and "未找到" in r.text
+
+
+def test_a_bad_query_parameter_names_it(client):
+    r = client.get("/api/v1/ports?limit=0")
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["pointer"] == "query:limit"
+
+
+def test_every_ui_string_has_a_chinese_translation():
+    import kouan
+
+    root = kouan.__path__[0]
+    method_map = [("**.py", "python"), ("web/templates/**.html", "jinja2")]
+    options = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    zh = i18n.translations("zh_CN")
+    missing = []
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        root, method_map, options, keywords={"_": None, "gettext": None, "N_": None}
+    ):
+        if isinstance(message, str) and zh.gettext(message) == message:
+            missing.append(message)
+    assert missing == [], "add these to translations/zh_CN/LC_MESSAGES/messages.po"
