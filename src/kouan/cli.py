@@ -16,6 +16,7 @@ from kouan.bootstrap import Kouan, build
 from kouan.config import get_settings
 from kouan.db import migrate
 from kouan.db.session import transaction
+from kouan.events.cli import events_app, quarantine_app
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners import repository as partners_repo
@@ -32,6 +33,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(orgs_app, name="orgs")
+app.add_typer(events_app, name="events")
+app.add_typer(quarantine_app, name="quarantine")
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)

@@ -7,10 +7,7 @@ The acting ``Principal`` comes from ``session.info["actor"]``; a change without 
 
 from __future__ import annotations
 
-import decimal
-import enum
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
@@ -18,23 +15,10 @@ from sqlalchemy.orm import Session
 
 from kouan.audit.models import AuditEntry
 from kouan.kit.clock import utcnow
+from kouan.kit.jsonutil import jsonable
 from kouan.partners.domain import Principal
 
 REDACTED = "***"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
 
 
 def _actor(session: Session) -> Principal:
@@ -71,8 +55,8 @@ def _snapshot(obj: Any, *, changed_only: bool) -> tuple[dict[str, Any], dict[str
         new = hist.added[0] if hist.added else (hist.unchanged[0] if hist.unchanged else None)
         if changed_only and old == new:
             continue
-        before[key] = REDACTED if key in redact and old is not None else _jsonable(old)
-        after[key] = REDACTED if key in redact and new is not None else _jsonable(new)
+        before[key] = REDACTED if key in redact and old is not None else jsonable(old)
+        after[key] = REDACTED if key in redact and new is not None else jsonable(new)
     return before, after
 
 
@@ -132,7 +116,7 @@ def record(
     _write(
         session,
         [{"action": action, "entity": entity, "entity_id": entity_id,
-          "subject_org_id": subject_org_id, "before": None, "after": _jsonable(after)}],
+          "subject_org_id": subject_org_id, "before": None, "after": jsonable(after)}],
     )
 
 

@@ -1,5 +1,6 @@
 """Alembic environment: one migration history for SQLite and PostgreSQL."""
 
+import sqlalchemy as sa
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -13,6 +14,9 @@ def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
     """Keep migrations free of Kouan imports: render our column types as plain SQLAlchemy."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, sa.JSON):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
     return False
 
 

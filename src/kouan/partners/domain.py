@@ -67,6 +67,7 @@ class Principal:
     role: Role | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     name: str = ""
+    org_code: str | None = None  # the ``source`` of events this principal sends
 
     @property
     def label(self) -> str:
@@ -107,6 +108,15 @@ def can_create_org(actor: Principal) -> bool:
     return actor.kind == "system" or (
         actor.is_person and actor.role == Role.ADMIN and actor.org_kind in _OVERSEERS
     )
+
+
+def can_send_events(actor: Principal) -> bool:
+    """Partner keys with ``events:write``, or a working person uploading their organisation's file."""
+    if actor.org_code is None:
+        return False
+    if actor.kind == "apikey":
+        return Scope.EVENTS_WRITE.value in actor.scopes
+    return actor.is_person and actor.role in (Role.ADMIN, Role.STAFF)
 
 
 def has_scope(actor: Principal, scope: Scope) -> bool:

@@ -283,7 +283,7 @@ def principal_for_person(session: Session, person: Person) -> Principal:
     assert org is not None
     return Principal(
         kind="person", id=person.id, org_id=org.id, org_kind=OrgKind(org.kind),
-        role=Role(person.role), name=person.display_name,
+        role=Role(person.role), name=person.display_name, org_code=org.code,
     )
 
 
@@ -364,5 +364,5 @@ def authenticate_key(session: Session, *, secret: str, now: datetime) -> Princip
     key.last_used_at = now
     return Principal(
         kind="apikey", id=key.id, org_id=org.id, org_kind=OrgKind(org.kind),
-        scopes=frozenset(key.scopes), name=f"{org.code}/{key.name}",
+        scopes=frozenset(key.scopes), name=f"{org.code}/{key.name}", org_code=org.code,
     )

@@ -15,6 +15,10 @@ from kouan import __version__
 from kouan.audit import api as audit_api
 from kouan.bootstrap import Kouan, build
 from kouan.config import Settings, get_settings
+from kouan.consignments import api as consignments_api
+from kouan.consignments import pages as consignments_pages
+from kouan.events import api as events_api
+from kouan.events import pages as events_pages
 from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
@@ -68,7 +72,8 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     for router in (pages.router, partners_pages.router, partners_api.router, ports_api.router,
-                   audit_api.router):
+                   audit_api.router, events_api.router, consignments_api.router,
+                   consignments_pages.router, events_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

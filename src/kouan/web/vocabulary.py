@@ -16,3 +16,11 @@ PROBLEM_TITLES = (
     N_("Not authenticated"), N_("Forbidden"), N_("Method not allowed"), N_("Error"),
 )
 LOGIN_ERRORS = (N_("wrong username or password"), N_("this account is disabled"))
+MILESTONES = (
+    N_("TRANSPORT_ENTRY_DECLARED"), N_("TRANSPORT_ARRIVED"), N_("TRANSPORT_DEPARTED"),
+    N_("MANIFEST_FILED"), N_("GOODS_ARRIVED_AT_PORT"), N_("DISCHARGED"), N_("LOADED"),
+    N_("DECLARATION_LODGED"), N_("DECLARATION_COMPLETED"), N_("INSPECTION_ORDERED"),
+    N_("INSPECTION_DONE"), N_("CUSTOMS_HOLD"), N_("CUSTOMS_RELEASED"), N_("GATE_OUT"),
+    N_("MARKET_RELEASED"), N_("OTHER"),
+)
+REF_KINDS = (N_("declaration"), N_("bill_of_lading"), N_("booking"), N_("container"), N_("transport_call"))

@@ -1,0 +1,1 @@
+"""Linking: declaration ↔ bill of lading ↔ container ↔ transport call, built from events."""

@@ -1,0 +1,58 @@
+"""Consignments, built incrementally from events whatever order they arrive in.
+
+A consignment is a connected set of *shipment keys* (declaration, bill of lading, booking): two
+keys named by one event belong together. Containers and transport calls are *hubs*: a vessel call
+carries hundreds of consignments and a container is reused trip after trip, so they are attached to
+consignments (many-to-many) but never merge two of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kouan.db.base import Base, UTCDateTime
+from kouan.events.models import BigId
+
+
+class Consignment(Base):
+    __tablename__ = "consignment"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConsignmentMember(Base):
+    """A shipment key (declaration, bill_of_lading, booking) and the consignment it belongs to."""
+
+    __tablename__ = "consignment_member"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    consignment_id: Mapped[int] = mapped_column(ForeignKey("consignment.id"), index=True)
+
+
+class ConsignmentHub(Base):
+    """A container or transport call that carried the consignment; ``linked_at`` is the earliest
+    occurred_at of an event naming both, which places a reused container's trips in time."""
+
+    __tablename__ = "consignment_hub"
+    __table_args__ = (Index("ix_consignment_hub_kind_key", "kind", "key"),)
+
+    consignment_id: Mapped[int] = mapped_column(ForeignKey("consignment.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TransportCallAlias(Base):
+    """Keys seen on the same call (a DCSA call has an import and an export voyage number).
+    ``canonical`` is the smallest key of the alias group."""
+
+    __tablename__ = "transport_call_alias"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    canonical: Mapped[str] = mapped_column(String(80), index=True)

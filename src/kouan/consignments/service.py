@@ -1,0 +1,231 @@
+"""Link events into consignments, set-based, inside the ingest transaction.
+
+The result depends only on which events are stored, never on the order they arrived in: shipment
+keys form connected components (union-find), hubs keep the earliest ``linked_at``, and when two
+consignments meet the smaller id absorbs the other. Links are never undone by a later version of an
+event (a partner correcting a reference leaves the old link; the port office can see both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from kouan.consignments.models import (
+    Consignment,
+    ConsignmentHub,
+    ConsignmentMember,
+    TransportCallAlias,
+)
+from kouan.events.domain import CanonicalEvent, RefKind
+
+SHIPMENT_KINDS = frozenset({RefKind.DECLARATION, RefKind.BILL_OF_LADING, RefKind.BOOKING})
+HUB_KINDS = frozenset({RefKind.CONTAINER, RefKind.TRANSPORT_CALL})
+CHUNK = 900  # below every database's bound-parameter limit
+
+Node = tuple[str, str]  # (kind, key); existing consignments are ("#", "<id>")
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[Node, Node] = {}
+
+    def find(self, x: Node) -> Node:
+        self.parent.setdefault(x, x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:  # path compression
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: Node, b: Node) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass
+class LinkReport:
+    created: int = 0
+    merged: int = 0
+    members_added: int = 0
+    hubs_added: int = 0
+    touched: set[int] = field(default_factory=set)
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _existing_members(session: Session, nodes: set[Node]) -> dict[Node, int]:
+    keys = sorted({k for _, k in nodes})
+    found: dict[Node, int] = {}
+    for chunk in _chunks(keys):
+        rows = session.execute(
+            select(ConsignmentMember.kind, ConsignmentMember.key, ConsignmentMember.consignment_id)
+            .where(ConsignmentMember.key.in_(chunk))
+        )
+        for kind, key, cid in rows:
+            if (kind, key) in nodes:
+                found[(kind, key)] = cid
+    return found
+
+
+def _components(
+    events: Sequence[CanonicalEvent], existing: dict[Node, int]
+) -> dict[Node, list[Node]]:
+    uf = _UnionFind()
+    for node, cid in existing.items():
+        uf.union(node, ("#", f"{cid:020d}"))
+    for e in events:
+        nodes = [(r.kind.value, r.key) for r in e.refs if r.kind in SHIPMENT_KINDS]
+        for n in nodes:
+            uf.find(n)
+        for a, b in zip(nodes, nodes[1:], strict=False):
+            uf.union(a, b)
+    comps: dict[Node, list[Node]] = {}
+    for node in list(uf.parent):
+        comps.setdefault(uf.find(node), []).append(node)
+    return comps
+
+
+def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node, int],
+            now: datetime, report: LinkReport) -> dict[Node, int]:
+    """Give each component one consignment id; absorb merged consignments; add new members."""
+    target_of: dict[Node, int] = {}
+    new_members: list[dict[str, object]] = []
+    for nodes in comps.values():
+        ids = sorted({int(k) for kind, k in nodes if kind == "#"})
+        if ids:
+            target, absorbed = ids[0], ids[1:]
+        else:
+            target = session.scalar(
+                insert(Consignment).values(created_at=now, updated_at=now).returning(Consignment.id)
+            )
+            absorbed = []
+            report.created += 1
+        if absorbed:
+            _absorb(session, target, absorbed)
+            report.merged += len(absorbed)
+        report.touched.add(target)
+        for node in nodes:
+            if node[0] == "#":
+                continue
+            target_of[node] = target
+            if node not in existing:
+                new_members.append({"kind": node[0], "key": node[1], "consignment_id": target})
+    if new_members:
+        session.execute(insert(ConsignmentMember), new_members)
+        report.members_added += len(new_members)
+    return target_of
+
+
+def _absorb(session: Session, target: int, absorbed: list[int]) -> None:
+    session.execute(update(ConsignmentMember).where(ConsignmentMember.consignment_id.in_(absorbed))
+                    .values(consignment_id=target))
+    hubs = session.execute(select(ConsignmentHub.kind, ConsignmentHub.key, ConsignmentHub.linked_at)
+                           .where(ConsignmentHub.consignment_id.in_(absorbed))).all()
+    session.execute(delete(ConsignmentHub).where(ConsignmentHub.consignment_id.in_(absorbed)))
+    earliest: dict[Node, datetime] = {}
+    for k, key, at in hubs:  # two absorbed consignments may share a hub: keep the earliest link
+        if (k, key) not in earliest or at < earliest[(k, key)]:
+            earliest[(k, key)] = at
+    _merge_hubs(session, {target: earliest})
+    session.execute(delete(Consignment).where(Consignment.id.in_(absorbed)))
+
+
+def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]]) -> int:
+    """Insert hub links, or move an existing one's linked_at earlier. Returns how many were new."""
+    current: dict[tuple[int, str, str], datetime] = {}
+    for chunk in _chunks(sorted(wanted)):
+        rows = session.execute(
+            select(ConsignmentHub.consignment_id, ConsignmentHub.kind, ConsignmentHub.key,
+                   ConsignmentHub.linked_at).where(ConsignmentHub.consignment_id.in_(chunk)))
+        current.update({(cid, k, key): at for cid, k, key, at in rows})
+    new, earlier = [], []
+    for cid, hubs in wanted.items():
+        for (k, key), at in hubs.items():
+            have = current.get((cid, k, key))
+            if have is None:
+                new.append({"consignment_id": cid, "kind": k, "key": key, "linked_at": at})
+            elif at < have:
+                earlier.append((cid, k, key, at))
+    if new:
+        session.execute(insert(ConsignmentHub), new)
+    for cid, k, key, at in earlier:
+        session.execute(update(ConsignmentHub).where(
+            ConsignmentHub.consignment_id == cid, ConsignmentHub.kind == k, ConsignmentHub.key == key
+        ).values(linked_at=at))
+    return len(new)
+
+
+def _hub_links(
+    events: Sequence[CanonicalEvent], target_of: dict[Node, int]
+) -> dict[int, dict[Node, datetime]]:
+    wanted: dict[int, dict[Node, datetime]] = {}
+    for e in events:
+        shipment = [(r.kind.value, r.key) for r in e.refs if r.kind in SHIPMENT_KINDS]
+        if not shipment:
+            continue
+        cid = target_of[shipment[0]]
+        for r in e.refs:
+            if r.kind in HUB_KINDS:
+                node = (r.kind.value, r.key)
+                slot = wanted.setdefault(cid, {})
+                if node not in slot or e.occurred_at < slot[node]:
+                    slot[node] = e.occurred_at
+    return wanted
+
+
+def _link_call_aliases(session: Session, events: Sequence[CanonicalEvent]) -> None:
+    groups = [sorted(set(e.keys(RefKind.TRANSPORT_CALL))) for e in events]
+    groups = [g for g in groups if len(g) > 1]
+    if not groups:
+        return
+    keys = sorted({k for g in groups for k in g})
+    known: dict[str, str] = {}
+    for chunk in _chunks(keys):
+        known.update(session.execute(select(TransportCallAlias.key, TransportCallAlias.canonical)
+                                     .where(TransportCallAlias.key.in_(chunk))).tuples().all())
+    # Pull in every key of the alias groups already touched, so a merge re-points all of them.
+    canon = sorted(set(known.values()))
+    for chunk in _chunks(canon):
+        known.update(session.execute(select(TransportCallAlias.key, TransportCallAlias.canonical)
+                                     .where(TransportCallAlias.canonical.in_(chunk))).tuples().all())
+    uf = _UnionFind()
+    for key, c in known.items():
+        uf.union(("t", key), ("t", c))
+    for g in groups:
+        for a, b in zip(g, g[1:], strict=False):
+            uf.union(("t", a), ("t", b))
+    for node in list(uf.parent):
+        key, canonical = node[1], uf.find(node)[1]
+        if key not in known:
+            session.add(TransportCallAlias(key=key, canonical=canonical))
+        elif known[key] != canonical:
+            session.execute(update(TransportCallAlias).where(TransportCallAlias.key == key)
+                            .values(canonical=canonical))
+    session.flush()
+
+
+def link(session: Session, events: Sequence[CanonicalEvent], *, now: datetime) -> LinkReport:
+    """Fold ``events`` into the consignment graph. Call with each batch's stored events."""
+    report = LinkReport()
+    nodes = {(r.kind.value, r.key) for e in events for r in e.refs if r.kind in SHIPMENT_KINDS}
+    if nodes:
+        existing = _existing_members(session, nodes)
+        comps = _components(events, existing)
+        target_of = _settle(session, comps, existing, now, report)
+        report.hubs_added = _merge_hubs(session, _hub_links(events, target_of))
+        if report.touched:
+            for chunk in _chunks(sorted(report.touched)):
+                session.execute(update(Consignment).where(Consignment.id.in_(chunk))
+                                .values(updated_at=now))
+    _link_call_aliases(session, events)
+    return report

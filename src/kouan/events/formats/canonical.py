@@ -1,0 +1,542 @@
+"""Kouan's own event formats, for partners without DCSA or EDIFACT: a JSON array (or one object),
+JSON Lines and CSV. Pure: bytes in, ``ParseResult`` out.
+
+A record has the canonical-event fields of shared/DESIGN.md::
+
+    {"event_id": "T-1", "milestone": "GATE_OUT", "classifier": "ACT",
+     "occurred_at": "2024-03-01T08:30:00+08:00", "recorded_at": "...", "version": "...",
+     "port": "CNDAL", "direction": "I",
+     "refs": {"declaration": "090020241000012345", "bill_of_lading": ["COSU1"],
+              "container": ["APZU4812090"], "transport_call": "9321483/2103N/CNDAL",
+              "booking": "..."},
+     "attrs": {"hs_code": "8471300000"}}
+
+CSV has the same field names as columns; refs are ``ref_<kind>`` columns (several values
+separated by ``;`` or ``|``) and ``attr_<name>`` columns go into ``attrs`` (as text).
+
+Rules (each is a decision recorded here so partners can be told why):
+- ``milestone`` and ``occurred_at`` are required; ``classifier`` defaults to ACT.
+- An unknown milestone is kept as ``Milestone.OTHER`` with ``original_code`` = the value.
+- A time without a UTC offset is taken to be in ``tz`` (port local time, Asia/Shanghai by default)
+  and ``attrs['assumed_timezone']`` says so; a date without a time of day is rejected.
+- A missing ``event_id`` is derived from the content (``content_event_id('json'|'csv', ...)``) from
+  milestone, classifier, occurred_at, port, direction, refs and attrs — not recorded_at/version,
+  so a re-export of the same event with a fresh recorded_at is still recognised as a duplicate.
+- Declaration numbers and UN/LOCODEs must be valid (else the record is rejected); a container
+  with a wrong ISO 6346 check digit is kept and flagged in ``attrs['flags']``.
+- Unknown fields (JSON) or columns (CSV) are rejected rather than dropped: a typo such as
+  ``occured_at`` must come back to the sender, not vanish.
+- Where: ``/N/field`` (JSON pointer) for arrays, ``line N`` for JSON Lines and CSV (the CSV
+  header is line 1). A bad record never stops the good ones beside it.
+
+The JSON/time helpers at the top are shared with the DCSA adapter.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from kouan.events.domain import (
+    CanonicalEvent,
+    Classifier,
+    Direction,
+    Milestone,
+    ParseResult,
+    Ref,
+    RefKind,
+    Rejection,
+    bl_key,
+    container_key,
+    content_event_id,
+)
+from kouan.kit.clock import CHINA_TZ
+from kouan.kit.ids import check_container, check_declaration_number, check_locode
+
+FIELDS = (
+    "event_id", "milestone", "classifier", "occurred_at", "recorded_at",
+    "port", "direction", "refs", "attrs", "version",
+)  # fmt: skip
+_REQUIRED = ("milestone", "occurred_at")
+_CSV_SCALARS = tuple(f for f in FIELDS if f not in ("refs", "attrs"))
+_CSV_SPLIT = re.compile(r"[;|]")
+_TIME_OF_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}[Tt ]\d{2}[0-9:.,+\-Zz ]*")
+WHOLE_INPUT = "document"  # `where` of a rejection about the input as a whole
+# Longest values the event store keeps (kouan.events.models): longer ones are rejected here with
+# a reason rather than failing, or being cut, at storage time.
+MAX_EVENT_ID = 160
+MAX_CODE = 120
+MAX_REF_KEY = 80
+
+
+class FieldError(ValueError):
+    """A field failed validation. ``path`` locates it below the record (JSON pointer parts)."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+    def dotted(self) -> str:
+        """``refs.container[1]``: how the field is named in a reason."""
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out or "record"
+
+    def reason(self) -> str:
+        return f"{self.dotted()}: {self.message}" if self.path else self.message
+
+
+def pointer(*parts: str | int) -> str:
+    """RFC 6901 JSON pointer, e.g. ``/3/eventDateTime``."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+# --- shared input helpers ------------------------------------------------------------------
+
+
+def decode_input(data: bytes) -> tuple[str, Rejection | None]:
+    """UTF-8 text without BOM, or the one rejection that explains why there is none."""
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raw = bytes(data).decode("utf-8", errors="backslashreplace")
+        reason = f"the input is not valid UTF-8 (byte {exc.start}); send or save it as UTF-8"
+        return "", Rejection(reason, f"byte {exc.start}", raw)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return "", Rejection("the input is empty", WHOLE_INPUT, text)
+    return text, None
+
+
+def json_items(text: str) -> tuple[list[tuple[tuple[int, ...], Any, str]], Rejection | None]:
+    """The records of a JSON document: an array's elements (path ``(i,)``, each with its verbatim
+    text so quarantine keeps what was sent) or a single object (path ``()``)."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        return [], Rejection(f"the input is not valid JSON: {exc.msg}", where, text)
+    except (ValueError, RecursionError) as exc:  # e.g. nesting or integer size limits
+        return [], Rejection(f"the input is not usable JSON: {exc}", WHOLE_INPUT, text)
+    if isinstance(doc, dict):
+        return [((), doc, text)], None
+    if not isinstance(doc, list):
+        reason = f"expected a JSON array of events (or one event object), got {json_kind(doc)}"
+        return [], Rejection(reason, WHOLE_INPUT, text)
+    return [((i,), value, raw) for i, (value, raw) in enumerate(_array_elements(text))], None
+
+
+def _array_elements(text: str) -> Iterator[tuple[Any, str]]:
+    """Walk an array already known to be valid JSON, yielding each element and its source text."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    pos = ws.match(text, text.index("[") + 1).end()
+    while text[pos] != "]":
+        value, end = decoder.raw_decode(text, pos)
+        yield value, text[pos:end]
+        pos = ws.match(text, end).end()
+        if text[pos] == ",":
+            pos = ws.match(text, pos + 1).end()
+
+
+def json_kind(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "true/false"}
+    return "null" if value is None else names.get(type(value), "a number")
+
+
+def check_text(value: Any) -> None:
+    """Reject lone surrogates (JSON ``\\ud800`` escapes): they cannot be stored as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise FieldError((), "contains text that is not valid Unicode (a lone surrogate escape)") from None
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 date and time (naive or with offset). Raises ValueError with a sentence."""
+    example = "e.g. 2024-03-01T08:30:00+08:00"
+    # fullmatch: CPython 3.11's fromisoformat ignores anything after a NUL byte
+    if not _TIME_OF_DAY.fullmatch(text.strip()):
+        raise ValueError(f"{text!r} is not an ISO 8601 date and time of day ({example})")
+    try:
+        value = datetime.fromisoformat(text.strip())
+        if value.tzinfo is not None:
+            value.astimezone(UTC)  # an offset that pushes it past year 1..9999 fails here
+    except (ValueError, OverflowError):
+        raise ValueError(f"{text!r} is not a valid ISO 8601 date and time ({example})") from None
+    return value
+
+
+# --- one record -> one canonical event -----------------------------------------------------
+
+
+def build_event(rec: Any, *, tz: tzinfo, id_prefix: str, location: str | None = None) -> CanonicalEvent:
+    """Validate one record (a dict with the canonical field names). Raises FieldError."""
+    if not isinstance(rec, dict):
+        raise FieldError((), f"expected an event object, got {json_kind(rec)}")
+    check_text(rec)
+    for name in rec:
+        if name not in FIELDS:
+            raise FieldError((name,), "unknown field (free attributes go in attrs)")
+    rec = {k: v for k, v in rec.items() if v is not None and v != ""}
+    for name in _REQUIRED:
+        if name not in rec:
+            raise FieldError((name,), "is required")
+    assumed: list[bool] = []
+    occurred = _time(rec, "occurred_at", tz, assumed)
+    assert occurred is not None  # required above
+    flags: list[str] = []
+    milestone, original = _milestone(rec["milestone"])
+    classifier = _choice(rec, "classifier", Classifier, "ACT, EST or PLN") or Classifier.ACT
+    direction = _choice(rec, "direction", Direction, "I (import) or E (export)")
+    port = _port(rec.get("port"))
+    refs = _refs(rec.get("refs", {}), flags)
+    attrs = rec.get("attrs", {})
+    if not isinstance(attrs, dict):
+        raise FieldError(("attrs",), f"expected an object, got {json_kind(attrs)}")
+    attrs = dict(attrs)
+    content = (rec["milestone"], classifier, occurred.astimezone(UTC).isoformat(), port or "",
+               direction or "", *sorted(f"{r.kind}:{r.key}" for r in refs),
+               json.dumps(attrs, sort_keys=True, ensure_ascii=False, default=str))  # fmt: skip
+    event_id = _event_id(rec.get("event_id"), id_prefix, content)
+    recorded = _time(rec, "recorded_at", tz, assumed)
+    version = _time(rec, "version", tz, assumed)
+    _note(attrs, flags, tz if any(assumed) else None)
+    return CanonicalEvent(
+        event_id=event_id, milestone=milestone, occurred_at=occurred, classifier=classifier,
+        recorded_at=recorded, port=port, direction=direction, refs=refs, attrs=attrs,
+        original_code=original, version=version, location=location,
+    )  # fmt: skip
+
+
+def _time(rec: dict[str, Any], name: str, tz: tzinfo, assumed: list[bool]) -> datetime | None:
+    value = rec.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FieldError((name,), f"expected an ISO 8601 string, got {json_kind(value)}")
+    try:
+        parsed = parse_instant(value)
+        if parsed.tzinfo is None:
+            # why: partners in China often send local wall-clock time; say we assumed it
+            parsed = parsed.replace(tzinfo=tz)
+            parsed.astimezone(UTC)
+            assumed.append(True)
+    except (ValueError, OverflowError) as exc:
+        raise FieldError((name,), str(exc)) from None
+    return parsed
+
+
+def _milestone(value: Any) -> tuple[Milestone, str | None]:
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError(("milestone",), f"expected a milestone code, got {json_kind(value)}")
+    code = value.strip()
+    if len(code) > MAX_CODE:
+        raise FieldError(("milestone",), f"is longer than {MAX_CODE} characters")
+    if code.upper() in Milestone.__members__:
+        return Milestone(code.upper()), None
+    return Milestone.OTHER, code  # never dropped: analysts can map it later
+
+
+def _choice(rec: dict[str, Any], name: str, enum: Any, allowed: str) -> Any:
+    value = rec.get(name)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().upper() in {m.value for m in enum}:
+        return enum(value.strip().upper())
+    raise FieldError((name,), f"must be {allowed}, got {value!r}")
+
+
+def _port(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FieldError(("port",), f"expected a UN/LOCODE string, got {json_kind(value)}")
+    problem = check_locode(value.strip().upper())
+    if problem:
+        raise FieldError(("port",), problem)
+    return value.strip().upper()
+
+
+def _refs(value: Any, flags: list[str]) -> tuple[Ref, ...]:
+    if not isinstance(value, dict):
+        raise FieldError(("refs",), f"expected an object of references, got {json_kind(value)}")
+    out: list[Ref] = []
+    for name, given in value.items():
+        if name not in RefKind._value2member_map_:
+            known = ", ".join(k.value for k in RefKind)
+            raise FieldError(("refs", name), f"unknown reference kind (known: {known})")
+        values = given if isinstance(given, list) else [given]
+        for i, item in enumerate(values):
+            path = ("refs", name, i) if isinstance(given, list) else ("refs", name)
+            if item is None or item == "":
+                continue
+            ref = _ref(RefKind(name), item, path, flags)
+            if ref not in out:
+                out.append(ref)
+    return tuple(out)
+
+
+def _ref(kind: RefKind, value: Any, path: tuple[str | int, ...], flags: list[str]) -> Ref:
+    if not isinstance(value, str):
+        raise FieldError(path, f"expected a string, got {json_kind(value)}")
+    if kind is RefKind.DECLARATION:
+        key = value.strip()
+        if problem := check_declaration_number(key):
+            raise FieldError(path, problem)
+    elif kind is RefKind.CONTAINER:
+        key = container_key(value)
+        if (problem := check_container(key)) and problem not in flags:
+            flags.append(problem)  # real feeds carry bad check digits: keep, flag, never fix
+    else:
+        key = bl_key(value)
+        if kind is RefKind.TRANSPORT_CALL:
+            _check_call_key(key, path)
+    return make_ref(kind, key, path)
+
+
+def make_ref(kind: RefKind, key: str, path: tuple[str | int, ...]) -> Ref:
+    if not key:
+        raise FieldError(path, "is blank")
+    if len(key) > MAX_REF_KEY:
+        raise FieldError(path, f"{key[:20]!r}... is longer than {MAX_REF_KEY} characters")
+    return Ref(kind, key)
+
+
+def _check_call_key(key: str, path: tuple[str | int, ...]) -> None:
+    """``IMO/VOYAGE/LOCODE`` or ``TRAIN|FLIGHT/DATE/LOCODE``: keys only link if they match."""
+    parts = key.split("/")
+    if len(parts) != 3 or not all(parts):
+        raise FieldError(path, f"{key!r} is not IMO/VOYAGE/LOCODE or NUMBER/DATE/LOCODE")
+    if problem := check_locode(parts[2]):
+        raise FieldError(path, problem)
+
+
+def _event_id(value: Any, prefix: str, content: tuple[Any, ...]) -> str:
+    if value is None:
+        return content_event_id(prefix, *content)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError(("event_id",), f"expected a string, got {json_kind(value)}")
+    return check_event_id(value.strip(), ("event_id",))
+
+
+def check_event_id(value: str, path: tuple[str | int, ...]) -> str:
+    if len(value) > MAX_EVENT_ID:
+        raise FieldError(path, f"is longer than {MAX_EVENT_ID} characters")
+    return value
+
+
+def _note(attrs: dict[str, Any], flags: list[str], assumed_tz: tzinfo | None) -> None:
+    if flags:
+        given = attrs.get("flags", [])
+        attrs["flags"] = [*(given if isinstance(given, list) else [given]), *flags]
+    if assumed_tz is not None:
+        attrs["assumed_timezone"] = getattr(assumed_tz, "key", None) or str(assumed_tz)
+
+
+def attempt(build: Callable[[], CanonicalEvent]) -> CanonicalEvent | FieldError:
+    """Run one record's build; a failure comes back as a value so the caller can quarantine the
+    record and carry on with the others."""
+    try:
+        return build()
+    except FieldError as exc:
+        return exc
+    except RecursionError:
+        return FieldError((), "the record is nested too deeply")
+
+
+# --- the three formats ---------------------------------------------------------------------
+
+
+def parse_json(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
+    """A JSON array of records, or a single record object."""
+    result = ParseResult()
+    text, problem = decode_input(data)
+    items, problem = json_items(text) if problem is None else ([], problem)
+    if problem is not None:
+        result.rejections.append(problem)
+    for path, value, raw in items:
+        where = pointer(*path) or None
+        outcome = attempt(lambda v=value, w=where: build_event(v, tz=tz, id_prefix="json", location=w))
+        if isinstance(outcome, FieldError):
+            at = pointer(*path, *outcome.path) or WHOLE_INPUT
+            result.rejections.append(Rejection(outcome.reason(), at, raw))
+        else:
+            result.events.append(outcome)
+    return result
+
+
+def parse_jsonl(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
+    """One record object per line; blank lines are skipped (but still counted)."""
+    result = ParseResult()
+    text, problem = decode_input(data)
+    if problem is not None:
+        result.rejections.append(problem)
+        return result
+    for number, line in enumerate(text.split("\n"), start=1):
+        raw = line.removesuffix("\r")
+        if not raw.strip():
+            continue
+        where = f"line {number}"
+        outcome = attempt(
+            lambda r=raw, w=where: build_event(_json_line(r), tz=tz, id_prefix="json", location=w)
+        )
+        if isinstance(outcome, FieldError):
+            result.rejections.append(Rejection(outcome.reason(), where, raw))
+        else:
+            result.events.append(outcome)
+    return result
+
+
+def _json_line(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FieldError((), f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    except ValueError as exc:  # integer size limit and the like
+        raise FieldError((), f"not usable JSON: {exc}") from None
+
+
+def parse_csv(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
+    """A header row with the field names, then one record per row (see the module docstring)."""
+    result = ParseResult()
+    text, problem = decode_input(data)
+    if problem is not None:
+        result.rejections.append(problem)
+        return result
+    header: list[str] | None = None
+    for line, raw, row in _csv_rows(text):
+        where = f"line {line}"
+        if isinstance(row, csv.Error):
+            result.rejections.append(Rejection(f"unreadable CSV: {row}", where, raw))
+            if header is None:
+                return result
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header, bad = _csv_header(row)
+            if bad:
+                result.rejections.append(Rejection(bad, where, raw))
+                return result
+            continue
+        outcome = _csv_event(header, row, tz, where)
+        if isinstance(outcome, FieldError):
+            reason = f"{_csv_column(outcome.path)}: {outcome.message}"
+            result.rejections.append(Rejection(reason, where, raw))
+        else:
+            result.events.append(outcome)
+    return result
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, str, list[str] | csv.Error]]:
+    """CSV rows with the line they start on and their verbatim text (a quoted field may span
+    lines, so the reader's own line count is used rather than splitting on newlines)."""
+    taken: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            taken.append(line)
+            yield line
+
+    reader = csv.reader(lines())
+    start = 1
+    while True:
+        try:
+            row: list[str] | csv.Error = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if not taken:
+                return
+            row = exc
+        yield start, "".join(taken).rstrip("\r\n"), row
+        start += len(taken)
+        taken.clear()
+
+
+def _csv_header(row: list[str]) -> tuple[list[str], str | None]:
+    names = [cell.strip().lower() for cell in row]
+    for name in names:
+        ok = (
+            name in _CSV_SCALARS
+            or (name.startswith("ref_") and name[4:] in RefKind._value2member_map_)
+            or (name.startswith("attr_") and len(name) > 5)
+        )
+        if not ok:
+            return names, (
+                f"unknown column {name!r}: columns are {', '.join(_CSV_SCALARS)}, "
+                f"ref_<{'|'.join(k.value for k in RefKind)}> and attr_<name>"
+            )
+        if names.count(name) > 1:
+            return names, f"column {name!r} appears twice"
+    missing = [name for name in _REQUIRED if name not in names]
+    if missing:
+        return names, f"the header has no {' or '.join(missing)} column"
+    return names, None
+
+
+def _csv_event(header: list[str], row: list[str], tz: tzinfo, where: str) -> CanonicalEvent | FieldError:
+    if len(row) > len(header):
+        return FieldError((), f"{len(row)} values for {len(header)} columns")
+    rec: dict[str, Any] = {}
+    for name, cell in zip(header, row, strict=False):  # a short row leaves trailing cells empty
+        value = cell.strip()
+        if not value:
+            continue
+        if name.startswith("ref_"):
+            parts = [p.strip() for p in _CSV_SPLIT.split(value) if p.strip()]
+            rec.setdefault("refs", {})[name[4:]] = parts
+        elif name.startswith("attr_"):
+            rec.setdefault("attrs", {})[name[5:]] = value
+        else:
+            rec[name] = value
+    return attempt(lambda: build_event(rec, tz=tz, id_prefix="csv", location=where))
+
+
+def _csv_column(path: tuple[str | int, ...]) -> str:
+    """Name the CSV column behind a record path: ("refs", "container", 1) -> ref_container."""
+    if not path:
+        return "row"
+    if path[0] == "refs" and len(path) > 1:
+        column = f"ref_{path[1]}"
+        return f"{column} value {int(path[2]) + 1}" if len(path) > 2 else column
+    if path[0] == "attrs" and len(path) > 1:
+        return f"attr_{path[1]}"
+    return str(path[0])
+
+
+def sniff(data: bytes) -> str:
+    """Guess the format for ``--format auto``: json, jsonl, csv, dcsa or edifact."""
+    text = bytes(data).decode("utf-8", errors="replace").lstrip().removeprefix("\ufeff").lstrip()
+    if text[:3] in ("UNA", "UNB"):
+        return "edifact"
+    if not text or text[0] not in "[{":
+        return "csv"
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
+        # several objects, one per line, is JSON Lines; anything else is broken JSON and the
+        # JSON parser will say where
+        first = text.split("\n", 1)[0]
+        return "jsonl" if text[0] == "{" and _is_json_object(first) else "json"
+    first_item = doc[0] if isinstance(doc, list) and doc else doc
+    if isinstance(first_item, dict) and {"eventType", "eventClassifierCode"} <= first_item.keys():
+        return "dcsa"
+    return "json"
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False

@@ -1,0 +1,100 @@
+"""The event store: canonical events, their object references, ingest batches and quarantine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kouan.db.base import Base, JSONType, UTCDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class IngestBatch(Base):
+    """One received message or file: stored whole or not at all. Audited as one row."""
+
+    __tablename__ = "ingest_batch"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    format: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # http | cli | retry | kouan
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    received: Mapped[int] = mapped_column(default=0)
+    stored: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    quarantined: Mapped[int] = mapped_column(default=0)
+    # Identifier quality of what was stored (the docking view's "identifier validity").
+    containers_checked: Mapped[int] = mapped_column(default=0)
+    containers_invalid: Mapped[int] = mapped_column(default=0)
+    locodes_checked: Mapped[int] = mapped_column(default=0)
+    locodes_invalid: Mapped[int] = mapped_column(default=0)
+
+
+class Event(Base):
+    __tablename__ = "event"
+    __table_args__ = (
+        UniqueConstraint("source", "event_id"),
+        Index("ix_event_milestone_occurred", "milestone", "occurred_at"),
+        Index("ix_event_source_received", "source", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(160))
+    milestone: Mapped[str] = mapped_column(String(32))
+    original_code: Mapped[str | None] = mapped_column(String(120))
+    classifier: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    port: Mapped[str | None] = mapped_column(String(5), index=True)
+    direction: Mapped[str | None] = mapped_column(String(1))
+    refs: Mapped[list[list[str]]] = mapped_column(JSONType)
+    attrs: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batch.id"), index=True)
+    revision: Mapped[int] = mapped_column(default=1)  # 1 + the times a newer version replaced it
+
+
+class EventRef(Base):
+    """One object an event names; the index that linking and timelines search by."""
+
+    __tablename__ = "event_ref"
+    __table_args__ = (Index("ix_event_ref_kind_key", "kind", "key"),)
+
+    event_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+class QuarantinedMessage(Base):
+    """Received but not storable: kept verbatim with the reason and where, until retried."""
+
+    __tablename__ = "quarantined_message"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batch.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    format: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(255))
+    raw: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | resolved
+    retries: Mapped[int] = mapped_column(default=0)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_batch_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_batch.id"))

@@ -1,0 +1,65 @@
+"""Queries on the event store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kouan.events.models import Event, EventRef, QuarantinedMessage
+
+CHUNK = 900
+
+
+def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def existing_versions(
+    session: Session, source: str, event_ids: Sequence[str]
+) -> dict[str, tuple[int, datetime | None, datetime | None, str, int]]:
+    """event_id → (pk, version, recorded_at, content_hash, revision) for ids already stored."""
+    found = {}
+    for chunk in chunks(event_ids):
+        rows = session.execute(
+            select(Event.event_id, Event.id, Event.version, Event.recorded_at, Event.content_hash,
+                   Event.revision)
+            .where(Event.source == source, Event.event_id.in_(chunk))
+        )
+        for eid, pk, version, recorded, chash, rev in rows:
+            found[eid] = (pk, version, recorded, chash, rev)
+    return found
+
+
+def events_by_refs(session: Session, refs: Sequence[tuple[str, str]]) -> list[Event]:
+    """Every event naming any of ``refs`` ((kind, key) pairs), oldest first."""
+    pks: set[int] = set()
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in refs:
+        by_kind.setdefault(kind, []).append(key)
+    for kind, keys in by_kind.items():
+        for chunk in chunks(sorted(set(keys))):
+            pks.update(session.scalars(
+                select(EventRef.event_pk).where(EventRef.kind == kind, EventRef.key.in_(chunk))))
+    events: list[Event] = []
+    for chunk in chunks(sorted(pks)):
+        events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
+    return sorted(events, key=lambda e: (e.occurred_at, e.id))
+
+
+def get_quarantined(session: Session, qid: int) -> QuarantinedMessage | None:
+    return session.get(QuarantinedMessage, qid)
+
+
+def list_quarantined(
+    session: Session, *, source: str | None, status: str | None, limit: int, offset: int
+) -> list[QuarantinedMessage]:
+    stmt = select(QuarantinedMessage).order_by(QuarantinedMessage.id.desc())
+    if source:
+        stmt = stmt.where(QuarantinedMessage.source == source)
+    if status:
+        stmt = stmt.where(QuarantinedMessage.status == status)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IngestError(BaseModel):
+    where: str = Field(description="line, segment/element or JSON pointer of the bad part")
+    reason: str
+
+
+class IngestSummary(BaseModel):
+    batch_id: int | None
+    format: str
+    received: int
+    stored: int
+    duplicates: int
+    updated: int
+    quarantined: int
+    errors: list[IngestError]
+
+
+class QuarantinedRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    batch_id: int
+    source: str
+    format: str
+    received_at: datetime
+    reason: str
+    location: str
+    status: str
+    retries: int
+    resolved_at: datetime | None
+    resolved_batch_id: int | None
+
+
+class QuarantinedDetail(QuarantinedRead):
+    raw: str
+
+
+class RetrySummary(BaseModel):
+    retried: int
+    resolved: int
+    still_quarantined: int
+    stored: int
+    updated: int
+    duplicates: int
+    batch_ids: list[int]
+
+
+class DockingStatusRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    source: str
+    organisation: str | None
+    kind: str | None
+    docked_since: datetime | None
+    last_received_at: datetime | None
+    last_occurred_at: datetime | None
+    batches: int
+    events: int
+    events_per_day: float = Field(description="events stored per day over the last 30 days")
+    classifiers: dict[str, int]
+    actual_share: float | None = Field(description="share of ACT events among all stored")
+    median_latency_hours: float | None = Field(description="median of received − occurred, ACT events")
+    received: int
+    duplicate_rate: float | None
+    update_rate: float | None
+    quarantine_rate: float | None
+    container_validity: float | None = Field(
+        description="share of container refs with a valid ISO 6346 check digit")
+    locode_validity: float | None
+    formats: list[str]

@@ -1,0 +1,271 @@
+"""Ingest: every message received is stored or quarantined, whole batch or nothing.
+
+``ingest`` runs inside the caller's transaction (the HTTP request, a CLI file, a retry): a crash
+anywhere rolls the whole batch back, and the partner's re-send then changes nothing because
+``(source, event_id)`` is unique and identical content is a duplicate.
+
+Versions: of several records with one ``event_id`` the store keeps the one with the highest
+``(version, recorded_at, content hash)``. Comparing content last makes the outcome independent of
+arrival order even when a sender re-uses an id without a newer version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from kouan.audit import service as audit_service
+from kouan.consignments import service as consignments_service
+from kouan.events import parsing
+from kouan.events import repository as repo
+from kouan.events.domain import CanonicalEvent, RefKind, Rejection
+from kouan.events.models import Event, EventRef, IngestBatch, QuarantinedMessage
+from kouan.kit import ids
+from kouan.kit.clock import CHINA_TZ
+from kouan.kit.jsonutil import jsonable
+from kouan.ports.models import Port
+
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+MAX_ERRORS_REPORTED = 100
+
+
+@dataclass
+class IngestReport:
+    batch_id: int | None = None
+    format: str = ""
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    updated: int = 0
+    quarantined: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"batch_id": self.batch_id, "format": self.format, "received": self.received,
+                "stored": self.stored, "duplicates": self.duplicates, "updated": self.updated,
+                "quarantined": self.quarantined, "errors": self.errors}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def content_hash(e: CanonicalEvent) -> str:
+    """What the event says, independent of how it was written (time zone, ref order, line)."""
+    blob = json.dumps(jsonable([
+        e.milestone, e.original_code, e.classifier, _utc(e.occurred_at), _utc(e.recorded_at), e.port,
+        e.direction, sorted({(r.kind.value, r.key) for r in e.refs}), e.attrs, _utc(e.version),
+    ]), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _rank(version: datetime | None, recorded: datetime | None, chash: str) -> tuple:
+    return (version or _EPOCH, recorded or _EPOCH, chash)
+
+
+def _row(e: CanonicalEvent, *, source: str, chash: str, batch_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "source": source, "event_id": e.event_id, "milestone": e.milestone.value,
+        "original_code": e.original_code, "classifier": e.classifier.value,
+        "occurred_at": e.occurred_at, "recorded_at": e.recorded_at, "received_at": now,
+        "version": e.version, "port": e.port,
+        "direction": e.direction.value if e.direction else None,
+        "refs": [[r.kind.value, r.key] for r in sorted(set(e.refs))],
+        "attrs": jsonable(e.attrs), "content_hash": chash, "batch_id": batch_id,
+    }
+
+
+def _ref_rows(pk: int, e: CanonicalEvent) -> list[dict[str, Any]]:
+    return [{"event_pk": pk, "kind": r.kind.value, "key": r.key} for r in sorted(set(e.refs))]
+
+
+@dataclass
+class _Plan:
+    new: list[tuple[CanonicalEvent, str]] = field(default_factory=list)
+    replace: list[tuple[int, int, CanonicalEvent, str]] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _Plan:
+    """Decide, per event_id, whether the batch stores, replaces or ignores it."""
+    best: dict[str, tuple[CanonicalEvent, str]] = {}
+    plan = _Plan()
+    for e in events:
+        chash = content_hash(e)
+        held = best.get(e.event_id)
+        if held is None or _rank(e.version, e.recorded_at, chash) > _rank(
+                held[0].version, held[0].recorded_at, held[1]):
+            best[e.event_id] = (e, chash)
+    plan.duplicates = len(events) - len(best)  # superseded or repeated inside the batch
+    stored = repo.existing_versions(session, source, sorted(best))
+    for eid, (e, chash) in best.items():
+        old = stored.get(eid)
+        if old is None:
+            plan.new.append((e, chash))
+        elif _rank(e.version, e.recorded_at, chash) > _rank(old[1], old[2], old[3]):
+            plan.replace.append((old[0], old[4], e, chash))
+        else:
+            plan.duplicates += 1
+    return plan
+
+
+def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: datetime) -> None:
+    if plan.new:
+        rows = [_row(e, source=source, chash=h, batch_id=batch_id, now=now) for e, h in plan.new]
+        pks = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows).all()
+        refs = [r for pk, (e, _h) in zip(pks, plan.new, strict=True) for r in _ref_rows(pk, e)]
+        if refs:
+            session.execute(insert(EventRef), refs)
+    if plan.replace:
+        updates = [{**_row(e, source=source, chash=h, batch_id=batch_id, now=now), "id": pk,
+                    "revision": rev + 1} for pk, rev, e, h in plan.replace]
+        session.execute(update(Event), updates)
+        pks = [pk for pk, *_ in plan.replace]
+        for chunk in repo.chunks(pks):
+            session.execute(delete(EventRef).where(EventRef.event_pk.in_(chunk)))
+        refs = [r for pk, _rev, e, _h in plan.replace for r in _ref_rows(pk, e)]
+        if refs:
+            session.execute(insert(EventRef), refs)
+
+
+def _identifier_quality(session: Session, events: Sequence[CanonicalEvent]) -> dict[str, int]:
+    """Count containers with a bad ISO 6346 check digit and ports that are no UN/LOCODE (a Chinese
+    LOCODE must also be in the reference list). Bad identifiers are kept and flagged, not rejected."""
+    containers = [r.key for e in events for r in e.refs if r.kind == RefKind.CONTAINER]
+    ports = [e.port for e in events if e.port]
+    cn_ports = sorted({p for p in ports if p.startswith("CN")})
+    known: set[str] = set()
+    for chunk in repo.chunks(cn_ports):
+        known.update(session.scalars(select(Port.locode).where(Port.locode.in_(chunk))))
+    bad_ports = sum(1 for p in ports if ids.check_locode(p) or (p.startswith("CN") and p not in known))
+    return {"containers_checked": len(containers),
+            "containers_invalid": sum(1 for c in containers if ids.check_container(c)),
+            "locodes_checked": len(ports), "locodes_invalid": bad_ports}
+
+
+def _quarantine(session: Session, rejections: Sequence[Rejection], *, source: str, fmt: str,
+                batch_id: int, now: datetime) -> None:
+    if rejections:
+        session.execute(insert(QuarantinedMessage), [
+            {"batch_id": batch_id, "source": source, "format": fmt, "received_at": now,
+             "reason": r.reason, "location": r.where[:255], "raw": r.raw, "status": "open",
+             "retries": 0} for r in rejections])
+
+
+def store(
+    session: Session, *, source: str, events: Sequence[CanonicalEvent],
+    rejections: Sequence[Rejection] = (), fmt: str, batch: IngestBatch, now: datetime,
+    progress: Callable[[int, int], None] | None = None, chunk_size: int = 5000,
+) -> IngestReport:
+    """Store parsed events and rejections as part of ``batch`` (in the caller's transaction).
+    ``progress(done, total)`` is called before the first chunk and after each one."""
+    report = IngestReport(batch_id=batch.id, format=fmt, received=len(events) + len(rejections),
+                          quarantined=len(rejections))
+    if progress:
+        progress(0, len(events))
+    for start in range(0, len(events), chunk_size):
+        part = events[start : start + chunk_size]
+        plan = _plan(session, source, part)
+        _write(session, plan, source=source, batch_id=batch.id, now=now)
+        winners = [e for e, _h in plan.new] + [e for *_x, e, _h in plan.replace]
+        consignments_service.link(session, winners, now=now)
+        for key, n in _identifier_quality(session, winners).items():
+            setattr(batch, key, getattr(batch, key) + n)
+        report.stored += len(plan.new)
+        report.updated += len(plan.replace)
+        report.duplicates += plan.duplicates
+        if progress:
+            progress(start + len(part), len(events))
+    _quarantine(session, rejections, source=source, fmt=fmt, batch_id=batch.id, now=now)
+    report.errors = [{"where": r.where, "reason": r.reason} for r in rejections[:MAX_ERRORS_REPORTED]]
+    for key in ("received", "stored", "duplicates", "updated", "quarantined"):
+        setattr(batch, key, getattr(report, key))
+    return report
+
+
+def open_batch(session: Session, *, source: str, org_id: int | None, fmt: str, channel: str,
+               data: bytes, actor: str, now: datetime, filename: str | None = None) -> IngestBatch:
+    batch = IngestBatch(
+        source=source, org_id=org_id, format=fmt, channel=channel, filename=filename,
+        content_sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data), received_at=now,
+        actor=actor, received=0, stored=0, duplicates=0, updated=0, quarantined=0,
+        containers_checked=0, containers_invalid=0, locodes_checked=0, locodes_invalid=0,
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def ingest(
+    session: Session, *, source: str, org_id: int | None, data: bytes, fmt: str = "auto",
+    channel: str, now: datetime, actor: str, filename: str | None = None,
+    tz: ZoneInfo = CHINA_TZ, progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    """Parse ``data`` and store it as one batch from ``source``. The caller commits."""
+    fmt = parsing.detect(data, fmt)
+    result = parsing.parse(data, fmt, tz=tz)
+    batch = open_batch(session, source=source, org_id=org_id, fmt=fmt, channel=channel, data=data,
+                       actor=actor, now=now, filename=filename)
+    report = store(session, source=source, events=result.events, rejections=result.rejections,
+                   fmt=fmt, batch=batch, now=now, progress=progress)
+    session.flush()
+    audit_service.record(session, action="ingest_batch.create", entity="ingest_batch",
+                         entity_id=str(batch.id), subject_org_id=org_id,
+                         after={k: v for k, v in report.as_dict().items() if k != "errors"})
+    return report
+
+
+@dataclass
+class RetryReport:
+    retried: int = 0
+    resolved: int = 0
+    still_quarantined: int = 0
+    stored: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    batch_ids: list[int] = field(default_factory=list)
+
+
+def retry_quarantined(
+    session: Session, messages: Sequence[QuarantinedMessage], *, actor: str, now: datetime,
+    tz: ZoneInfo = CHINA_TZ,
+) -> RetryReport:
+    """Parse quarantined messages again (after a mapping fix). What now parses is stored as a new
+    batch and the message is resolved; what still fails stays, with the newest reason."""
+    report = RetryReport()
+    for msg in messages:
+        if msg.status != "open":
+            continue
+        report.retried += 1
+        data = msg.raw.encode("utf-8")
+        result = parsing.parse(data, msg.format, tz=tz)
+        msg.retries += 1
+        if result.rejections or not result.events:
+            reasons = "; ".join(f"{r.where}: {r.reason}" for r in result.rejections) or "no event found"
+            msg.reason = reasons
+            report.still_quarantined += 1
+            continue
+        batch = open_batch(session, source=msg.source, org_id=None, fmt=msg.format, channel="retry",
+                           data=data, actor=actor, now=now, filename=f"quarantine:{msg.id}")
+        stored = store(session, source=msg.source, events=result.events, fmt=msg.format,
+                       batch=batch, now=now)
+        msg.status, msg.resolved_at, msg.resolved_batch_id = "resolved", now, batch.id
+        report.resolved += 1
+        report.batch_ids.append(batch.id)
+        report.stored += stored.stored
+        report.updated += stored.updated
+        report.duplicates += stored.duplicates
+    session.flush()
+    if report.retried:
+        audit_service.record(session, action="quarantine.retry", entity="quarantined_message",
+                             entity_id=",".join(str(m.id) for m in messages)[:64],
+                             after=report.__dict__)
+    return report
