@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from kouan.events import docking, service
+from kouan.events import docking, feeds, service
 from kouan.events import repository as repo
 from kouan.events.schemas import (
+    DcsaFeedCreate,
+    DcsaFeedIssued,
+    DcsaFeedRead,
     DockingStatusRead,
     IngestSummary,
     QuarantinedDetail,
@@ -126,3 +129,51 @@ def retry_quarantined(qid: int, session: DbSession, principal: PersonPrincipal):
 def docking_status(session: DbSession, principal: CurrentPrincipal):
     """Partner docking status: every partner's feed for the port office, one's own otherwise."""
     return docking.statuses(session, actor=principal, now=utcnow())
+
+
+def _feed_read(feed) -> DcsaFeedRead:  # type: ignore[no-untyped-def]
+    return DcsaFeedRead(id=feed.id, org_id=feed.org_id, name=feed.name,
+                        callback_path=f"/api/v1/dcsa/callbacks/{feed.callback_token}",
+                        carrier_subscription_id=feed.carrier_subscription_id, active=feed.active,
+                        created_at=feed.created_at, last_notified_at=feed.last_notified_at)
+
+
+@router.post("/organisations/{org_id}/dcsa-feeds", response_model=DcsaFeedIssued, status_code=201,
+             tags=["dcsa"])
+def create_dcsa_feed(org_id: int, body: DcsaFeedCreate, session: DbSession, principal: PersonPrincipal):
+    """Set up a DCSA Track & Trace push subscription: register the returned callback address and
+    secret with the carrier (`POST /v2/event-subscriptions`)."""
+    issued = feeds.create_feed(session, actor=principal, org_id=org_id, name=body.name, now=utcnow(),
+                               secret_b64=body.secret,
+                               carrier_subscription_id=body.carrier_subscription_id)
+    return DcsaFeedIssued(**_feed_read(issued.feed).model_dump(), secret=issued.secret_b64)
+
+
+@router.get("/organisations/{org_id}/dcsa-feeds", response_model=list[DcsaFeedRead], tags=["dcsa"])
+def list_dcsa_feeds(org_id: int, session: DbSession, principal: PersonPrincipal):
+    return [_feed_read(f) for f in feeds.list_feeds(session, actor=principal, org_id=org_id)]
+
+
+@router.post("/dcsa-feeds/{feed_id}/deactivate", response_model=DcsaFeedRead, tags=["dcsa"])
+def deactivate_dcsa_feed(feed_id: int, session: DbSession, principal: PersonPrincipal):
+    return _feed_read(feeds.deactivate_feed(session, actor=principal, feed_id=feed_id))
+
+
+@router.post("/dcsa/callbacks/{token}", status_code=204, tags=["dcsa"],
+             openapi_extra=_content("application/json"))
+def dcsa_callback(
+    token: str, body: Body, session: DbSession,
+    notification_signature: Annotated[str | None, Header()] = None,
+    subscription_id: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The carrier's push (DCSA T&T 2.2 callback): an event array signed with
+    `Notification-Signature: sha256=<HMAC of the raw body>`. Answers 204 once stored."""
+    feeds.receive(session, token=token, body=body, signature=notification_signature,
+                  subscription_id=subscription_id, now=utcnow())
+    return Response(status_code=204)
+
+
+@router.head("/dcsa/callbacks/{token}", status_code=204, tags=["dcsa"])
+def dcsa_callback_check(token: str, session: DbSession) -> Response:
+    feeds.check_callback(session, token=token)
+    return Response(status_code=204)

@@ -98,3 +98,28 @@ class QuarantinedMessage(Base):
     retries: Mapped[int] = mapped_column(default=0)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_batch_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_batch.id"))
+
+
+class DcsaFeed(Base):
+    """A DCSA Track & Trace subscription whose notifications the carrier pushes to Kouan.
+
+    The carrier posts to ``/api/v1/dcsa/callbacks/{callback_token}`` and signs each body with the
+    subscription secret (``Notification-Signature: sha256=…``). The secret must be kept readable to
+    verify HMACs, so it is stored as given (base64) and never shown again or written to the audit.
+    """
+
+    __tablename__ = "dcsa_feed"
+    __audited__ = True
+    __audit_redact__ = frozenset({"secret_b64"})
+    __audit_ignore__ = frozenset({"last_notified_at"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    callback_token: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_b64: Mapped[str] = mapped_column(Text)
+    carrier_subscription_id: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -74,3 +74,27 @@ class DockingStatusRead(BaseModel):
         description="share of container refs with a valid ISO 6346 check digit")
     locode_validity: float | None
     formats: list[str]
+
+
+class DcsaFeedCreate(BaseModel):
+    name: str = Field(examples=["COSCO T&T 2.2 subscription"])
+    secret: str | None = Field(None, description="base64 HMAC secret (≥ 32 bytes); generated if absent")
+    carrier_subscription_id: str | None = Field(None, description="the carrier's subscriptionID, "
+                                                "checked against the Subscription-ID header")
+
+
+class DcsaFeedRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    name: str
+    callback_path: str
+    carrier_subscription_id: str | None
+    active: bool
+    created_at: datetime
+    last_notified_at: datetime | None
+
+
+class DcsaFeedIssued(DcsaFeedRead):
+    secret: str = Field(description="Shown once; give it to the carrier in the subscription")
