@@ -1,6 +1,7 @@
 """Imports every feature's tables so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from kouan.audit import models as _audit_models  # noqa: F401
+from kouan.clearance import models as _clearance_models  # noqa: F401
 from kouan.consignments import models as _consignment_models  # noqa: F401
 from kouan.db.base import Base
 from kouan.events import models as _event_models  # noqa: F401

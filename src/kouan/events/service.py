@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kouan.audit import service as audit_service
+from kouan.clearance import service as clearance_service
 from kouan.consignments import service as consignments_service
 from kouan.events import parsing
 from kouan.events import repository as repo
@@ -176,7 +177,9 @@ def store(
         plan = _plan(session, source, part)
         _write(session, plan, source=source, batch_id=batch.id, now=now)
         winners = [e for e, _h in plan.new] + [e for *_x, e, _h in plan.replace]
-        consignments_service.link(session, winners, now=now)
+        linked = consignments_service.link(session, winners, now=now)
+        clearance_service.mark_dirty(
+            session, linked.touched | clearance_service.reached_by_hubs(session, winners))
         for key, n in _identifier_quality(session, winners).items():
             setattr(batch, key, getattr(batch, key) + n)
         report.stored += len(plan.new)

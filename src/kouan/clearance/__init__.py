@@ -1,0 +1,1 @@
+"""Per-declaration clearance cases: each declaration's clock, maintained as events arrive."""

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kouan.db.base import Base, UTCDateTime
+from kouan.events.models import BigId
+
+
+class ClearanceCase(Base):
+    """One declaration under one clock. Analytics read this table, not the raw events."""
+
+    __tablename__ = "clearance_case"
+    __table_args__ = (
+        Index("ix_clearance_case_clock_month", "clock", "month"),
+        Index("ix_clearance_case_consignment", "consignment_id"),
+    )
+
+    declaration: Mapped[str] = mapped_column(String(18), primary_key=True)
+    clock: Mapped[str] = mapped_column(String(32), primary_key=True)
+    consignment_id: Mapped[int | None] = mapped_column(BigId)
+    direction: Mapped[str | None] = mapped_column(String(1))
+    port: Mapped[str | None] = mapped_column(String(5))
+    province: Mapped[str | None] = mapped_column(String(6))
+    customs_district: Mapped[str | None] = mapped_column(String(4))
+    facilitation_mode: Mapped[str | None] = mapped_column(String(32))
+    commodity_group: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12))
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    month: Mapped[str | None] = mapped_column(String(7))
+    hours: Mapped[float | None] = mapped_column(Float)
+    seg_1: Mapped[float | None] = mapped_column(Float)
+    seg_2: Mapped[float | None] = mapped_column(Float)
+    seg_3: Mapped[float | None] = mapped_column(Float)
+    seg_4: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DirtyConsignment(Base):
+    """Consignments whose cases must be recomputed: written by ingestion (cheap), drained by
+    ``clearance.service.refresh`` before any KPI is read."""
+
+    __tablename__ = "dirty_consignment"
+
+    consignment_id: Mapped[int] = mapped_column(BigId, ForeignKey("consignment.id", ondelete="CASCADE"),
+                                                primary_key=True)
