@@ -47,3 +47,18 @@ class DirtyConsignment(Base):
 
     consignment_id: Mapped[int] = mapped_column(BigId, ForeignKey("consignment.id", ondelete="CASCADE"),
                                                 primary_key=True)
+
+
+class ReferenceFigure(Base):
+    """A published clearance time Kouan compares with: national (scope ``CN``) or regional, for a
+    month (``YYYY-MM``) or a year (``YYYY``, e.g. the 2017 baseline). Imported, never computed."""
+
+    __tablename__ = "reference_figure"
+    __audited__ = True
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(1), primary_key=True)
+    hours: Mapped[float] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(String(255))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -68,7 +68,7 @@ def _provinces(session: Session, ports: set[str]) -> dict[str, str | None]:
     if not ports:
         return {}
     rows = session.execute(select(Port.locode, Port.province).where(Port.locode.in_(sorted(ports))))
-    return {locode: province for locode, province in rows}
+    return {row[0]: row[1] for row in rows}
 
 
 def recompute_consignment(session: Session, cid: int, clocks: Sequence[Clock], now: datetime) -> int:
