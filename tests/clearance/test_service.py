@@ -1,6 +1,7 @@
 """Cases maintained from ingested events, on SQLite and PostgreSQL."""
 
 from sqlalchemy import select
+from tests.events.helpers import CALL, DECL, ev, jsonl, shipment
 
 from kouan.clearance import service
 from kouan.clearance.models import ClearanceCase, DirtyConsignment
@@ -8,7 +9,6 @@ from kouan.db.session import transaction
 from kouan.events import service as events_service
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
-from tests.events.helpers import CALL, DECL, ev, jsonl, shipment
 
 ACTOR = system("tests")
 

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 from sqlalchemy import select
+from tests.factories import login
 
 from kouan.audit.models import AuditEntry
 from kouan.events.formats import dcsa
 from kouan.events.models import Event
-from tests.factories import login
 
 SAMPLE = Path(__file__).parent.parent / "data" / "dcsa" / "tnt-v2.2.0-get-events-response.json"
 

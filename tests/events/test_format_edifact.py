@@ -143,14 +143,13 @@ def test_it_reads_iftsta_container_status_messages() -> None:
     assert any("IMO number '3134141'" in f for f in flags)
 
 
-def test_it_rejects_the_road_iftsta_whose_unt_count_is_wrong() -> None:
+def test_it_keeps_the_road_iftsta_whose_unt_count_is_wrong_and_flags_it() -> None:
+    # The published sample's UNT says 18 where the message has 39 segments: a counting bug in a
+    # complete message, not a loss, so its event is kept and the count is flagged.
     result = parse_text(sample("iftsta_d10b_road_edifunct.edi"))
-    assert result.events == []
-    (rejection,) = result.rejections
-    assert "UNT says 18 segments but the message has 39" in rejection.reason
-    assert rejection.where == "interchange 1 message 1 segment 39 (UNT) element 1"
-    assert rejection.raw.startswith("UNH+45689+IFTSTA")
-    assert rejection.raw.endswith("UNT+18+45689'")
+    assert result.rejections == []
+    (event,) = result.events
+    assert any("UNT says 18 segments, the message has 39" in f for f in event.attrs["flags"])
 
 
 def test_it_keeps_unmapped_iftsta_status_codes_as_other() -> None:
@@ -164,13 +163,90 @@ def test_it_keeps_unmapped_iftsta_status_codes_as_other() -> None:
     assert event.attrs["status_reasons"] == ["5", "8", "38", "108"]
 
 
-def test_it_rejects_baplie_as_an_unsupported_message_type() -> None:
-    result = parse_text(sample("baplie_d95b_smdg20_uslgb.edi"))
+def baplie() -> str:
+    return sample("baplie_d95b_smdg20_uslgb.edi")
+
+
+def test_it_maps_the_baplie_bay_plan_to_one_on_board_event_per_container() -> None:
+    result = parse_text(baplie())
+    assert result.rejections == []
+    assert [e.keys(RefKind.CONTAINER) for e in result.events] == \
+        [("OOLU4293959",), ("MOEU0710945",), ("OOLU8757889",)]
+    for event in result.events:
+        assert (event.milestone, event.original_code) == (Milestone.OTHER, "BAPLIE/ON_BOARD")
+        assert event.classifier == Classifier.ACT and event.direction is None
+        assert event.occurred_at == datetime(2016, 4, 14, 0, 0, tzinfo=CST)  # DTM+178, no 136
+        assert event.attrs["dtm_qualifier"] == "178"
+        assert event.port == "USLGB"  # LOC+5, the port the vessel leaves
+        assert event.keys(RefKind.TRANSPORT_CALL) == ("VRIB3/042/USLGB",)  # call sign (103)
+        assert event.keys(RefKind.BILL_OF_LADING) == ()  # RFF+BM:1 is SMDG's dummy
+        assert event.attrs["vessel_name"] == "OOCL BEIJING"
+        assert event.attrs["vessel_etd"] == "2016-04-01T11:35:00+08:00"
+        assert event.recorded_at == datetime(2016, 4, 14, 3, 7, tzinfo=CST)  # DTM+137 is empty: UNB
+    first, second, third = (e.attrs for e in result.events)
+    assert {k: first[k] for k in ("stowage_cell", "port_of_loading", "port_of_discharge",
+                                  "full_empty", "iso_size_type", "weight_kg",
+                                  "container_operator")} == {
+        "stowage_cell": "0780690", "port_of_loading": "USLGB", "port_of_discharge": "CNYTN",
+        "full_empty": "empty", "iso_size_type": "4200", "weight_kg": 3833,
+        "container_operator": "OOL"}
+    assert (second["stowage_cell"], second["iso_size_type"], second["port_of_discharge"],
+            second["weight_kg"], second["container_operator"]) == \
+        ("0060886", "L5G1", "CNXMN", 3983, "MOL")
+    assert (third["stowage_cell"], third["full_empty"], third["port_of_discharge"],
+            third["weight_kg"]) == ("0100114", "full", "TWKHH", 26000)
+    assert result.events[0].location == "interchange 1 message 1 segment 14 (EQD)"
+    assert any("(DTM+137): '' is not a date/time" in f for f in first["flags"])
+
+
+def test_baplie_prefers_the_actual_departure_and_never_uses_an_estimate() -> None:
+    departed = parse_text(baplie().replace("DTM+178:201604140000", "DTM+136:201604150630"))
+    assert {(e.occurred_at, e.attrs["dtm_qualifier"]) for e in departed.events} == \
+        {(datetime(2016, 4, 15, 6, 30, tzinfo=CST), "136")}
+    estimated = parse_text(baplie().replace("DTM+178:201604140000", "DTM+132:201604140000"))
+    # only estimates and an empty DTM+137: the plan's time is the UNB time
+    assert {(e.occurred_at, e.classifier, e.attrs["dtm_qualifier"]) for e in estimated.events} \
+        == {(datetime(2016, 4, 14, 3, 7, tzinfo=CST), Classifier.ACT, "UNB")}
+    dated = parse_text(baplie().replace("DTM+178:201604140000:203'\n", "")
+                       .replace("DTM+137::201", "DTM+137:1604131200:201"))
+    assert {(e.occurred_at, e.attrs["dtm_qualifier"]) for e in dated.events} == \
+        {(datetime(2016, 4, 13, 12, 0, tzinfo=CST), "137")}
+
+
+def test_baplie_reads_weights_in_other_units_and_dangerous_goods() -> None:
+    text = baplie().replace("MEA+WT++KGM:26000'", "MEA+WT++TNE:26.5'\nMEA+VGM++LBR:1000'")
+    text = text.replace("NAD+CA+OOL:172:20'\nUNT", "NAD+CA+OOL:172:20'\nDGS+IMD+3+1993'\nUNT")
+    third = parse_text(text).events[2].attrs
+    assert (third["weight_kg"], third["vgm_kg"]) == (26500, 453.6)
+    assert third["dangerous_goods"] == ["class 3 UN1993"]
+    odd = parse_text(baplie().replace("KGM:3833", "XXX:3833")).events[0].attrs
+    assert "weight_kg" not in odd and any("unit 'XXX'" in f for f in odd["flags"])
+
+
+def test_baplie_rejects_equipment_that_is_not_a_container_and_keeps_the_rest() -> None:
+    result = parse_text(baplie().replace("EQD+CN+MOEU0710945", "EQD+BB+MOEU0710945"))
+    assert len(result.events) == 2
+    (rejection,) = result.rejections
+    assert "'MOEU0710945' of type 'BB' in stowage cell '0060886'" in rejection.reason
+    assert rejection.where == "interchange 1 message 1 segment 21 (EQD) element 1"
+    assert rejection.raw.startswith("LOC+147+0060886") and rejection.raw.endswith("NAD+CA+MOL:172:20'")
+
+
+def test_baplie_without_a_container_is_rejected() -> None:
+    text = baplie()
+    body = text[text.index("LOC+147"): text.index("UNT+")]
+    (rejection,) = parse_text(text.replace(body, "")).rejections
+    assert "names no container (EQD) in any stowage cell" in rejection.reason
+
+
+def test_an_unknown_message_type_is_still_rejected_as_unsupported() -> None:
+    result = parse_text(codeco().replace("UNH+92218+CODECO:", "UNH+92218+ZZZZZZ:"))
     assert result.events == []
     (rejection,) = result.rejections
-    assert "BAPLIE is not supported" in rejection.reason
+    assert "message type ZZZZZZ is not supported" in rejection.reason
+    assert "BAPLIE" in rejection.reason  # the list of supported types names it now
     assert rejection.where == "interchange 1 message 1 segment 1 (UNH)"
-    assert rejection.raw.startswith("UNH+1907+BAPLIE") and rejection.raw.endswith("UNT+30+1907'")
+    assert rejection.raw.startswith("UNH+92218+ZZZZZZ")
 
 
 def test_it_maps_cusres_release_inspection_and_hold() -> None:
@@ -270,12 +346,20 @@ def test_a_truncated_message_is_rejected_and_the_complete_one_kept() -> None:
     assert rejection.raw == text[text.index("UNH+1452515553819"): cut]
 
 
-def test_a_wrong_unt_count_rejects_only_that_message() -> None:
+def test_a_wrong_unt_count_keeps_the_events_and_flags_them() -> None:
     result = parse_text(coarri().replace("UNT+33+", "UNT+40+"))
-    assert len(result.events) == 19  # the loading report
+    assert len(result.events) == 21 and result.rejections == []
+    flagged = [e for e in result.events if any("UNT says 40" in f for f in e.attrs.get("flags", []))]
+    assert len(flagged) == 2  # the discharge report's events only
+
+
+def test_a_unt_reference_that_is_not_the_unh_reference_rejects_that_message() -> None:
+    text = coarri().replace("UNT+33+", "UNT+33+X", 1)
+    result = parse_text(text)
+    assert len(result.events) == 19
     (rejection,) = result.rejections
-    assert "UNT says 40 segments but the message has 33" in rejection.reason
-    assert rejection.where == "interchange 1 message 1 segment 33 (UNT) element 1"
+    assert "does not match the UNH reference" in rejection.reason
+    assert rejection.where == "interchange 1 message 1 segment 33 (UNT) element 2"
 
 
 def test_a_missing_unz_is_flagged_not_rejected() -> None:
@@ -462,8 +546,8 @@ def test_a_message_without_an_interchange_header_is_read_and_flagged() -> None:
 
 
 def test_text_is_decoded_as_utf8_or_else_latin1() -> None:
-    road = parse_text(sample("iftsta_d10b_road_edifunct.edi")).rejections[0]
-    assert "GEJLHAVEGÅRD" in road.raw  # UTF-8 letters kept verbatim
+    road = parse_text(sample("iftsta_d10b_road_edifunct.edi").replace("UNT+18+", "UNT+18+X"))
+    assert "GEJLHAVEGÅRD" in road.rejections[0].raw  # UTF-8 letters kept verbatim
     latin1 = codeco().replace("CHRISTIAN", "CRISTÓBAL").encode("latin-1")
     (event,) = edifact.parse(latin1).events
     assert event.attrs["vessel_name"] == "CRISTÓBAL"

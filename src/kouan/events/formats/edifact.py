@@ -1,4 +1,4 @@
-"""UN/EDIFACT adapter: CODECO, COARRI, IFTSTA, CUSCAR, CUSRES and BERMAN → canonical events.
+"""UN/EDIFACT adapter: CODECO, COARRI, IFTSTA, CUSCAR, CUSRES, BERMAN, BAPLIE → canonical events.
 
 Pure: bytes in, ``ParseResult`` out. The syntax layer (``edifact_syntax``) splits the file into
 interchanges and messages itself and lets pydifact read each segment — see its docstring for the
@@ -23,6 +23,15 @@ Choices worth knowing:
   the group's RFF B/L numbers, its containers (SGP/EQD) and the vessel call. BERMAN: the original
   notice is TRANSPORT_ENTRY_DECLARED at its document time; ETA/ATA/ETD/ATD become
   TRANSPORT_ARRIVED/DEPARTED with EST/ACT/PLN from the DTM qualifier.
+* BAPLIE (bay plan, SMDG 2.x): the stowage of the vessel as it leaves the port of departure
+  (LOC+5). One OTHER event, original code ``BAPLIE/ON_BOARD``, per container (EQD) in a stowage
+  cell group (LOC+147): Kouan has no on-board milestone, and a bay plan is not a load report, but
+  the event links the container to the vessel call and keeps cell, ports of loading/discharge,
+  full/empty, size-type, weight and operator. Always ACT, at the call's departure time: DTM+136
+  (SMDG: actual departure), else 186, else the actual arrival DTM+178 (a plan sent before
+  sailing), else the document time (DTM+137 / UNB); ``dtm_qualifier`` says which. Estimates
+  (132/133) are kept as attrs only. The RFF+BM of a bay plan is SMDG's dummy ("BM:1"), so it is
+  kept as text, never as a bill-of-lading ref that would link every container of the plan.
 """
 
 from __future__ import annotations
@@ -603,7 +612,86 @@ def _call_events(ctx: _Context, call: list[Seg]) -> list[CanonicalEvent]:
     return events
 
 
+# --- BAPLIE: what is on board when the vessel leaves the port --------------------------------
+
+# Departure time of the call: SMDG BAPLIE 2.x gives the actual departure as DTM+136 (the
+# directory's "departure date/time"; 186 is its "actual" twin); a plan sent before sailing often
+# has only the actual arrival, DTM+178. Estimates (132/133) are never used.
+_BAPLIE_TIMES = ("136", "186", "178")
+
+
+def _stowage_cell(seg: Seg) -> bool:
+    return seg.tag == "LOC" and seg.val(1) == "147"
+
+
+def _baplie(ctx: _Context) -> ParseResult:
+    head, cells = syntax.split_where(ctx.segs[1:-1], _stowage_cell)
+    call = syntax.transport_group(head)  # before the first cell: LOC+147 would extend the group
+    if not call:
+        return ctx.rejected("the BAPLIE message names no vessel (TDT)", ctx.first("BGM"))
+    flags: list[str] = []
+    stamp = ctx.stamp(call, _BAPLIE_TIMES, flags)
+    if stamp is not None:
+        stamp = _Stamp(stamp.at, Classifier.ACT, stamp.qualifier)
+    elif ctx.recorded_at is not None:  # the plan's own time: the containers were on board then
+        document = ctx.stamp(head, ("137",), [])
+        stamp = _Stamp(ctx.recorded_at, Classifier.ACT, "137" if document else "UNB")
+    else:
+        return ctx.rejected("the BAPLIE message has no departure or arrival time (DTM+136/178), "
+                            "no document date (DTM+137) and no readable UNB date",
+                            ctx.first("BGM"))
+    plan = _Bayplan(ctx, call, stamp, ctx.port(call, ("5",), flags)[0] or ctx.default_port, flags)
+    out = ParseResult()
+    for cell in cells:
+        own, equipment = syntax.split(cell[1:], {"EQD"})
+        for group in equipment:
+            item = plan.event(cell[0], own, group)
+            (out.events if isinstance(item, CanonicalEvent) else out.rejections).append(item)
+    if not out.events and not out.rejections:
+        return ctx.rejected("the BAPLIE message names no container (EQD) in any stowage cell "
+                            "(LOC+147)", ctx.first("BGM"))
+    return out
+
+
+@dataclass
+class _Bayplan:
+    ctx: _Context
+    call: list[Seg]
+    stamp: _Stamp
+    port: str | None  # LOC+5, the port the vessel leaves
+    flags: list[str]
+
+    def event(self, cell: Seg, own: list[Seg], group: list[Seg]) -> CanonicalEvent | Rejection:
+        eqd, flags = group[0], list(self.flags)
+        if eqd.val(1) not in ("CN", "") or not eqd.val(2):
+            return self.ctx.rejection(f"BAPLIE/ON_BOARD: equipment {eqd.val(2)!r} of type "
+                                      f"{eqd.val(1)!r} in stowage cell {cell.val(2)!r} is not a "
+                                      "numbered container", eqd, [cell, *own, *group], 1)
+        containers, eq_attrs = syntax.read_equipment([eqd], flags)
+        vessel = syntax.read_vessel(self.call)
+        call_ref = vessel.call(self.port, flags)
+        operator = next((s.val(2, 1) for s in group if s.tag == "NAD" and s.val(1) == "CA"), "")
+        attrs = syntax.merge(
+            {"stowage_cell": cell.val(2, 1)}, eq_attrs, syntax.read_weights([*own, *group], flags),
+            {"port_of_loading": self.ctx.port(own, ("9",), flags)[0],
+             "port_of_discharge": self.ctx.port(own, ("11",), flags)[0],
+             "next_port_of_call": self.ctx.port(self.call, ("61",), flags)[0],
+             "container_operator": operator, "dangerous_goods": _dangerous_goods(group),
+             "references": [f"{s.val(1, 1)}:{s.val(1, 2)}" for s in own if s.tag == "RFF"]},
+            vessel.attrs, _call_times(self.ctx, self.call, flags))
+        return self.ctx.event(Milestone.OTHER, self.stamp, eqd, "BAPLIE/ON_BOARD", port=self.port,
+                              refs=[*containers, *([call_ref] if call_ref else [])],
+                              attrs=attrs, flags=flags)
+
+
+def _dangerous_goods(group: list[Seg]) -> list[str]:
+    """DGS segments as "class 3 UN1993" (IMDG class 8351, UN number 7124)."""
+    return [" ".join(x for x in (f"class {s.val(2)}" if s.val(2) else "",
+                                 f"UN{s.val(3, 1)}" if s.val(3, 1) else "") if x)
+            for s in group if s.tag == "DGS"]
+
+
 _MAPPERS: dict[str, Callable[[_Context], ParseResult]] = {
-    "BERMAN": _berman, "CUSCAR": _cuscar, "CUSRES": _cusres, "IFTSTA": _iftsta,
+    "BAPLIE": _baplie, "BERMAN": _berman, "CUSCAR": _cuscar, "CUSRES": _cusres, "IFTSTA": _iftsta,
     "CODECO": partial(_per_container, moves=_CODECO, expected="gate-in (34) or gate-out (36)"),
     "COARRI": partial(_per_container, moves=_COARRI, expected="discharge (44) or loading (46)")}

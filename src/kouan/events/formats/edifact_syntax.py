@@ -24,7 +24,7 @@ vessel, RFF references, EQD/SGP equipment), so ``edifact`` keeps to the message 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import takewhile
@@ -403,10 +403,12 @@ class _Walker:
         last = message.segments[-1]
         unh = _quiet(message.segments[0])
         kind = f"{unh.val(2) or 'message'} {unh.val(1)!r}" if unh else "message"
-        cut = "; its last segment is cut off" if not last.terminated else ""
+        n, tag = len(message.segments), last.tag or "?"
+        end = (f"its last segment, {n} ({tag}), is cut off" if not last.terminated
+               else f"its last segment is {n} ({tag})")
         message.problem = (f"{kind} is incomplete: it ends without a UNT trailer {context} "
-                           f"(the file was probably truncated){cut}")
-        message.where = f"{message.prefix} segment {len(message.segments)} ({last.tag or '?'})"
+                           f"(the file was probably truncated); {end}")
+        message.where = f"{message.prefix} segment {n} ({tag})"
         self.messages.append(message)
 
     def _flush_garbage(self) -> None:
@@ -438,15 +440,15 @@ def _check_trailer(message: RawMessage) -> None:
     if not declared.isdigit():
         message.problem = f"the UNT segment count {declared!r} is not a number"
         message.where = f"{where} element 1"
-    elif abs(int(declared) - n) == 1:
-        # Real senders count UNB in, or UNT out; one segment more or less is that, not a loss.
+        return
+    if int(declared) != n:
+        # A complete UNH…UNT pair whose count is off is a sender's counting bug far more often
+        # than a loss (real samples count UNB in, or are edited by hand): the segments present
+        # are all there is to read, so keep the events and say so. A cut-off message (no UNT)
+        # is still rejected.
         message.flags.append(f"UNT says {int(declared)} segments, the message has {n}: "
-                             "off by one (a sender counting convention), events kept")
-    elif int(declared) != n:
-        message.problem = (f"UNT says {int(declared)} segments but the message has {n}: "
-                           "segments were lost or added in transmission")
-        message.where = f"{where} element 1"
-    elif unt.val(2) != unh.val(1):
+                             "the count is wrong; events kept")
+    if unt.val(2) != unh.val(1):
         message.problem = (f"the UNT reference {unt.val(2)!r} does not match the UNH "
                            f"reference {unh.val(1)!r}")
         message.where = f"{where} element 2"
@@ -541,11 +543,17 @@ TRANSPORT_GROUP = {"RFF", "LOC", "DTM", "MEA", "FTX", "COM"}
 
 def split(segs: Sequence[Seg], triggers: Iterable[str]) -> tuple[list[Seg], list[list[Seg]]]:
     """Segments before the first trigger, and one group per trigger segment."""
-    triggers = set(triggers)
+    tags = set(triggers)
+    return split_where(segs, lambda s: s.tag in tags)
+
+
+def split_where(segs: Sequence[Seg], starts: Callable[[Seg], bool]
+                ) -> tuple[list[Seg], list[list[Seg]]]:
+    """``split`` for groups led by a qualified segment (e.g. LOC+147), not a tag alone."""
     head: list[Seg] = []
     groups: list[list[Seg]] = []
     for s in segs:
-        if s.tag in triggers:
+        if starts(s):
             groups.append([s])
         elif groups:
             groups[-1].append(s)
@@ -630,6 +638,33 @@ def read_equipment(segs: Iterable[Seg], flags: list[str]) -> tuple[list[Ref], di
         if s.tag == "SEL" and s.val(1):
             attrs.setdefault("seals", []).append(s.val(1))  # type: ignore[union-attr]
     return refs, attrs
+
+
+_TO_KG = {"KGM": 1.0, "TNE": 1000.0, "LBR": 0.45359237}  # 6411 units of a weight
+_WEIGHTS = {"WT": "weight_kg", "VGM": "vgm_kg"}  # 6311 weight (BAPLIE: gross), SOLAS VGM
+
+
+def read_weights(segs: Iterable[Seg], flags: list[str]) -> dict[str, object]:
+    """Weights from MEA (``weight_kg``, SOLAS verified gross mass ``vgm_kg``), in kilograms;
+    a weight in an unknown unit or that is not a number is flagged and left out."""
+    out: dict[str, object] = {}
+    for s in segs:
+        name = _WEIGHTS.get(s.val(1).upper()) if s.tag == "MEA" else None
+        if name is None:
+            continue
+        unit, text = s.val(3, 1).upper(), s.val(3, 2)
+        try:
+            value = float(text.replace(s.raw.seps.decimal, "."))
+        except ValueError:
+            flags.append(f"MEA+{s.val(1)}: weight {text!r} is not a number")
+            continue
+        if unit not in _TO_KG:
+            flags.append(f"MEA+{s.val(1)}: weight unit {unit!r} is not KGM, TNE or LBR; "
+                         "the weight is not kept")
+            continue
+        kg = round(value * _TO_KG[unit], 1)
+        out.setdefault(name, int(kg) if kg.is_integer() else kg)
+    return out
 
 
 def direction_of(status: str) -> Direction | None:
