@@ -1,0 +1,85 @@
+"""Bind and execute the metrics, returning plain Python values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+from ibis.backends import BaseBackend
+
+from kouan.analytics import engines, metrics
+from kouan.analytics.tables import SEGMENTS, TABLE_NAME
+
+Group = tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """Clearance-time figures of one group; hours as floats, ``None`` where no closed case exists."""
+
+    group: dict[str, str | None]
+    n: int
+    mean_h: float | None
+    median_h: float | None
+    p90_h: float | None
+    segments: tuple[float | None, ...]
+    n_open: int
+
+
+def kpi(
+    source: BaseBackend | ibis.Table, by: Sequence[str], *, clock: str = metrics.DEFAULT_CLOCK
+) -> list[KpiRow]:
+    """Statistics of ``clock`` per group of ``by`` keys, sorted by group (nulls last).
+
+    ``source`` is a connection from ``engines.connect`` or a table with the ``clearance_case``
+    columns. A group with open cases only has ``n = 0`` and null figures; with ``by=[]`` there
+    is always exactly one row.
+    """
+    keys = metrics.check_group_keys(by)
+    table = source if isinstance(source, ibis.Table) else engines.clearance_case(source)
+    closed = _by_group(metrics.clearance_stats(table, keys, clock=clock), keys)
+    opened = _by_group(metrics.open_counts(table, keys, clock=clock), keys)
+    rows = []
+    for group in sorted(closed.keys() | opened.keys(), key=_sort_key):
+        stats = closed.get(group, {})
+        rows.append(
+            KpiRow(
+                group=dict(zip(keys, group, strict=True)),
+                n=int(stats.get("n") or 0),
+                mean_h=_float(stats.get("mean_h")),
+                median_h=_float(stats.get("median_h")),
+                p90_h=_float(stats.get("p90_h")),
+                segments=tuple(_float(stats.get(seg)) for seg in SEGMENTS),
+                n_open=int(opened.get(group, {}).get("n_open") or 0),
+            )
+        )
+    return rows
+
+
+def parquet_export(con: BaseBackend, out_dir: str | Path, table: str = TABLE_NAME) -> Path:
+    """Write ``table`` from ``con`` as ``<out_dir>/<table>/part-0.parquet``; return the dataset dir.
+
+    The layout is what ``engines.connect('duckdb' | 'spark', out_dir)`` reads; both also read a
+    hive-partitioned dataset (``month=2024-03/...``) written by a bulk exporter.
+    """
+    directory = Path(out_dir) / table
+    directory.mkdir(parents=True, exist_ok=True)
+    source = engines.clearance_case(con) if table == TABLE_NAME else con.table(table)
+    source.to_parquet(directory / "part-0.parquet")
+    return directory
+
+
+def _by_group(expr: ibis.Table, keys: list[str]) -> dict[Group, dict[str, Any]]:
+    # to_pyarrow().to_pylist() gives None for SQL NULL on every backend (pandas would give NaN).
+    return {tuple(row[k] for k in keys): row for row in expr.to_pyarrow().to_pylist()}
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _sort_key(group: Group) -> tuple[tuple[bool, str], ...]:
+    return tuple((value is None, value or "") for value in group)
