@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc as uscc_mod
 
+from kouan.clearance import figures
 from kouan.partners import repository as partners_repo
 from kouan.partners import service as partners_service
 from kouan.partners.domain import OrgKind, Principal, Role
@@ -121,4 +122,5 @@ def load(session: Session, *, actor: Principal, now: datetime) -> list[DemoLogin
                 display_name=p.display_name, password=DEMO_PASSWORD, role=p.role.value, now=now,
             )
         logins.append(DemoLogin(p.username, DEMO_PASSWORD, p.display_name, org.name, p.role.value))
+    figures.load_national_defaults(session, now=now)
     return logins

@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from kouan import __version__
 from kouan.audit import api as audit_api
 from kouan.bootstrap import Kouan, build
+from kouan.clearance import api as clearance_api
 from kouan.config import Settings, get_settings
 from kouan.consignments import api as consignments_api
 from kouan.consignments import pages as consignments_pages
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
 
     for router in (pages.router, partners_pages.router, partners_api.router, ports_api.router,
                    audit_api.router, events_api.router, consignments_api.router,
-                   consignments_pages.router, events_pages.router):
+                   consignments_pages.router, events_pages.router, clearance_api.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

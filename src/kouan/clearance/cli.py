@@ -1,0 +1,154 @@
+"""`kouan kpi`, `kouan bulletin`, `kouan benchmarks import`, `kouan cases refresh`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kouan.analytics import bulletin as bulletin_text
+from kouan.analytics import filters
+from kouan.bootstrap import Kouan, build
+from kouan.clearance import bulletins, figures, kpi
+from kouan.clearance import service as clearance_service
+from kouan.config import get_settings
+from kouan.db.session import transaction
+from kouan.kit.clock import utcnow
+from kouan.kit.errors import KouanError
+from kouan.partners.domain import system
+
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+benchmarks_app = typer.Typer(help="Reference figures: national averages and the 2017 baseline.",
+                             no_args_is_help=True)
+cases_app = typer.Typer(help="Per-declaration clearance cases.", no_args_is_help=True)
+
+
+def _fail(exc: KouanError) -> None:
+    err.print(f"[bold red]error:[/] {exc.detail}")
+    for e in exc.errors:
+        err.print(f"  [red]{e.pointer}[/]: {e.detail}" + (f" (got {e.value!r})" if e.value else ""))
+    raise typer.Exit(code=2)
+
+
+def _export_dir(k: Kouan) -> Path:
+    return k.settings.data_dir / "analytics-export"
+
+
+def _period(month: str | None, date_from: str | None, date_to: str | None) -> filters.Period | None:
+    if month:
+        bulletins.check_month(month)
+        return filters.Period(first_month=month, last_month=month)
+    if date_from or date_to:
+        try:
+            return filters.Period(date_from=date.fromisoformat(date_from) if date_from else None,
+                                  date_to=date.fromisoformat(date_to) if date_to else None)
+        except ValueError as exc:
+            err.print(f"[bold red]error:[/] --from/--to take dates as YYYY-MM-DD ({exc})")
+            raise typer.Exit(code=2) from None
+    return None
+
+
+def kpi_command(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM (Beijing time)")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD, inclusive")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD, inclusive")] = None,
+    region: Annotated[str | None, typer.Option(help="Province, e.g. CN-LN")] = None,
+    port: Annotated[str | None, typer.Option(help="UN/LOCODE, e.g. CNDAL")] = None,
+    by: Annotated[str, typer.Option(help="Comma list: port,province,customs_district,month,"
+                                    "direction,facilitation_mode,commodity_group")] = "direction",
+    clock: Annotated[str, typer.Option(help="gac, trs or trs_exit")] = "gac",
+    engine: Annotated[str, typer.Option(help="native, duckdb or spark")] = "native",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Clearance time (n, mean, median, p90, segments) from the case table."""
+    k = build(get_settings())
+    query = kpi.KpiQuery(clock=clock, period=_period(month, date_from, date_to), province=region,
+                         port=port.upper() if port else None,
+                         by=tuple(b.strip() for b in by.split(",") if b.strip()), engine=engine)
+    try:
+        result = kpi.run(k.sessions, query, database_url=k.settings.effective_database_url,
+                         export_dir=_export_dir(k), now=utcnow())
+    except KouanError as exc:
+        _fail(exc)
+        return
+    data = result.as_dict()
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    table = Table(title=f"{result.clock.title} ({engine})")
+    for col in (*query.by, "n", "open", "mean h", "median h", "p90 h", "segments"):
+        table.add_column(col)
+    for row in data["rows"]:
+        fmt = lambda v: "—" if v is None else f"{v:.2f}"  # noqa: E731
+        segs = ", ".join(f"{name} {fmt(v)}" for name, v in row["segments"].items())
+        table.add_row(*(str(row[b]) for b in query.by), str(row["n"]), str(row["n_open"]),
+                      fmt(row["mean_h"]), fmt(row["median_h"]), fmt(row["p90_h"]), segs)
+    console.print(table)
+
+
+def bulletin_command(
+    month: Annotated[str, typer.Option(help="YYYY-MM")],
+    region: Annotated[str, typer.Option(help="CN-LN, or CN for the whole country")] = "CN-LN",
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    fmt: Annotated[str, typer.Option("--format", help="text, markdown or html")] = "text",
+    clock: Annotated[str, typer.Option()] = "gac",
+) -> None:
+    """The month's clearance-time statement, compared with the national average and 2017."""
+    if lang not in ("zh", "en") or fmt not in ("text", "markdown", "html"):
+        err.print("[bold red]error:[/] --lang is zh or en; --format is text, markdown or html")
+        raise typer.Exit(code=2)
+    k = build(get_settings())
+    try:
+        f = bulletins.figures_for(k.sessions, month=month, region=region, clock=clock,
+                                  database_url=k.settings.effective_database_url,
+                                  export_dir=_export_dir(k), now=utcnow())
+    except KouanError as exc:
+        _fail(exc)
+        return
+    print(bulletin_text.render(f, lang=lang, fmt=fmt), end="")
+
+
+@benchmarks_app.command("import")
+def benchmarks_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import reference figures from CSV: scope,month,direction,hours[,note]."""
+    k = build(get_settings())
+    try:
+        rows = figures.parse_csv(file.read_text(encoding="utf-8"))
+        with transaction(k.sessions, actor=system("cli")) as s:
+            n = figures.store(s, rows, now=utcnow())
+    except KouanError as exc:
+        _fail(exc)
+        return
+    console.print(f"imported {n} reference figures")
+
+
+@benchmarks_app.command("list")
+def benchmarks_list(scope: Annotated[str | None, typer.Option()] = None) -> None:
+    """List reference figures."""
+    k = build(get_settings())
+    with k.sessions() as s:
+        rows = figures.list_figures(s, scope=scope)
+        table = Table()
+        for col in ("scope", "period", "direction", "hours", "note"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(r.scope, r.period, r.direction, f"{r.hours:.2f}", r.note or "")
+    console.print(table)
+
+
+@cases_app.command("refresh")
+def cases_refresh(
+    all_: Annotated[bool, typer.Option("--all", help="Recompute every case (e.g. a changed clock)")] = False,
+) -> None:
+    """Recompute the cases of consignments that changed (or all of them)."""
+    k = build(get_settings())
+    with transaction(k.sessions, actor=system("cli")) as s:
+        report = (clearance_service.recompute_all(s, now=utcnow()) if all_
+                  else clearance_service.refresh(s, now=utcnow()))
+    console.print(f"{report.consignments} consignments, {report.cases} cases recomputed")
