@@ -167,3 +167,17 @@ def test_only_the_port_office_imports_reference_figures(env, client, world):
     bad = client.post("/api/v1/reference-figures", content="scope,month,direction,hours\nCN,x,I,1\n",
                       headers={"X-CSRF-Token": csrf})
     assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "line 2/month"
+
+
+def test_export_parquet_partitions_events_by_month_and_port(env, tmp_path):
+    import duckdb
+
+    out = tmp_path / "export"
+    kouan_cli(env, "export", "parquet", str(out))
+    parts = sorted(p.relative_to(out / "event").parts[:2] for p in (out / "event").rglob("*.parquet"))
+    assert ("month=2022-03", "port=CNDAL") in parts and ("month=2022-03", "port=CNSHA") in parts
+    n = duckdb.sql(f"select count(*) from read_parquet('{out}/event/**/*.parquet', hive_partitioning=1)")
+    assert n.fetchall()[0][0] == len(seed_log())
+    refs = duckdb.sql(f"select refs from read_parquet('{out}/event/**/*.parquet') where event_id = 'rel-0'")
+    assert json.loads(refs.fetchall()[0][0]) == [["declaration", declaration(0, "I")]]
+    assert (out / "clearance_case").is_dir()

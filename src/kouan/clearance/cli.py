@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kouan.analytics import bulletin as bulletin_text
-from kouan.analytics import filters
+from kouan.analytics import engines, export, filters
 from kouan.bootstrap import Kouan, build
 from kouan.clearance import bulletins, figures, kpi
 from kouan.clearance import service as clearance_service
@@ -27,6 +27,7 @@ err = Console(stderr=True, soft_wrap=True)
 benchmarks_app = typer.Typer(help="Reference figures: national averages and the 2017 baseline.",
                              no_args_is_help=True)
 cases_app = typer.Typer(help="Per-declaration clearance cases.", no_args_is_help=True)
+export_app = typer.Typer(help="Exports for the scale-out engines.", no_args_is_help=True)
 
 
 def _fail(exc: KouanError) -> None:
@@ -152,3 +153,16 @@ def cases_refresh(
         report = (clearance_service.recompute_all(s, now=utcnow()) if all_
                   else clearance_service.refresh(s, now=utcnow()))
     console.print(f"{report.consignments} consignments, {report.cases} cases recomputed")
+
+
+@export_app.command("parquet")
+def export_parquet(out_dir: Annotated[Path, typer.Argument(file_okay=False)]) -> None:
+    """Write events (partitioned by month and port) and clearance cases as Parquet, for DuckDB or
+    Spark (`kouan kpi --engine duckdb|spark` reads the same layout)."""
+    k = build(get_settings())
+    with transaction(k.sessions, actor=system("cli")) as s:
+        clearance_service.refresh(s, now=utcnow())
+    url = k.settings.effective_database_url
+    con = engines.connect("sqlite" if url.startswith("sqlite") else "postgres", url)
+    counts = export.export_all(con, out_dir)
+    console.print(f"wrote {counts['events']} events and {counts['cases']} cases under {out_dir}")
