@@ -9,13 +9,13 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from tests.events.helpers import jsonl
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
-from kouan.kit.ids import iso6346_check_digit
 from kouan.kit.clock import utcnow
+from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
-from tests.events.helpers import jsonl
 
 KOUAN = [sys.executable, "-m", "kouan.cli"]
 MARCH = datetime.fromisoformat("2022-03-05T08:00:00+08:00")

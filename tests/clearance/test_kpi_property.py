@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import _wipe
+from tests.events.helpers import jsonl
 
 from kouan.clearance import kpi
 from kouan.db.session import transaction
@@ -16,8 +18,6 @@ from kouan.events import service as events_service
 from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
-from tests.conftest import _wipe
-from tests.events.helpers import jsonl
 
 T0 = datetime.fromisoformat("2022-03-10T00:00:00+08:00")
 ACTOR = system("tests")
