@@ -91,7 +91,8 @@ def kouan_cli(env, *args) -> str:
 
 def test_the_bulletin_states_the_seed_figures(env):
     text = kouan_cli(env, "bulletin", "--month", "2022-03", "--region", "CN-LN")
-    assert "2022年3月，辽宁省进口、出口整体通关时间分别为39.93小时和0.84小时，较全国平均水平分别快0.16和0.52小时" in text
+    assert ("2022年3月，辽宁省进口、出口整体通关时间分别为39.93小时和0.84小时，"
+            "较全国平均水平分别快0.16和0.52小时") in text
     assert "实现“比2017年压缩一半”目标" in text
     english = kouan_cli(env, "bulletin", "--month", "2022-03", "--region", "CN-LN", "--lang", "en",
                         "--format", "markdown")
