@@ -13,7 +13,14 @@ from rich.table import Table
 
 from kouan import __version__
 from kouan.bootstrap import Kouan, build
-from kouan.clearance.cli import benchmarks_app, bulletin_command, cases_app, export_app, kpi_command
+from kouan.clearance.cli import (
+    benchmarks_app,
+    bulletin_command,
+    cases_app,
+    clocks_app,
+    export_app,
+    kpi_command,
+)
 from kouan.config import get_settings
 from kouan.db import migrate
 from kouan.db.session import transaction
@@ -38,6 +45,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(benchmarks_app, name="benchmarks")
 app.add_typer(cases_app, name="cases")
 app.add_typer(export_app, name="export")
+app.add_typer(clocks_app, name="clocks")
 app.command("kpi")(kpi_command)
 app.command("bulletin")(bulletin_command)
 app.add_typer(quarantine_app, name="quarantine")

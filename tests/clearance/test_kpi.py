@@ -182,3 +182,24 @@ def test_export_parquet_partitions_events_by_month_and_port(env, tmp_path):
     refs = duckdb.sql(f"select refs from read_parquet('{out}/event/**/*.parquet') where event_id = 'rel-0'")
     assert json.loads(refs.fetchall()[0][0]) == [["declaration", declaration(0, "I")]]
     assert (out / "clearance_case").is_dir()
+
+
+def test_a_user_defined_clock_is_computed_and_queried(env, tmp_path):
+    clock = json.loads(kouan_cli(env, "clocks", "show", "trs"))
+    clock.update(name="lodged_to_release", title="lodged → release")
+    lodged = {"milestones": ["DECLARATION_LODGED"], "scope": "declaration", "pick": "first"}
+    for direction in ("imports", "exports"):
+        clock[direction].update(start=[lodged], boundaries=[], last_segment="customs")
+    f = tmp_path / "clock.json"
+    f.write_text(json.dumps(clock))
+    assert "cases computed" in kouan_cli(env, "clocks", "add", str(f))
+    data = json.loads(kouan_cli(env, "kpi", "--month", "2022-03", "--region", "CN-LN", "--by",
+                                "direction", "--clock", "lodged_to_release", "--json"))
+    assert data["clock"]["name"] == "lodged_to_release"
+    rows = {r["direction"]: r for r in data["rows"]}
+    # imports were lodged a quarter of the way to release (test data): 3/4 of 39.93 h remain
+    assert rows["I"]["mean_h"] == pytest.approx(39.93 * 0.75)
+    again = subprocess.run([*KOUAN, "clocks", "add", str(f)], env=env, capture_output=True, text=True)
+    assert again.returncode == 2 and "exists" in again.stderr
+    r = subprocess.run([*KOUAN, "kpi", "--clock", "nope"], env=env, capture_output=True, text=True)
+    assert r.returncode == 2 and "lodged_to_release" in r.stderr

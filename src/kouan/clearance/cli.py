@@ -14,7 +14,7 @@ from rich.table import Table
 from kouan.analytics import bulletin as bulletin_text
 from kouan.analytics import engines, export, filters
 from kouan.bootstrap import Kouan, build
-from kouan.clearance import bulletins, figures, kpi
+from kouan.clearance import bulletins, clock_registry, figures, kpi
 from kouan.clearance import service as clearance_service
 from kouan.config import get_settings
 from kouan.db.session import transaction
@@ -166,3 +166,47 @@ def export_parquet(out_dir: Annotated[Path, typer.Argument(file_okay=False)]) ->
     con = engines.connect("sqlite" if url.startswith("sqlite") else "postgres", url)
     counts = export.export_all(con, out_dir)
     console.print(f"wrote {counts['events']} events and {counts['cases']} cases under {out_dir}")
+
+
+clocks_app = typer.Typer(help="Clock definitions: built-in and user-defined.", no_args_is_help=True)
+
+
+@clocks_app.command("list")
+def clocks_list() -> None:
+    """The clocks Kouan computes for every declaration."""
+    k = build(get_settings())
+    with k.sessions() as s:
+        for c in clock_registry.all_clocks(s):
+            console.print(f"[bold]{c.name}[/]  {c.title}\n  import segments: "
+                          f"{', '.join(c.imports.segment_names)}\n  export segments: "
+                          f"{', '.join(c.exports.segment_names)}")
+
+
+@clocks_app.command("add")
+def clocks_add(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Define a clock from JSON (the shape of a built-in: see `kouan clocks show gac`) and compute
+    it for every declaration."""
+    k = build(get_settings())
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        with transaction(k.sessions, actor=system("cli")) as s:
+            clock = clock_registry.define(s, data, actor="system:cli", now=utcnow())
+            report = clearance_service.recompute_all(s, now=utcnow(), clocks=[clock])
+    except json.JSONDecodeError as exc:
+        err.print(f"[bold red]error:[/] {file}: not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}")
+        raise typer.Exit(code=2) from None
+    except KouanError as exc:
+        _fail(exc)
+        return
+    console.print(f"clock {clock.name!r} defined; {report.cases} cases computed")
+
+
+@clocks_app.command("show")
+def clocks_show(name: Annotated[str, typer.Argument()]) -> None:
+    """Print a clock's definition as JSON."""
+    k = build(get_settings())
+    try:
+        with k.sessions() as s:
+            print(clock_registry.get(s, name).to_json())
+    except KouanError as exc:
+        _fail(exc)

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kouan.analytics import engines, filters
 from kouan.analytics import run as analytics_run
+from kouan.clearance import clock_registry
 from kouan.clearance import service as clearance_service
-from kouan.clearance.clocks import BUILT_IN, Clock
+from kouan.clearance.clocks import Clock
 from kouan.db.session import transaction
-from kouan.kit.errors import FieldError, InvalidInput
+from kouan.kit.errors import FieldError, InvalidInput, NotFound
 from kouan.partners.domain import system
 
 ENGINES = ("native", "duckdb", "spark")
@@ -60,13 +61,6 @@ def _row(r: analytics_run.KpiRow, names: dict[str, tuple[str, ...]]) -> dict[str
             "p90_h": r.p90_h, "segments": segments}
 
 
-def clock_named(name: str) -> Clock:
-    if name not in BUILT_IN:
-        raise InvalidInput(f"unknown clock {name!r}", errors=[
-            FieldError("clock", f"one of {', '.join(BUILT_IN)}", name)])
-    return BUILT_IN[name]
-
-
 def _connect(engine: str, database_url: str, export_dir: Path):  # type: ignore[no-untyped-def]
     kind = "sqlite" if database_url.startswith("sqlite") else "postgres"
     native = engines.connect(kind, database_url)
@@ -81,7 +75,11 @@ def run(
     sessions: sessionmaker[Session], query: KpiQuery, *, database_url: str, export_dir: Path,
     now: datetime,
 ) -> KpiResult:
-    clock = clock_named(query.clock)
+    with sessions() as session:
+        try:
+            clock = clock_registry.get(session, query.clock)
+        except NotFound as exc:
+            raise InvalidInput(exc.detail, errors=exc.errors) from None
     if query.engine not in ENGINES:
         raise InvalidInput(f"unknown engine {query.engine!r}", errors=[
             FieldError("engine", f"one of {', '.join(ENGINES)}", query.engine)])

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kouan.db.base import Base, UTCDateTime
+from kouan.db.base import Base, JSONType, UTCDateTime
 from kouan.events.models import BigId
 
 
@@ -62,3 +62,15 @@ class ReferenceFigure(Base):
     hours: Mapped[float] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(String(255))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ClockDefinition(Base):
+    """A user-defined clock (the JSON shape of ``clocks.Clock``), computed beside the built-ins."""
+
+    __tablename__ = "clock_definition"
+    __audited__ = True
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    definition: Mapped[dict] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))

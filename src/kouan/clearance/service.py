@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from kouan.clearance.clocks import BUILT_IN, Clock
+from kouan.clearance import clock_registry
+from kouan.clearance.clocks import Clock
 from kouan.clearance.domain import Obs, compute, scope_events
 from kouan.clearance.models import ClearanceCase, DirtyConsignment
 from kouan.consignments import repository as consignments_repo
@@ -95,7 +96,7 @@ def refresh(
     progress: Callable[[int, int], None] | None = None,
 ) -> RefreshReport:
     """Recompute the cases of every dirty consignment, then clear the marks."""
-    clocks = list(clocks or BUILT_IN.values())
+    clocks = list(clocks or clock_registry.all_clocks(session))
     dirty = DirtyConsignment.consignment_id
     ids = list(session.scalars(select(dirty).order_by(dirty)))
     report = RefreshReport()
