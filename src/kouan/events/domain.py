@@ -26,12 +26,15 @@ class Milestone(StrEnum):
     LOADED = "LOADED"  # 装船
     DECLARATION_LODGED = "DECLARATION_LODGED"  # 申报 (two-step: 概要申报)
     DECLARATION_COMPLETED = "DECLARATION_COMPLETED"  # 完整申报
+    DECLARATION_ACCEPTED = "DECLARATION_ACCEPTED"  # 审结 (receipt G / SpJ)
+    DECLARATION_RETURNED = "DECLARATION_RETURNED"  # 退单 (receipt E)
     INSPECTION_ORDERED = "INSPECTION_ORDERED"  # 布控查验
     INSPECTION_DONE = "INSPECTION_DONE"  # 查验完毕
     CUSTOMS_HOLD = "CUSTOMS_HOLD"  # 扣留/暂停
     CUSTOMS_RELEASED = "CUSTOMS_RELEASED"  # 海关放行
     GATE_OUT = "GATE_OUT"  # 提离
     MARKET_RELEASED = "MARKET_RELEASED"  # 合格入市 (两段准入 stage 2)
+    DECLARATION_CLOSED = "DECLARATION_CLOSED"  # 结关 (receipt R)
     OTHER = "OTHER"  # a code Kouan cannot map: kept with its original code, never dropped
 
 

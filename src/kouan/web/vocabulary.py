@@ -21,6 +21,7 @@ MILESTONES = (
     N_("MANIFEST_FILED"), N_("GOODS_ARRIVED_AT_PORT"), N_("DISCHARGED"), N_("LOADED"),
     N_("DECLARATION_LODGED"), N_("DECLARATION_COMPLETED"), N_("INSPECTION_ORDERED"),
     N_("INSPECTION_DONE"), N_("CUSTOMS_HOLD"), N_("CUSTOMS_RELEASED"), N_("GATE_OUT"),
-    N_("MARKET_RELEASED"), N_("OTHER"),
+    N_("MARKET_RELEASED"), N_("OTHER"), N_("DECLARATION_ACCEPTED"), N_("DECLARATION_RETURNED"),
+    N_("DECLARATION_CLOSED"),
 )
 REF_KINDS = (N_("declaration"), N_("bill_of_lading"), N_("booking"), N_("container"), N_("transport_call"))

@@ -1,0 +1,1 @@
+"""Customs declarations and their facilitation modes, as workflows that emit events."""

@@ -1,0 +1,379 @@
+"""Declaration workflows as data: statuses, actions, one transition table, and the rules (guards)
+that the facilitation modes add. Pure: no web, no database (STYLE §7.3.3).
+
+Sources: shared/reference/business-rules.md §1 ([S] cited, [K] domain knowledge to confirm).
+Receipts are the China Single Window codes where they exist: L 海关已接收, G 已审结, C 查验通知,
+P 海关已放行, R 已结关, E 退单, H 挂起; two-step summary receipts SpL 入库, SpJ 审结, SpC 查验,
+SpK 提货放行.
+
+Release events: a two-step import's goods leave at SpK (提货放行) and are formally released (P)
+after the complete declaration; a two-stage admission's goods leave at the port release (提离) and
+may be sold after the market release. Each leaving is emitted as ``CUSTOMS_RELEASED`` with
+``attrs.release_kind`` = ``goods`` / ``port`` / ``formal``; clocks take the first actual one, i.e.
+when the goods could leave the port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from kouan.events.domain import Milestone
+from kouan.kit import workdays
+from kouan.kit.clock import CHINA_TZ
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    LODGED = "lodged"  # L
+    RETURNED = "returned"  # E
+    ACCEPTED = "accepted"  # G
+    INSPECTION = "inspection"  # C
+    HELD = "held"  # H
+    PORT_RELEASED = "port_released"  # 两段准入 stage 1 / 先放后检 / 附条件提离: goods left, not yet for sale
+    RELEASED = "released"  # P
+    CLOSED = "closed"  # R
+    SUMMARY_LODGED = "summary_lodged"  # SpL
+    SUMMARY_ACCEPTED = "summary_accepted"  # SpJ
+    SUMMARY_INSPECTION = "summary_inspection"  # SpC
+    GOODS_RELEASED = "goods_released"  # SpK: removal before the complete declaration
+
+
+class Action(StrEnum):
+    LODGE = "lodge"
+    LODGE_SUMMARY = "lodge_summary"
+    LODGE_COMPLETE = "lodge_complete"
+    ACCEPT = "accept"
+    RETURN = "return"
+    ORDER_INSPECTION = "order_inspection"
+    COMPLETE_INSPECTION = "complete_inspection"
+    RELEASE = "release"
+    MATCH_ARRIVAL = "match_arrival"  # advance declaration: released when the arrival data matches
+    RELEASE_GOODS = "release_goods"  # two-step SpK
+    PORT_RELEASE = "port_release"
+    MARKET_RELEASE = "market_release"
+    HOLD = "hold"
+    UNHOLD = "unhold"
+    FULFIL_OBLIGATION = "fulfil_obligation"
+    CLOSE = "close"
+
+
+class Mode(StrEnum):
+    ADVANCE = "advance"  # 提前申报
+    TWO_STEP = "two_step"  # 两步申报
+    TWO_STAGE = "two_stage_admission"  # 两段准入
+    RELEASE_THEN_AMEND = "release_then_amend"  # 先放行后改单
+    DECLARE_THEN_VERIFY = "declare_then_verify"  # 先声明后验证
+    RELEASE_BEFORE_INSPECTION = "release_before_inspection"  # 先放后检
+    SHIP_SIDE_PICKUP = "ship_side_pickup"  # 船边直提 (import) / 抵港直装 (export)
+    CONDITIONAL_REMOVAL = "conditional_removal"  # 附条件提离
+    ZONE_PORT_DIRECT = "zone_port_direct"  # 区港直通
+
+
+RECEIPTS: dict[Status, str] = {
+    Status.LODGED: "L", Status.RETURNED: "E", Status.ACCEPTED: "G", Status.INSPECTION: "C",
+    Status.HELD: "H", Status.RELEASED: "P", Status.CLOSED: "R", Status.SUMMARY_LODGED: "SpL",
+    Status.SUMMARY_ACCEPTED: "SpJ", Status.SUMMARY_INSPECTION: "SpC", Status.GOODS_RELEASED: "SpK",
+}
+
+S, A = Status, Action
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (S.DRAFT, A.LODGE): S.LODGED,
+    (S.DRAFT, A.LODGE_SUMMARY): S.SUMMARY_LODGED,
+    (S.RETURNED, A.LODGE): S.LODGED,
+    (S.LODGED, A.ACCEPT): S.ACCEPTED,
+    (S.LODGED, A.RETURN): S.RETURNED,
+    (S.ACCEPTED, A.ORDER_INSPECTION): S.INSPECTION,
+    (S.INSPECTION, A.COMPLETE_INSPECTION): S.ACCEPTED,
+    (S.ACCEPTED, A.RELEASE): S.RELEASED,
+    (S.ACCEPTED, A.MATCH_ARRIVAL): S.RELEASED,
+    (S.ACCEPTED, A.PORT_RELEASE): S.PORT_RELEASED,
+    (S.INSPECTION, A.PORT_RELEASE): S.PORT_RELEASED,
+    (S.PORT_RELEASED, A.MARKET_RELEASE): S.RELEASED,
+    (S.RELEASED, A.FULFIL_OBLIGATION): S.RELEASED,
+    (S.RELEASED, A.CLOSE): S.CLOSED,
+    (S.SUMMARY_LODGED, A.ACCEPT): S.SUMMARY_ACCEPTED,
+    (S.SUMMARY_LODGED, A.RETURN): S.RETURNED,
+    (S.SUMMARY_ACCEPTED, A.ORDER_INSPECTION): S.SUMMARY_INSPECTION,
+    (S.SUMMARY_INSPECTION, A.COMPLETE_INSPECTION): S.SUMMARY_ACCEPTED,
+    (S.SUMMARY_ACCEPTED, A.RELEASE_GOODS): S.GOODS_RELEASED,
+    (S.SUMMARY_ACCEPTED, A.LODGE_COMPLETE): S.LODGED,
+    (S.GOODS_RELEASED, A.LODGE_COMPLETE): S.LODGED,
+}
+HOLDABLE = frozenset({S.LODGED, S.ACCEPTED, S.INSPECTION, S.PORT_RELEASED, S.SUMMARY_LODGED,
+                      S.SUMMARY_ACCEPTED, S.SUMMARY_INSPECTION, S.GOODS_RELEASED})
+
+MILESTONES: dict[Action, Milestone] = {
+    A.LODGE: Milestone.DECLARATION_LODGED, A.LODGE_SUMMARY: Milestone.DECLARATION_LODGED,
+    A.LODGE_COMPLETE: Milestone.DECLARATION_COMPLETED, A.ACCEPT: Milestone.DECLARATION_ACCEPTED,
+    A.RETURN: Milestone.DECLARATION_RETURNED, A.ORDER_INSPECTION: Milestone.INSPECTION_ORDERED,
+    A.COMPLETE_INSPECTION: Milestone.INSPECTION_DONE, A.RELEASE: Milestone.CUSTOMS_RELEASED,
+    A.MATCH_ARRIVAL: Milestone.CUSTOMS_RELEASED, A.RELEASE_GOODS: Milestone.CUSTOMS_RELEASED,
+    A.PORT_RELEASE: Milestone.CUSTOMS_RELEASED, A.MARKET_RELEASE: Milestone.MARKET_RELEASED,
+    A.HOLD: Milestone.CUSTOMS_HOLD, A.UNHOLD: Milestone.OTHER, A.FULFIL_OBLIGATION: Milestone.OTHER,
+    A.CLOSE: Milestone.DECLARATION_CLOSED,
+}
+
+TWO_STEP_DAYS = 14  # complete declaration within 14 days of the transport's entry declaration [S]
+LATE_FEE_RATE = Decimal("0.0005")  # 滞报金 0.5‰ of the dutiable value per day [K]
+LATE_FEE_MINIMUM = Decimal("50")  # CNY [K]
+ADVANCE_EXPORT_DAYS = 3  # export: within 3 days before the goods arrive [S]
+OBLIGATION_DAYS = 30  # default time to amend or verify after release [K]
+CREDIT_RATINGS = ("advanced", "general", "dishonest")  # 高级认证 / 一般信用 / 失信
+RBI_HS_PREFIXES = ("2601", "2602", "2610", "2607", "2608", "2709")  # ores and concentrates, crude oil
+
+
+class IllegalTransition(Exception):
+    """The action is not allowed now. Carries the current status and the allowed next actions."""
+
+    def __init__(self, status: Status, action: Action, allowed: list[Action], reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.action, self.allowed, self.reason = status, action, allowed, reason
+
+
+@dataclass(frozen=True)
+class Obligation:
+    kind: str  # "amend" (先放行后改单) | "verify" (先声明后验证) | "lab" (先放后检)
+    due: date
+    fulfilled_at: datetime | None = None
+    verifier: str | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know besides the declaration's own state, at the moment of an action."""
+
+    now: datetime
+    transport_departed_loading_at: datetime | None = None  # the inbound vessel left its loading port
+    transport_arrived_at: datetime | None = None
+    transport_entry_at: datetime | None = None  # 运输工具申报进境
+    goods_arrived_at: datetime | None = None  # export 运抵
+    goods_expected_at: datetime | None = None  # export: expected 运抵
+    consignee_credit: str | None = None  # of the consignee/consignor
+    warehouse_approved: bool = False  # conditional removal: the destination store is approved
+    lab_passed: bool | None = None  # release before inspection / two-stage: the lab result
+    verifier: str | None = None
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """The workflow state of one declaration."""
+
+    number: str
+    direction: str  # "I" | "E"
+    modes: frozenset[Mode] = frozenset()
+    hs_codes: tuple[str, ...] = ()
+    dutiable_value: Decimal = Decimal("0")  # CNY, for the late fee
+    status: Status = Status.DRAFT
+    held_from: Status | None = None
+    inspection_ordered: bool = False
+    summary_at: datetime | None = None
+    completed_at: datetime | None = None
+    released_at: datetime | None = None
+    obligations: tuple[Obligation, ...] = ()
+    history: tuple[tuple[Action, datetime], ...] = ()
+
+    @property
+    def receipt(self) -> str | None:
+        return RECEIPTS.get(self.status)
+
+    @property
+    def open_obligations(self) -> tuple[Obligation, ...]:
+        return tuple(o for o in self.obligations if o.fulfilled_at is None)
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An event the transition produces (source ``kouan``)."""
+
+    milestone: Milestone
+    occurred_at: datetime
+    attrs: dict[str, object] = field(default_factory=dict)
+    original_code: str = ""
+
+
+def allowed_actions(d: Declaration) -> list[Action]:
+    """Actions the transition table allows from the current status (guards may still refuse)."""
+    actions = [a for (s, a) in TRANSITIONS if s == d.status]
+    if d.status in HOLDABLE:
+        actions.append(A.HOLD)
+    if d.status == S.HELD:
+        actions.append(A.UNHOLD)
+    return sorted(set(actions), key=list(Action).index)
+
+
+# --- the 14-day complete-declaration limit --------------------------------------------------
+
+
+def completion_deadline(entry_at: datetime) -> date:
+    """Last day for the complete declaration: 14 days from the entry declaration's date (Beijing
+    time), run on to the next working day when it falls on a holiday or rest day."""
+    return workdays.roll_forward(entry_at.astimezone(CHINA_TZ).date() + timedelta(days=TWO_STEP_DAYS))
+
+
+def late_days(entry_at: datetime | None, at: datetime) -> int:
+    """Whole days past the deadline at ``at`` (0 while on time): overdue exactly when past 14 days."""
+    if entry_at is None:
+        return 0
+    return max(0, (at.astimezone(CHINA_TZ).date() - completion_deadline(entry_at)).days)
+
+
+def late_fee(dutiable_value: Decimal, days: int) -> Decimal:
+    """滞报金: 0.5‰ of the dutiable value per late day, at least CNY 50 when any is due [K]."""
+    if days <= 0:
+        return Decimal("0")
+    fee = (dutiable_value * LATE_FEE_RATE * days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return max(fee, LATE_FEE_MINIMUM)
+
+
+# --- guards ----------------------------------------------------------------------------------
+
+
+def _refuse(d: Declaration, action: Action, reason: str) -> IllegalTransition:
+    return IllegalTransition(d.status, action, allowed_actions(d), reason)
+
+
+def _check_advance(d: Declaration, f: Facts) -> str | None:
+    if d.direction == "I":
+        if f.transport_departed_loading_at is None or f.transport_departed_loading_at > f.now:
+            return "an advance import declaration needs the vessel to have left its loading port"
+        if f.transport_arrived_at is not None and f.transport_arrived_at <= f.now:
+            return "the vessel has arrived: this is no longer an advance declaration"
+        return None
+    if f.goods_arrived_at is not None and f.goods_arrived_at <= f.now:
+        return "the goods have arrived (运抵): this is no longer an advance declaration"
+    if f.goods_expected_at is not None and f.goods_expected_at - f.now > timedelta(days=ADVANCE_EXPORT_DAYS):
+        return f"an export may be declared in advance at most {ADVANCE_EXPORT_DAYS} days before 运抵"
+    return None
+
+
+def _check_lodge(d: Declaration, action: Action, f: Facts) -> str | None:
+    if Mode.ADVANCE in d.modes and (problem := _check_advance(d, f)):
+        return problem
+    if action == A.LODGE_SUMMARY:
+        if d.direction != "I":
+            return "two-step declaration is for imports only"
+        if Mode.TWO_STEP not in d.modes:
+            return "a summary declaration is lodged only in the two-step mode"
+        if f.consignee_credit not in ("advanced", "general"):
+            return "two-step declaration needs a consignee rated 一般信用 (general) or better"
+    if action == A.LODGE and Mode.TWO_STEP in d.modes and d.status == S.DRAFT:
+        return "a two-step declaration starts with its summary (lodge_summary)"
+    return None
+
+
+def _check_port_release(d: Declaration, f: Facts) -> str | None:
+    if Mode.CONDITIONAL_REMOVAL in d.modes:
+        if f.consignee_credit == "dishonest":
+            return "conditional removal is not open to a 失信 (dishonest) enterprise"
+        if not f.warehouse_approved:
+            return "conditional removal needs a destination store approved by customs"
+        return None
+    if Mode.RELEASE_BEFORE_INSPECTION in d.modes:
+        if not any(h.startswith(RBI_HS_PREFIXES) for h in d.hs_codes):
+            return "release before inspection applies to ores, concentrates and crude oil only"
+        return None
+    if Mode.TWO_STAGE in d.modes:
+        return "port inspection is not done" if d.status == S.INSPECTION else None
+    return "port release needs two-stage admission, conditional removal or release before inspection"
+
+
+def _check(d: Declaration, action: Action, f: Facts) -> str | None:
+    if action in (A.LODGE, A.LODGE_SUMMARY):
+        return _check_lodge(d, action, f)
+    if action == A.MATCH_ARRIVAL:
+        if Mode.ADVANCE not in d.modes:
+            return "only an advance declaration is released on the arrival match"
+        if d.inspection_ordered:
+            return "an inspection was ordered: the release is the officer's, not automatic"
+        if f.transport_arrived_at is None and f.goods_arrived_at is None:
+            return "no arrival (or 运抵) has been matched yet"
+    if action == A.RELEASE and Mode.TWO_STEP in d.modes and d.completed_at is None:
+        return "the complete declaration has not been lodged"
+    if action == A.PORT_RELEASE:
+        return _check_port_release(d, f)
+    if action == A.MARKET_RELEASE and f.lab_passed is False:
+        return "the conformity assessment (lab) failed: the goods may not be sold or used"
+    if action == A.FULFIL_OBLIGATION and not d.open_obligations:
+        return "no obligation is open"
+    if action == A.CLOSE and d.open_obligations:
+        kinds = ", ".join(o.kind for o in d.open_obligations)
+        return f"obligations still open: {kinds}"
+    return None
+
+
+# --- transition ------------------------------------------------------------------------------
+
+
+def _next_status(d: Declaration, action: Action) -> Status | None:
+    if action == A.HOLD:
+        return S.HELD if d.status in HOLDABLE else None
+    if action == A.UNHOLD:
+        return d.held_from if d.status == S.HELD else None
+    return TRANSITIONS.get((d.status, action))
+
+
+def _after_release(d: Declaration, f: Facts) -> tuple[Obligation, ...]:
+    due = (f.now.astimezone(CHINA_TZ) + timedelta(days=OBLIGATION_DAYS)).date()
+    extra = []
+    if Mode.RELEASE_THEN_AMEND in d.modes:
+        extra.append(Obligation("amend", due))
+    if Mode.DECLARE_THEN_VERIFY in d.modes:
+        extra.append(Obligation("verify", due))
+    return d.obligations + tuple(extra)
+
+
+def _apply(d: Declaration, action: Action, new: Status, f: Facts) -> Declaration:
+    changes: dict[str, object] = {"status": new, "history": (*d.history, (action, f.now))}
+    if action == A.HOLD:
+        changes["held_from"] = d.status
+    if action == A.UNHOLD:
+        changes["held_from"] = None
+    if action == A.ORDER_INSPECTION:
+        changes["inspection_ordered"] = True
+    if action == A.LODGE_SUMMARY:
+        changes["summary_at"] = f.now
+    if action == A.LODGE_COMPLETE:
+        changes["completed_at"] = f.now
+    if new == S.RELEASED and d.released_at is None:
+        changes["released_at"] = f.now
+        changes["obligations"] = _after_release(d, f)
+    if action == A.PORT_RELEASE and Mode.RELEASE_BEFORE_INSPECTION in d.modes:
+        due = (f.now.astimezone(CHINA_TZ) + timedelta(days=OBLIGATION_DAYS)).date()
+        changes["obligations"] = (*d.obligations, Obligation("lab", due))
+    if action == A.MARKET_RELEASE:
+        changes["obligations"] = tuple(replace(o, fulfilled_at=f.now, verifier=f.verifier) if o.kind == "lab"
+                                       and o.fulfilled_at is None else o for o in d.obligations)
+    if action == A.FULFIL_OBLIGATION:
+        first = d.open_obligations[0]
+        changes["obligations"] = tuple(replace(o, fulfilled_at=f.now, verifier=f.verifier) if o is first
+                                       else o for o in d.obligations)
+    return replace(d, **changes)  # type: ignore[arg-type]
+
+
+def _emitted(before: Declaration, after: Declaration, action: Action, f: Facts) -> Emitted:
+    attrs: dict[str, object] = {"action": action.value, "status": after.status.value,
+                                "modes": sorted(m.value for m in after.modes)}
+    if after.receipt:
+        attrs["receipt"] = after.receipt
+    kind = {A.RELEASE_GOODS: "goods", A.PORT_RELEASE: "port", A.MATCH_ARRIVAL: "formal",
+            A.RELEASE: "formal"}.get(action)
+    if kind:
+        attrs["release_kind"] = kind
+    if action == A.LODGE_COMPLETE:
+        days = late_days(f.transport_entry_at, f.now)
+        attrs.update(late_days=days, late_fee=str(late_fee(before.dutiable_value, days)))
+    return Emitted(MILESTONES[action], f.now, attrs, original_code=f"kouan/{action.value}")
+
+
+def transition(d: Declaration, action: Action, facts: Facts) -> tuple[Declaration, Emitted]:
+    """Apply ``action``: the new state and the event it emits, or ``IllegalTransition``."""
+    new = _next_status(d, action)
+    if new is None:
+        raise _refuse(d, action, f"{action.value!r} is not allowed when the declaration is {d.status.value}")
+    if problem := _check(d, action, facts):
+        raise _refuse(d, action, problem)
+    after = _apply(d, action, new, facts)
+    return after, _emitted(d, after, action, facts)
