@@ -31,7 +31,7 @@ def _actor(session: Session) -> Principal:
 def _subject_org(obj: Any) -> int | None:
     if obj.__tablename__ == "organisation":
         return obj.id
-    return getattr(obj, "org_id", None)
+    return getattr(obj, getattr(obj, "__audit_org__", "org_id"), None)
 
 
 def _entity_id(obj: Any) -> str:

@@ -4,6 +4,7 @@ from kouan.audit import models as _audit_models  # noqa: F401
 from kouan.clearance import models as _clearance_models  # noqa: F401
 from kouan.consignments import models as _consignment_models  # noqa: F401
 from kouan.db.base import Base
+from kouan.declarations import models as _declaration_models  # noqa: F401
 from kouan.events import models as _event_models  # noqa: F401
 from kouan.partners import models as _partner_models  # noqa: F401
 from kouan.ports import models as _port_models  # noqa: F401

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ItemIn(BaseModel):
+    hs_code: str = Field(examples=["2601111000"], description="10-digit China HS code")
+    description: str = Field(examples=["铁矿砂 iron ore fines"])
+    quantity: str = Field(examples=["170000"])
+    unit: str = Field(examples=["TNE"])
+    value: str = Field(examples=["21000000"], description="value in `currency`")
+    currency: str = "CNY"
+    origin: str = Field("CN", examples=["AU"])
+
+
+class DocumentIn(BaseModel):
+    kind: str = Field(examples=["invoice"])
+    number: str
+
+
+class DeclarationCreate(BaseModel):
+    direction: str = Field(examples=["I"], description="I import, E export")
+    consignee_uscc: str = Field(description="consignee (import) or consignor (export) USCC")
+    consignee_name: str
+    port: str = Field(examples=["CNDAL"])
+    items: list[ItemIn]
+    modes: list[str] = Field(default_factory=list, examples=[["two_step"]])
+    transport_call: str | None = Field(None, examples=["9321483/2103N/CNDAL"])
+    bill_of_lading: str | None = None
+    containers: list[str] = Field(default_factory=list)
+    documents: list[DocumentIn] = Field(default_factory=list)
+    warehouse: str | None = None
+    bonded_zone: str | None = None
+    appointment_ref: str | None = None
+
+
+class ActionIn(BaseModel):
+    lab_passed: bool | None = Field(None, description="market release / lab result")
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    hs_code: str
+    description: str
+    quantity: Decimal
+    unit: str
+    value: Decimal
+    currency: str
+    origin: str
+
+
+class ObligationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    due: date
+    fulfilled_at: datetime | None
+    verifier: str | None
+
+
+class Deadline(BaseModel):
+    complete_by: date
+    late_days: int
+    late_fee: Decimal
+
+
+class DeclarationRead(BaseModel):
+    number: str
+    direction: str
+    status: str
+    receipt: str | None
+    modes: list[str]
+    allowed_actions: list[str]
+    declarant_org_id: int
+    consignee_uscc: str
+    consignee_name: str
+    port: str
+    customs_district: str
+    transport_call: str | None
+    bill_of_lading: str | None
+    containers: list[str]
+    dutiable_value: Decimal
+    items: list[ItemRead]
+    obligations: list[ObligationRead]
+    deadline: Deadline | None
+    created_at: datetime
+    updated_at: datetime
+    released_at: datetime | None

@@ -1,0 +1,379 @@
+"""Declaration use cases: draft, lodge, decide — each transition persisted, audited and emitted as
+an event (source ``kouan``) in the caller's transaction. Rules live in ``declarations.domain``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from kouan.declarations import domain
+from kouan.declarations import repository as repo
+from kouan.declarations.domain import Action, Mode
+from kouan.declarations.models import (
+    DeclarationDocument,
+    DeclarationItem,
+    DeclarationObligation,
+    DeclarationRecord,
+)
+from kouan.events import record as events_record
+from kouan.events import repository as events_repo
+from kouan.events.domain import CanonicalEvent, Direction, Ref, RefKind, bl_key, container_key
+from kouan.kit import ids
+from kouan.kit.clock import CHINA_TZ
+from kouan.kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from kouan.partners import repository as partners_repo
+from kouan.partners.domain import OrgKind, Principal, Role, Scope, sees_all_organisations
+from kouan.ports.models import Port
+
+ENTERPRISE_ACTIONS = frozenset({Action.LODGE, Action.LODGE_SUMMARY, Action.LODGE_COMPLETE})
+ENTERPRISE_KINDS = frozenset({OrgKind.TRADER, OrgKind.BROKER})
+
+
+class IllegalTransitionError(Conflict):
+    type = "/problems/illegal-transition"
+    title = "Illegal transition"
+
+
+@dataclass
+class ItemFields:
+    hs_code: str
+    description: str
+    quantity: str
+    unit: str
+    value: str
+    currency: str = "CNY"
+    origin: str = "CN"
+
+
+@dataclass
+class DraftFields:
+    direction: str
+    consignee_uscc: str
+    consignee_name: str
+    port: str
+    items: list[ItemFields]
+    modes: list[str] = field(default_factory=list)
+    transport_call: str | None = None
+    bill_of_lading: str | None = None
+    containers: list[str] = field(default_factory=list)
+    documents: list[tuple[str, str]] = field(default_factory=list)
+    warehouse: str | None = None
+    bonded_zone: str | None = None
+    appointment_ref: str | None = None
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _decimal(value: str, pointer: str, errors: list[FieldError], *, positive: bool) -> Decimal:
+    try:
+        d = Decimal(str(value))
+        if not d.is_finite() or d < 0 or (positive and d == 0):
+            raise InvalidOperation
+        return d
+    except (InvalidOperation, ValueError):
+        errors.append(FieldError(pointer, "a number greater than 0" if positive else "a number, 0 or more",
+                                 value))
+        return Decimal("0")
+
+
+def _item_errors(items: list[ItemFields]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if not items:
+        errors.append(FieldError("/items", "a declaration has at least one item"))
+    for i, it in enumerate(items):
+        p = f"/items/{i}"
+        if problem := ids.check_hs_code(it.hs_code):
+            errors.append(FieldError(f"{p}/hs_code", problem, it.hs_code))
+        if not it.description.strip():
+            errors.append(FieldError(f"{p}/description", "describe the goods"))
+        _decimal(it.quantity, f"{p}/quantity", errors, positive=True)
+        _decimal(it.value, f"{p}/value", errors, positive=False)
+        if not re.fullmatch(r"[A-Z]{3}", it.currency):
+            errors.append(FieldError(f"{p}/currency", "an ISO 4217 code such as CNY or USD", it.currency))
+        if not re.fullmatch(r"[A-Z]{2}", it.origin):
+            errors.append(FieldError(f"{p}/origin", "an ISO 3166 country code such as AU", it.origin))
+    return errors
+
+
+def _draft_errors(session: Session, f: DraftFields) -> list[FieldError]:
+    errors = _item_errors(f.items)
+    if f.direction not in ("I", "E"):
+        errors.append(FieldError("/direction", "I (import) or E (export)", f.direction))
+    for i, m in enumerate(f.modes):
+        if m not in {x.value for x in Mode}:
+            errors.append(FieldError(f"/modes/{i}", f"one of {', '.join(x.value for x in Mode)}", m))
+    if problem := ids.check_uscc(f.consignee_uscc):
+        errors.append(FieldError("/consignee_uscc", problem, f.consignee_uscc))
+    port = session.get(Port, f.port.upper())
+    if port is None:
+        errors.append(FieldError("/port", "unknown UN/LOCODE", f.port))
+    elif port.customs_district is None:
+        errors.append(FieldError("/port", "no customs district supervises this port in Kouan", f.port))
+    for i, c in enumerate(f.containers):
+        if problem := ids.check_container(container_key(c)):
+            errors.append(FieldError(f"/containers/{i}", problem, c))
+    if Mode.CONDITIONAL_REMOVAL.value in f.modes and not f.warehouse:
+        errors.append(FieldError("/warehouse", "conditional removal names its destination store"))
+    if Mode.ZONE_PORT_DIRECT.value in f.modes and not f.bonded_zone:
+        errors.append(FieldError("/bonded_zone", "zone-port direct names the bonded zone"))
+    if Mode.SHIP_SIDE_PICKUP.value in f.modes and Mode.ADVANCE.value not in f.modes:
+        errors.append(FieldError("/modes", "ship-side pick-up / direct loading needs advance declaration"))
+    return errors
+
+
+# --- numbers and visibility ----------------------------------------------------------------------
+
+
+def _allocate_number(session: Session, office: str, direction: str, now: datetime) -> str:
+    """18 digits: customs office (4), year (4), I/E flag (1: import, 0: export), serial (9)."""
+    prefix = f"{office}{now.astimezone(CHINA_TZ).year}{'1' if direction == 'I' else '0'}"
+    last = session.scalar(select(func.max(DeclarationRecord.number))
+                          .where(DeclarationRecord.number.like(f"{prefix}%")))
+    serial = int(last[9:]) + 1 if last else 1
+    return f"{prefix}{serial:09d}"
+
+
+def _may_see(actor: Principal, rec: DeclarationRecord, district_of: str | None) -> bool:
+    if sees_all_organisations(actor):
+        return True
+    if actor.org_kind == OrgKind.CUSTOMS:
+        return district_of is not None and district_of == rec.customs_district
+    return actor.org_id in (rec.declarant_org_id, rec.consignee_org_id)
+
+
+def _actor_district(session: Session, actor: Principal) -> str | None:
+    org = partners_repo.get_org(session, actor.org_id) if actor.org_id else None
+    return org.customs_district if org else None
+
+
+def get(session: Session, *, actor: Principal, number: str) -> DeclarationRecord:
+    rec = session.scalar(select(DeclarationRecord).where(DeclarationRecord.number == number))
+    if rec is None or not _may_see(actor, rec, _actor_district(session, actor)):
+        raise NotFound(f"no declaration {number}")
+    return rec
+
+
+def list_visible(session: Session, *, actor: Principal, status: str | None = None,
+                 limit: int = 100, offset: int = 0) -> list[DeclarationRecord]:
+    stmt = select(DeclarationRecord).order_by(DeclarationRecord.id.desc())
+    if not sees_all_organisations(actor):
+        if actor.org_kind == OrgKind.CUSTOMS:
+            stmt = stmt.where(DeclarationRecord.customs_district == _actor_district(session, actor))
+        else:
+            stmt = stmt.where((DeclarationRecord.declarant_org_id == actor.org_id)
+                              | (DeclarationRecord.consignee_org_id == actor.org_id))
+    if status:
+        stmt = stmt.where(DeclarationRecord.status == status)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def items(session: Session, rec: DeclarationRecord) -> list[DeclarationItem]:
+    return list(session.scalars(select(DeclarationItem).where(DeclarationItem.declaration_id == rec.id)
+                                .order_by(DeclarationItem.seq)))
+
+
+def obligations(session: Session, rec: DeclarationRecord) -> list[DeclarationObligation]:
+    return list(session.scalars(select(DeclarationObligation)
+                                .where(DeclarationObligation.declaration_id == rec.id)
+                                .order_by(DeclarationObligation.id)))
+
+
+def documents(session: Session, rec: DeclarationRecord) -> list[DeclarationDocument]:
+    return list(session.scalars(select(DeclarationDocument)
+                                .where(DeclarationDocument.declaration_id == rec.id)
+                                .order_by(DeclarationDocument.id)))
+
+
+# --- drafting ------------------------------------------------------------------------------------
+
+
+def _check_declarant(actor: Principal) -> None:
+    if actor.kind == "system":
+        return
+    if actor.org_kind not in ENTERPRISE_KINDS:
+        raise Forbidden("declarations are lodged by a trader or a customs broker")
+    if actor.kind == "apikey" and Scope.DECLARATIONS_WRITE.value not in actor.scopes:
+        raise Forbidden("this API key lacks the 'declarations:write' scope")
+    if actor.is_person and actor.role == Role.VIEWER:
+        raise Forbidden("a viewer cannot lodge declarations")
+
+
+def create(session: Session, *, actor: Principal, fields: DraftFields, now: datetime) -> DeclarationRecord:
+    _check_declarant(actor)
+    if errors := _draft_errors(session, fields):
+        raise InvalidInput("the declaration is not valid", errors=errors)
+    port = session.get(Port, fields.port.upper())
+    assert port is not None and port.customs_district is not None
+    uscc = ids.compact_uscc(fields.consignee_uscc)
+    consignee = partners_repo.get_org_by_uscc(session, uscc)
+    number = _allocate_number(session, port.customs_district, fields.direction, now)
+    values = [Decimal(str(i.value)) for i in fields.items]
+    rec = DeclarationRecord(
+        number=number, direction=fields.direction, status=domain.Status.DRAFT.value,
+        modes=sorted(set(fields.modes)),
+        declarant_org_id=actor.org_id, consignee_org_id=consignee.id if consignee else None,
+        consignee_uscc=uscc, consignee_name=fields.consignee_name.strip(),
+        consignee_credit=consignee.credit_rating if consignee else None, port=port.locode,
+        customs_district=port.customs_district,
+        transport_call=fields.transport_call.strip().upper() if fields.transport_call else None,
+        bill_of_lading=bl_key(fields.bill_of_lading) if fields.bill_of_lading else None,
+        containers=[container_key(c) for c in fields.containers], dutiable_value=sum(values, Decimal("0")),
+        currency="CNY", warehouse=fields.warehouse, warehouse_approved=False, bonded_zone=fields.bonded_zone,
+        appointment_ref=fields.appointment_ref, inspection_ordered=False, created_at=now, updated_at=now,
+        steps=0)
+    session.add(rec)
+    session.flush()
+    for seq, it in enumerate(fields.items, 1):
+        session.add(DeclarationItem(declaration_id=rec.id, seq=seq, hs_code=it.hs_code,
+                                    description=it.description.strip(), quantity=Decimal(str(it.quantity)),
+                                    unit=it.unit, value=Decimal(str(it.value)), currency=it.currency,
+                                    origin=it.origin))
+    for kind, doc_number in fields.documents:
+        session.add(DeclarationDocument(declaration_id=rec.id, kind=kind, number=doc_number))
+    session.flush()
+    return rec
+
+
+# --- facts from the event store ------------------------------------------------------------------
+
+
+def _act_times(
+    session: Session, refs: list[tuple[str, str]], milestone: str
+) -> list[tuple[datetime, str | None]]:
+    found = events_repo.events_by_refs(session, refs) if refs else []
+    return [(e.occurred_at, e.port) for e in found if e.milestone == milestone and e.classifier == "ACT"]
+
+
+def _loading_departure(session: Session, call: str, port: str) -> datetime | None:
+    """The vessel's departure from an earlier port on the same voyage (``IMO/VOYAGE/…``)."""
+    keys = repo.transport_call_keys_with_prefix(session, "/".join(call.split("/")[:2]) + "/")
+    times = [t for t, p in _act_times(session, [("transport_call", k) for k in keys], "TRANSPORT_DEPARTED")
+             if p != port]
+    return min(times) if times else None
+
+
+def facts(session: Session, rec: DeclarationRecord, *, now: datetime, lab_passed: bool | None = None,
+          verifier: str | None = None) -> domain.Facts:
+    call_refs = [("transport_call", rec.transport_call)] if rec.transport_call else []
+    arrived = [t for t, _ in _act_times(session, call_refs, "TRANSPORT_ARRIVED")]
+    entry = [t for t, _ in _act_times(session, call_refs, "TRANSPORT_ENTRY_DECLARED")]
+    goods: list[datetime] = []
+    for c in rec.containers:
+        times = [t for t, _ in _act_times(session, [("container", c)], "GOODS_ARRIVED_AT_PORT")]
+        goods.append(max(times) if times else None)  # type: ignore[arg-type]
+    all_goods_in = max(goods) if goods and all(g is not None for g in goods) else None
+    return domain.Facts(
+        now=now,
+        transport_departed_loading_at=_loading_departure(session, rec.transport_call, rec.port)
+        if rec.transport_call else None,
+        transport_arrived_at=min(arrived) if arrived else None,
+        transport_entry_at=min(entry) if entry else (min(arrived) if arrived else None),
+        goods_arrived_at=all_goods_in, consignee_credit=rec.consignee_credit,
+        warehouse_approved=rec.warehouse_approved, lab_passed=lab_passed, verifier=verifier)
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+
+def state_of(session: Session, rec: DeclarationRecord) -> domain.Declaration:
+    return domain.Declaration(
+        number=rec.number, direction=rec.direction, modes=frozenset(Mode(m) for m in rec.modes),
+        hs_codes=tuple(i.hs_code for i in items(session, rec)), dutiable_value=rec.dutiable_value,
+        status=domain.Status(rec.status), held_from=domain.Status(rec.held_from) if rec.held_from else None,
+        inspection_ordered=rec.inspection_ordered, summary_at=rec.summary_at, completed_at=rec.completed_at,
+        released_at=rec.released_at,
+        obligations=tuple(domain.Obligation(o.kind, o.due, o.fulfilled_at, o.verifier)
+                          for o in obligations(session, rec)))
+
+
+def _check_actor(session: Session, actor: Principal, rec: DeclarationRecord, action: Action) -> None:
+    if actor.kind == "system":
+        return
+    if action in ENTERPRISE_ACTIONS:
+        _check_declarant(actor)
+        if actor.org_id != rec.declarant_org_id:
+            raise Forbidden("only the declarant lodges this declaration")
+        return
+    if actor.org_kind != OrgKind.CUSTOMS or not actor.is_person or actor.role == Role.VIEWER:
+        raise Forbidden(f"{action.value!r} is a customs officer's decision")
+    if _actor_district(session, actor) != rec.customs_district:
+        raise Forbidden("this declaration belongs to another customs district")
+
+
+def _persist(session: Session, rec: DeclarationRecord, after: domain.Declaration, now: datetime) -> None:
+    rec.status, rec.held_from = after.status.value, after.held_from.value if after.held_from else None
+    rec.inspection_ordered, rec.summary_at = after.inspection_ordered, after.summary_at
+    rec.completed_at, rec.released_at = after.completed_at, after.released_at
+    rec.updated_at, rec.steps = now, rec.steps + 1
+    session.execute(delete(DeclarationObligation).where(DeclarationObligation.declaration_id == rec.id))
+    for o in after.obligations:
+        session.add(DeclarationObligation(declaration_id=rec.id, kind=o.kind, due=o.due,
+                                          fulfilled_at=o.fulfilled_at, verifier=o.verifier))
+    session.flush()
+
+
+def _event(rec: DeclarationRecord, emitted: domain.Emitted, hs: tuple[str, ...]) -> CanonicalEvent:
+    refs = [Ref(RefKind.DECLARATION, rec.number)]
+    if rec.bill_of_lading:
+        refs.append(Ref(RefKind.BILL_OF_LADING, rec.bill_of_lading))
+    refs += [Ref(RefKind.CONTAINER, c) for c in rec.containers]
+    if rec.transport_call:
+        refs.append(Ref(RefKind.TRANSPORT_CALL, rec.transport_call))
+    attrs = {**emitted.attrs, "facilitation_modes": list(rec.modes) or ["standard"]}
+    if hs:
+        attrs["hs_code"] = hs[0]
+    return CanonicalEvent(
+        event_id=f"decl/{rec.number}/{rec.steps}", milestone=emitted.milestone,
+        occurred_at=emitted.occurred_at, recorded_at=emitted.occurred_at, port=rec.port,
+        direction=Direction(rec.direction), refs=tuple(refs), attrs=attrs,
+        original_code=emitted.original_code)
+
+
+def act(session: Session, *, actor: Principal, number: str, action: str, now: datetime,
+        lab_passed: bool | None = None) -> DeclarationRecord:
+    """Apply one workflow action. An illegal one raises 409 with the status and the allowed steps."""
+    try:
+        act_on = Action(action)
+    except ValueError:
+        raise InvalidInput(f"unknown action {action!r}", errors=[FieldError(
+            "action", f"one of {', '.join(a.value for a in Action)}", action)]) from None
+    rec = get(session, actor=actor, number=number)
+    _check_actor(session, actor, rec, act_on)
+    state = state_of(session, rec)
+    f = facts(session, rec, now=now, lab_passed=lab_passed, verifier=actor.label)
+    try:
+        after, emitted = domain.transition(state, act_on, f)
+    except domain.IllegalTransition as exc:
+        raise IllegalTransitionError(exc.reason, extra={
+            "current_status": exc.status.value, "allowed_actions": [a.value for a in exc.allowed]}) from None
+    _persist(session, rec, after, now)
+    events_record.record(session, [_event(rec, emitted, state.hs_codes)], actor=actor.label, now=now)
+    return rec
+
+
+def match_arrivals(session: Session, *, now: datetime) -> list[str]:
+    """Release accepted advance declarations whose arrival (import) or 运抵 (export) is now known
+    and that no inspection touched (the automatic release on arrival match)."""
+    released = []
+    candidates = session.scalars(select(DeclarationRecord).where(
+        DeclarationRecord.status == domain.Status.ACCEPTED.value,
+        DeclarationRecord.inspection_ordered.is_(False)))
+    for rec in list(candidates):
+        if Mode.ADVANCE.value not in rec.modes:
+            continue
+        try:
+            act(session, actor=_SYSTEM, number=rec.number, action=Action.MATCH_ARRIVAL.value, now=now)
+        except IllegalTransitionError:
+            continue  # not arrived yet
+        released.append(rec.number)
+    return released
+
+
+_SYSTEM = Principal(kind="system", id=None, org_id=None, org_kind=OrgKind.OPERATOR, role=Role.ADMIN,
+                    name="arrival-match")
