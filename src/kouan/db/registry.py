@@ -8,5 +8,6 @@ from kouan.declarations import models as _declaration_models  # noqa: F401
 from kouan.events import models as _event_models  # noqa: F401
 from kouan.partners import models as _partner_models  # noqa: F401
 from kouan.ports import models as _port_models  # noqa: F401
+from kouan.vessels import models as _vessel_models  # noqa: F401
 
 metadata = Base.metadata

@@ -20,6 +20,8 @@ class Milestone(StrEnum):
     TRANSPORT_ENTRY_DECLARED = "TRANSPORT_ENTRY_DECLARED"  # 运输工具申报进境
     TRANSPORT_ARRIVED = "TRANSPORT_ARRIVED"  # 抵港
     TRANSPORT_DEPARTED = "TRANSPORT_DEPARTED"  # 离港
+    TRANSPORT_CHECK_DONE = "TRANSPORT_CHECK_DONE"  # one agency's entry check of the vessel done
+    TRANSPORT_CLEARED = "TRANSPORT_CLEARED"  # 船舶进境联合查验完毕: every agency done
     MANIFEST_FILED = "MANIFEST_FILED"  # 舱单申报
     GOODS_ARRIVED_AT_PORT = "GOODS_ARRIVED_AT_PORT"  # 运抵
     DISCHARGED = "DISCHARGED"  # 卸船

@@ -23,6 +23,8 @@ class OrgKind(StrEnum):
     FEE_PUBLISHER = "fee_publisher"
     INSURER = "insurer"
     COMMERCE_BUREAU = "commerce_bureau"
+    BORDER_INSPECTION = "border_inspection"  # 边检 (exit-entry frontier inspection)
+    MARITIME = "maritime"  # 海事 (maritime safety administration)
 
 
 # Enterprises registered in China carry a USCC; government bodies and foreign carriers may not

@@ -24,6 +24,7 @@ from kouan.events import pages as events_pages
 from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
+from kouan.vessels import api as vessels_api
 from kouan.web import i18n, pages, problems
 from kouan.web.deps import SESSION_COOKIE, LoginRequired
 from kouan.web.templating import render_error_page
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     for router in (pages.router, partners_pages.router, partners_api.router, ports_api.router,
                    audit_api.router, events_api.router, consignments_api.router,
                    consignments_pages.router, events_pages.router, clearance_api.router,
-                   declarations_api.router):
+                   declarations_api.router, vessels_api.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

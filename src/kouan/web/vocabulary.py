@@ -8,7 +8,7 @@ def N_(message: str) -> str:  # noqa: N802 - Babel's conventional marker name
 ORG_KINDS = (
     N_("operator"), N_("port_office"), N_("customs"), N_("trader"), N_("broker"), N_("terminal"),
     N_("shipping_line"), N_("rail_operator"), N_("fee_publisher"), N_("insurer"),
-    N_("commerce_bureau"),
+    N_("commerce_bureau"), N_("border_inspection"), N_("maritime"),
 )
 ROLES = (N_("admin"), N_("staff"), N_("viewer"))
 PROBLEM_TITLES = (
@@ -22,6 +22,6 @@ MILESTONES = (
     N_("DECLARATION_LODGED"), N_("DECLARATION_COMPLETED"), N_("INSPECTION_ORDERED"),
     N_("INSPECTION_DONE"), N_("CUSTOMS_HOLD"), N_("CUSTOMS_RELEASED"), N_("GATE_OUT"),
     N_("MARKET_RELEASED"), N_("OTHER"), N_("DECLARATION_ACCEPTED"), N_("DECLARATION_RETURNED"),
-    N_("DECLARATION_CLOSED"),
+    N_("DECLARATION_CLOSED"), N_("TRANSPORT_CHECK_DONE"), N_("TRANSPORT_CLEARED"),
 )
 REF_KINDS = (N_("declaration"), N_("bill_of_lading"), N_("booking"), N_("container"), N_("transport_call"))
