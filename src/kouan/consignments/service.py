@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kouan.consignments.models import (
@@ -21,6 +21,8 @@ from kouan.consignments.models import (
     ConsignmentMember,
     TransportCallAlias,
 )
+from kouan.db.session import allocate_ids
+from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, RefKind
 
 SHIPMENT_KINDS = frozenset({RefKind.DECLARATION, RefKind.BILL_OF_LADING, RefKind.BOOKING})
@@ -64,16 +66,16 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
 
 
 def _existing_members(session: Session, nodes: set[Node]) -> dict[Node, int]:
-    keys = sorted({k for _, k in nodes})
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in sorted(nodes):
+        by_kind.setdefault(kind, []).append(key)
     found: dict[Node, int] = {}
-    for chunk in _chunks(keys):
-        rows = session.execute(
-            select(ConsignmentMember.kind, ConsignmentMember.key, ConsignmentMember.consignment_id)
-            .where(ConsignmentMember.key.in_(chunk))
-        )
-        for kind, key, cid in rows:
-            if (kind, key) in nodes:
-                found[(kind, key)] = cid
+    for kind, keys in by_kind.items():  # (kind, key) is the primary key: let its index find them
+        for matching in events_repo.in_chunks(session, ConsignmentMember.key, keys):
+            rows = session.execute(
+                select(ConsignmentMember.key, ConsignmentMember.consignment_id)
+                .where(ConsignmentMember.kind == kind, matching))
+            found.update({(kind, key): cid for key, cid in rows})
     return found
 
 
@@ -100,16 +102,10 @@ def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node
     """Give each component one consignment id; absorb merged consignments; add new members."""
     target_of: dict[Node, int] = {}
     new_members: list[dict[str, object]] = []
-    for nodes in comps.values():
-        ids = sorted({int(k) for kind, k in nodes if kind == "#"})
-        if ids:
-            target, absorbed = ids[0], ids[1:]
-        else:
-            target = session.scalar(
-                insert(Consignment).values(created_at=now, updated_at=now).returning(Consignment.id)
-            )
-            absorbed = []
-            report.created += 1
+    groups = [(nodes, sorted({int(k) for kind, k in nodes if kind == "#"})) for nodes in comps.values()]
+    fresh = iter(_create(session, sum(1 for _n, ids in groups if not ids), now))
+    for nodes, ids in groups:
+        target, absorbed = (ids[0], ids[1:]) if ids else (next(fresh), [])
         if absorbed:
             _absorb(session, target, absorbed)
             report.merged += len(absorbed)
@@ -120,10 +116,20 @@ def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node
             target_of[node] = target
             if node not in existing:
                 new_members.append({"kind": node[0], "key": node[1], "consignment_id": target})
+    report.created += sum(1 for _n, ids in groups if not ids)
     if new_members:
-        session.execute(insert(ConsignmentMember), new_members)
+        session.execute(ConsignmentMember.__table__.insert(), new_members)
         report.members_added += len(new_members)
     return target_of
+
+
+def _create(session: Session, n: int, now: datetime) -> list[int]:
+    """``n`` new consignments in one statement, ids ascending in the order they are handed out."""
+    ids = allocate_ids(session, Consignment.__table__, n)
+    if ids:
+        rows = [{"id": i, "created_at": now, "updated_at": now} for i in ids]
+        session.execute(Consignment.__table__.insert(), rows)
+    return ids
 
 
 def _absorb(session: Session, target: int, absorbed: list[int]) -> None:
@@ -157,7 +163,7 @@ def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]]) -> in
             elif at < have:
                 earlier.append((cid, k, key, at))
     if new:
-        session.execute(insert(ConsignmentHub), new)
+        session.execute(ConsignmentHub.__table__.insert(), new)
     for cid, k, key, at in earlier:
         session.execute(update(ConsignmentHub).where(
             ConsignmentHub.consignment_id == cid, ConsignmentHub.kind == k, ConsignmentHub.key == key

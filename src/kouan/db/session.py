@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -37,3 +37,17 @@ def transaction(factory: sessionmaker[Session], *, actor: str = "system") -> Ite
         session.info["actor"] = actor
         with session.begin():
             yield session
+
+
+def allocate_ids(session: Session, table: Table, n: int) -> list[int]:
+    """``n`` new primary keys for ``table``, ascending, so rows can be inserted without a RETURNING
+    round trip. PostgreSQL draws them from the column's sequence (safe under concurrency); SQLite
+    continues after the largest id, which is safe because a SQLite write transaction holds the
+    database's only write lock (call this after the transaction's first write)."""
+    if n <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sql = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+        return sorted(session.scalars(sql, {"t": table.name, "n": n}))
+    top = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(top + 1, top + 1 + n))

@@ -11,23 +11,27 @@ arrival order even when a sender re-uses an id without a newer version.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kouan.audit import service as audit_service
 from kouan.clearance import service as clearance_service
 from kouan.consignments import service as consignments_service
+from kouan.db.session import allocate_ids
 from kouan.events import parsing
 from kouan.events import repository as repo
 from kouan.events.domain import CanonicalEvent, RefKind, Rejection
+from kouan.events.formats.canonical import container_problem
 from kouan.events.models import Event, EventRef, IngestBatch, QuarantinedMessage
 from kouan.kit import ids
 from kouan.kit.clock import CHINA_TZ
@@ -55,16 +59,23 @@ class IngestReport:
                 "quarantined": self.quarantined, "errors": self.errors}
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
+def _iso_utc(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def content_hash(e: CanonicalEvent) -> str:
-    """What the event says, independent of how it was written (time zone, ref order, line)."""
-    blob = json.dumps(jsonable([
-        e.milestone, e.original_code, e.classifier, _utc(e.occurred_at), _utc(e.recorded_at), e.port,
-        e.direction, sorted({(r.kind.value, r.key) for r in e.refs}), e.attrs, _utc(e.version),
-    ]), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _pairs(e: CanonicalEvent) -> list[tuple[str, str]]:
+    """The event's references as sorted, distinct (kind, key) pairs."""
+    return sorted({(r.kind.value, r.key) for r in e.refs})
+
+
+def content_hash(e: CanonicalEvent, pairs: list[tuple[str, str]] | None = None) -> str:
+    """What the event says, independent of how it was written (time zone, ref order, line).
+    (String enums serialise as their values; times as UTC ISO 8601.)"""
+    blob = json.dumps([
+        e.milestone, e.original_code, e.classifier, _iso_utc(e.occurred_at), _iso_utc(e.recorded_at),
+        e.port, e.direction, _pairs(e) if pairs is None else pairs, jsonable(e.attrs),
+        _iso_utc(e.version),
+    ], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -72,47 +83,68 @@ def _rank(version: datetime | None, recorded: datetime | None, chash: str) -> tu
     return (version or _EPOCH, recorded or _EPOCH, chash)
 
 
-def _row(e: CanonicalEvent, *, source: str, chash: str, batch_id: int, now: datetime) -> dict[str, Any]:
+def _row(w: _Winner, *, source: str, batch_id: int, now: datetime) -> dict[str, Any]:
+    e = w.event
     return {
         "source": source, "event_id": e.event_id, "milestone": e.milestone.value,
         "original_code": e.original_code, "classifier": e.classifier.value,
         "occurred_at": e.occurred_at, "recorded_at": e.recorded_at, "received_at": now,
         "version": e.version, "port": e.port,
         "direction": e.direction.value if e.direction else None,
-        "refs": [[r.kind.value, r.key] for r in sorted(set(e.refs))],
-        "attrs": jsonable(e.attrs), "content_hash": chash, "batch_id": batch_id,
+        "refs": [[kind, key] for kind, key in w.pairs],
+        "attrs": jsonable(e.attrs), "content_hash": w.chash, "batch_id": batch_id,
     }
 
 
-def _ref_rows(pk: int, e: CanonicalEvent) -> list[dict[str, Any]]:
-    return [{"event_pk": pk, "kind": r.kind.value, "key": r.key} for r in sorted(set(e.refs))]
+def _ref_rows(pk: int, w: _Winner) -> list[dict[str, Any]]:
+    return [{"event_pk": pk, "kind": kind, "key": key} for kind, key in w.pairs]
+
+
+@dataclass(slots=True)
+class _Winner:
+    """An event that wins its event_id within the batch, with what storing it needs."""
+
+    event: CanonicalEvent
+    chash: str
+    pairs: list[tuple[str, str]]
+
+    def rank(self) -> tuple:
+        return _rank(self.event.version, self.event.recorded_at, self.chash)
 
 
 @dataclass
 class _Plan:
-    new: list[tuple[CanonicalEvent, str]] = field(default_factory=list)
-    replace: list[tuple[int, int, CanonicalEvent, str]] = field(default_factory=list)
+    new: list[_Winner] = field(default_factory=list)
+    replace: list[tuple[int, int, _Winner]] = field(default_factory=list)  # (pk, revision, winner)
     duplicates: int = 0
+
+    def winners(self) -> list[CanonicalEvent]:
+        return [w.event for w in self.new] + [w.event for *_x, w in self.replace]
+
+
+def _best(events: Sequence[CanonicalEvent]) -> dict[str, _Winner]:
+    """Per event_id, the record with the highest (version, recorded_at, content hash)."""
+    best: dict[str, _Winner] = {}
+    for e in events:
+        pairs = _pairs(e)
+        w = _Winner(e, content_hash(e, pairs), pairs)
+        held = best.get(e.event_id)
+        if held is None or w.rank() > held.rank():
+            best[e.event_id] = w
+    return best
 
 
 def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _Plan:
     """Decide, per event_id, whether the batch stores, replaces or ignores it."""
-    best: dict[str, tuple[CanonicalEvent, str]] = {}
-    plan = _Plan()
-    for e in events:
-        chash = content_hash(e)
-        held = best.get(e.event_id)
-        if held is None or _rank(e.version, e.recorded_at, chash) > _rank(
-                held[0].version, held[0].recorded_at, held[1]):
-            best[e.event_id] = (e, chash)
-    plan.duplicates = len(events) - len(best)  # superseded or repeated inside the batch
+    best = _best(events)
+    plan = _Plan(duplicates=len(events) - len(best))  # superseded or repeated inside the batch
     stored = repo.existing_versions(session, source, sorted(best))
-    for eid, (e, chash) in best.items():
+    for eid, w in best.items():
         old = stored.get(eid)
         if old is None:
-            plan.new.append((e, chash))
-        elif _rank(e.version, e.recorded_at, chash) > _rank(old[1], old[2], old[3]):
-            plan.replace.append((old[0], old[4], e, chash))
+            plan.new.append(w)
+        elif w.rank() > _rank(old[1], old[2], old[3]):
+            plan.replace.append((old[0], old[4], w))
         else:
             plan.duplicates += 1
     return plan
@@ -120,21 +152,23 @@ def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _P
 
 def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: datetime) -> None:
     if plan.new:
-        rows = [_row(e, source=source, chash=h, batch_id=batch_id, now=now) for e, h in plan.new]
-        pks = session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows).all()
-        refs = [r for pk, (e, _h) in zip(pks, plan.new, strict=True) for r in _ref_rows(pk, e)]
+        pks = allocate_ids(session, Event.__table__, len(plan.new))
+        rows = [{**_row(w, source=source, batch_id=batch_id, now=now), "id": pk}
+                for pk, w in zip(pks, plan.new, strict=True)]
+        session.execute(Event.__table__.insert(), rows)  # Core: one executemany
+        refs = [r for pk, w in zip(pks, plan.new, strict=True) for r in _ref_rows(pk, w)]
         if refs:
-            session.execute(insert(EventRef), refs)
+            session.execute(EventRef.__table__.insert(), refs)
     if plan.replace:
-        updates = [{**_row(e, source=source, chash=h, batch_id=batch_id, now=now), "id": pk,
-                    "revision": rev + 1} for pk, rev, e, h in plan.replace]
+        updates = [{**_row(w, source=source, batch_id=batch_id, now=now), "id": pk,
+                    "revision": rev + 1} for pk, rev, w in plan.replace]
         session.execute(update(Event), updates)
         pks = [pk for pk, *_ in plan.replace]
         for chunk in repo.chunks(pks):
             session.execute(delete(EventRef).where(EventRef.event_pk.in_(chunk)))
-        refs = [r for pk, _rev, e, _h in plan.replace for r in _ref_rows(pk, e)]
+        refs = [r for pk, _rev, w in plan.replace for r in _ref_rows(pk, w)]
         if refs:
-            session.execute(insert(EventRef), refs)
+            session.execute(EventRef.__table__.insert(), refs)
 
 
 def _identifier_quality(session: Session, events: Sequence[CanonicalEvent]) -> dict[str, int]:
@@ -148,14 +182,14 @@ def _identifier_quality(session: Session, events: Sequence[CanonicalEvent]) -> d
         known.update(session.scalars(select(Port.locode).where(Port.locode.in_(chunk))))
     bad_ports = sum(1 for p in ports if ids.check_locode(p) or (p.startswith("CN") and p not in known))
     return {"containers_checked": len(containers),
-            "containers_invalid": sum(1 for c in containers if ids.check_container(c)),
+            "containers_invalid": sum(1 for c in containers if container_problem(c)),
             "locodes_checked": len(ports), "locodes_invalid": bad_ports}
 
 
 def _quarantine(session: Session, rejections: Sequence[Rejection], *, source: str, fmt: str,
                 batch_id: int, now: datetime) -> None:
     if rejections:
-        session.execute(insert(QuarantinedMessage), [
+        session.execute(QuarantinedMessage.__table__.insert(), [
             {"batch_id": batch_id, "source": source, "format": fmt, "received_at": now,
              "reason": r.reason, "location": r.where[:255], "raw": r.raw, "status": "open",
              "retries": 0} for r in rejections])
@@ -176,7 +210,7 @@ def store(
         part = events[start : start + chunk_size]
         plan = _plan(session, source, part)
         _write(session, plan, source=source, batch_id=batch.id, now=now)
-        winners = [e for e, _h in plan.new] + [e for *_x, e, _h in plan.replace]
+        winners = plan.winners()
         linked = consignments_service.link(session, winners, now=now)
         clearance_service.mark_dirty(
             session, linked.touched | clearance_service.reached_by_hubs(session, winners))
@@ -207,19 +241,37 @@ def open_batch(session: Session, *, source: str, org_id: int | None, fmt: str, c
     return batch
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a batch is parsed and stored.
+
+    why: a batch holds ~15 new objects per event until it is stored, and every full collection
+    re-scans all of them: a third of the ingest time went to the collector, which finds nothing to
+    free here. The collector is switched back on by whoever switched it off (threads that find it
+    already off leave it alone), so it is never left off; reference counting still frees memory."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def ingest(
     session: Session, *, source: str, org_id: int | None, data: bytes, fmt: str = "auto",
     channel: str, now: datetime, actor: str, filename: str | None = None,
     tz: ZoneInfo = CHINA_TZ, progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Parse ``data`` and store it as one batch from ``source``. The caller commits."""
-    fmt = parsing.detect(data, fmt)
-    result = parsing.parse(data, fmt, tz=tz)
-    batch = open_batch(session, source=source, org_id=org_id, fmt=fmt, channel=channel, data=data,
-                       actor=actor, now=now, filename=filename)
-    report = store(session, source=source, events=result.events, rejections=result.rejections,
-                   fmt=fmt, batch=batch, now=now, progress=progress)
-    session.flush()
+    with gc_paused():
+        fmt = parsing.detect(data, fmt)
+        result = parsing.parse(data, fmt, tz=tz)
+        batch = open_batch(session, source=source, org_id=org_id, fmt=fmt, channel=channel,
+                           data=data, actor=actor, now=now, filename=filename)
+        report = store(session, source=source, events=result.events, rejections=result.rejections,
+                       fmt=fmt, batch=batch, now=now, progress=progress)
+        session.flush()
     audit_service.record(session, action="ingest_batch.create", entity="ingest_batch",
                          entity_id=str(batch.id), subject_org_id=org_id,
                          after={k: v for k, v in report.as_dict().items() if k != "errors"})

@@ -40,6 +40,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from kouan.events.domain import (
@@ -62,6 +63,7 @@ FIELDS = (
     "event_id", "milestone", "classifier", "occurred_at", "recorded_at",
     "port", "direction", "refs", "attrs", "version",
 )  # fmt: skip
+_FIELD_SET = frozenset(FIELDS)
 _REQUIRED = ("milestone", "occurred_at")
 _CSV_SCALARS = tuple(f for f in FIELDS if f not in ("refs", "attrs"))
 _CSV_SPLIT = re.compile(r"[;|]")
@@ -72,6 +74,8 @@ WHOLE_INPUT = "document"  # `where` of a rejection about the input as a whole
 MAX_EVENT_ID = 160
 MAX_CODE = 120
 MAX_REF_KEY = 80
+# The same container comes back in many events (manifest, discharge, gate-out …): check it once.
+container_problem = lru_cache(maxsize=1 << 16)(check_container)
 
 
 class FieldError(ValueError):
@@ -177,18 +181,12 @@ def parse_instant(text: str) -> datetime:
 # --- one record -> one canonical event -----------------------------------------------------
 
 
-def build_event(rec: Any, *, tz: tzinfo, id_prefix: str, location: str | None = None) -> CanonicalEvent:
-    """Validate one record (a dict with the canonical field names). Raises FieldError."""
-    if not isinstance(rec, dict):
-        raise FieldError((), f"expected an event object, got {json_kind(rec)}")
-    check_text(rec)
-    for name in rec:
-        if name not in FIELDS:
-            raise FieldError((name,), "unknown field (free attributes go in attrs)")
-    rec = {k: v for k, v in rec.items() if v is not None and v != ""}
-    for name in _REQUIRED:
-        if name not in rec:
-            raise FieldError((name,), "is required")
+def build_event(rec: Any, *, tz: tzinfo, id_prefix: str, location: str | None = None,
+                text_checked: bool = False) -> CanonicalEvent:
+    """Validate one record (a dict with the canonical field names). Raises FieldError.
+    ``text_checked``: the caller knows the record holds no lone surrogate (its JSON had no ``\\u``
+    escape), so the check is skipped."""
+    rec = _known_fields(rec, text_checked)
     assumed: list[bool] = []
     occurred = _time(rec, "occurred_at", tz, assumed)
     assert occurred is not None  # required above
@@ -202,10 +200,10 @@ def build_event(rec: Any, *, tz: tzinfo, id_prefix: str, location: str | None = 
     if not isinstance(attrs, dict):
         raise FieldError(("attrs",), f"expected an object, got {json_kind(attrs)}")
     attrs = dict(attrs)
-    content = (rec["milestone"], classifier, occurred.astimezone(UTC).isoformat(), port or "",
-               direction or "", *sorted(f"{r.kind}:{r.key}" for r in refs),
-               json.dumps(attrs, sort_keys=True, ensure_ascii=False, default=str))  # fmt: skip
-    event_id = _event_id(rec.get("event_id"), id_prefix, content)
+    event_id = _event_id(rec.get("event_id"), id_prefix, lambda: (
+        rec["milestone"], classifier, occurred.astimezone(UTC).isoformat(), port or "",
+        direction or "", *sorted(f"{r.kind}:{r.key}" for r in refs),
+        json.dumps(attrs, sort_keys=True, ensure_ascii=False, default=str)))  # fmt: skip
     recorded = _time(rec, "recorded_at", tz, assumed)
     version = _time(rec, "version", tz, assumed)
     _note(attrs, flags, tz if any(assumed) else None)
@@ -214,6 +212,22 @@ def build_event(rec: Any, *, tz: tzinfo, id_prefix: str, location: str | None = 
         recorded_at=recorded, port=port, direction=direction, refs=refs, attrs=attrs,
         original_code=original, version=version, location=location,
     )  # fmt: skip
+
+
+def _known_fields(rec: Any, text_checked: bool) -> dict[str, Any]:
+    """The record without empty values, once it is an object of known fields with the required ones."""
+    if not isinstance(rec, dict):
+        raise FieldError((), f"expected an event object, got {json_kind(rec)}")
+    if not text_checked:
+        check_text(rec)
+    for name in rec:
+        if name not in _FIELD_SET:
+            raise FieldError((name,), "unknown field (free attributes go in attrs)")
+    rec = {k: v for k, v in rec.items() if v is not None and v != ""}
+    for name in _REQUIRED:
+        if name not in rec:
+            raise FieldError((name,), "is required")
+    return rec
 
 
 def _time(rec: dict[str, Any], name: str, tz: tzinfo, assumed: list[bool]) -> datetime | None:
@@ -240,8 +254,9 @@ def _milestone(value: Any) -> tuple[Milestone, str | None]:
     code = value.strip()
     if len(code) > MAX_CODE:
         raise FieldError(("milestone",), f"is longer than {MAX_CODE} characters")
-    if code.upper() in Milestone.__members__:
-        return Milestone(code.upper()), None
+    known = Milestone.__members__.get(code.upper())  # every name is its value
+    if known is not None:
+        return known, None
     return Milestone.OTHER, code  # never dropped: analysts can map it later
 
 
@@ -249,8 +264,9 @@ def _choice(rec: dict[str, Any], name: str, enum: Any, allowed: str) -> Any:
     value = rec.get(name)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().upper() in {m.value for m in enum}:
-        return enum(value.strip().upper())
+    member = enum._value2member_map_.get(value.strip().upper()) if isinstance(value, str) else None
+    if member is not None:
+        return member
     raise FieldError((name,), f"must be {allowed}, got {value!r}")
 
 
@@ -278,7 +294,7 @@ def _refs(value: Any, flags: list[str]) -> tuple[Ref, ...]:
             path = ("refs", name, i) if isinstance(given, list) else ("refs", name)
             if item is None or item == "":
                 continue
-            ref = _ref(RefKind(name), item, path, flags)
+            ref = _ref(RefKind._value2member_map_[name], item, path, flags)
             if ref not in out:
                 out.append(ref)
     return tuple(out)
@@ -293,7 +309,7 @@ def _ref(kind: RefKind, value: Any, path: tuple[str | int, ...], flags: list[str
             raise FieldError(path, problem)
     elif kind is RefKind.CONTAINER:
         key = container_key(value)
-        if (problem := check_container(key)) and problem not in flags:
+        if (problem := container_problem(key)) and problem not in flags:
             flags.append(problem)  # real feeds carry bad check digits: keep, flag, never fix
     else:
         key = bl_key(value)
@@ -319,9 +335,9 @@ def _check_call_key(key: str, path: tuple[str | int, ...]) -> None:
         raise FieldError(path, problem)
 
 
-def _event_id(value: Any, prefix: str, content: tuple[Any, ...]) -> str:
+def _event_id(value: Any, prefix: str, content: Callable[[], tuple[Any, ...]]) -> str:
     if value is None:
-        return content_event_id(prefix, *content)
+        return content_event_id(prefix, *content())
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
@@ -366,7 +382,8 @@ def parse_json(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
         result.rejections.append(problem)
     for path, value, raw in items:
         where = pointer(*path) or None
-        outcome = attempt(lambda v=value, w=where: build_event(v, tz=tz, id_prefix="json", location=w))
+        outcome = attempt(lambda v=value, w=where, r=raw: build_event(
+            v, tz=tz, id_prefix="json", location=w, text_checked=plain_text(r)))
         if isinstance(outcome, FieldError):
             at = pointer(*path, *outcome.path) or WHOLE_INPUT
             result.rejections.append(Rejection(outcome.reason(), at, raw))
@@ -387,14 +404,20 @@ def parse_jsonl(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
         if not raw.strip():
             continue
         where = f"line {number}"
-        outcome = attempt(
-            lambda r=raw, w=where: build_event(_json_line(r), tz=tz, id_prefix="json", location=w)
-        )
-        if isinstance(outcome, FieldError):
-            result.rejections.append(Rejection(outcome.reason(), where, raw))
-        else:
-            result.events.append(outcome)
+        try:
+            result.events.append(build_event(_json_line(raw), tz=tz, id_prefix="json", location=where,
+                                             text_checked=plain_text(raw)))
+        except FieldError as exc:
+            result.rejections.append(Rejection(exc.reason(), where, raw))
+        except RecursionError:
+            result.rejections.append(Rejection("the record is nested too deeply", where, raw))
     return result
+
+
+def plain_text(raw: str) -> bool:
+    """Whether the JSON text ``raw`` (valid UTF-8 already) can only hold valid Unicode: no ``\\u``
+    escape, and too short to nest anywhere near the recursion limit."""
+    return len(raw) < 1000 and "\\u" not in raw
 
 
 def _json_line(raw: str) -> Any:

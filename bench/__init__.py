@@ -1,0 +1,1 @@
+"""Ingestion benchmark: ``python -m bench`` (see README, "Benchmarks")."""

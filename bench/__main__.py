@@ -1,0 +1,111 @@
+"""``python -m bench``: Kouan's end-to-end ingestion next to the raw storage ceiling, same run.
+
+For each database: the ceiling (SQLite executemany / PostgreSQL COPY + merge), then the real
+``kouan events import`` on a fresh database, then ``kouan serve`` fed HTTP batches by two clients.
+Prints a Markdown table and writes bench/results/ingest-<date>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import ceiling, databases, generate, runs
+
+RESULTS = Path(__file__).parent / "results"
+ADMIN_URL = os.environ.get("KOUAN_BENCH_POSTGRES_ADMIN_URL",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--events", type=int, default=200_000, help="lines generated (default 200,000)")
+    p.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres (default both)")
+    p.add_argument("--runs", default="cli,http", help="cli,http (default both)")
+    p.add_argument("--file-events", type=int, default=50_000, help="lines per CLI file (50,000)")
+    p.add_argument("--batch-events", type=int, default=5_000, help="lines per HTTP batch (5,000)")
+    p.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients (2)")
+    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL URL allowed to create databases")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    return p.parse_args()
+
+
+def _row(db: str, what: str, n: int, seconds: float, ceiling_rate: float | None, extra: dict) -> dict:
+    rate = n / seconds
+    return {"database": db, "measurement": what, "events": n, "seconds": round(seconds, 3),
+            "events_per_s": round(rate), "ratio_to_ceiling": round(rate / ceiling_rate, 3)
+            if ceiling_rate else None, **extra}
+
+
+def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: Path) -> list[dict]:
+    n = len(stream.lines)
+    raw = ceiling.rows(stream.lines)
+    with databases.fresh(db, work, args.admin_url) as target:
+        secs = (ceiling.sqlite_ceiling(work / f"ceiling-{time.time_ns()}.sqlite3", raw) if db == "sqlite"
+                else ceiling.postgres_ceiling(target.libpq_url, raw))
+    top = len(raw) / secs
+    out = [_row(db, "ceiling: " + ("executemany" if db == "sqlite" else "COPY + merge"), len(raw),
+                secs, top, {})]
+    if "cli" in args.runs:
+        files = generate.write_files(stream.lines, work / "files", args.file_events)
+        with databases.fresh(db, work, args.admin_url) as target:
+            databases.prepare(target, with_key=False)
+            run = runs.cli_import(target, files, work)
+        out.append(_row(db, f"kouan events import ({len(files)} files)", n, run.seconds, top, run.totals))
+    if "http" in args.runs:
+        batches = generate.split(stream.lines, args.batch_events)
+        with databases.fresh(db, work, args.admin_url) as target:
+            databases.prepare(target, with_key=True)
+            run = runs.http_batches(target, batches, work, clients=args.clients)
+        out.append(_row(db, f"HTTP POST /api/v1/events ({len(batches)} × {args.batch_events:,}, "
+                            f"{args.clients} clients)", n, run.seconds, top, run.totals))
+    return out
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| database | measurement | events | s | events/s | of ceiling |",
+             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        ratio = f"{r['ratio_to_ceiling']:.0%}" if r["ratio_to_ceiling"] is not None else ""
+        lines.append(f"| {r['database']} | {r['measurement']} | {r['events']:,} | {r['seconds']:.1f} "
+                     f"| {r['events_per_s']:,} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = _args()
+    started = datetime.now(UTC)
+    stream = generate.generate(args.events, seed=args.seed)
+    print(f"generated {len(stream.lines):,} lines: {stream.unique_events:,} events of "
+          f"{stream.consignments:,} consignments on {stream.calls} vessel calls, "
+          f"{stream.duplicates:,} re-sent, {stream.versions:,} newer versions, {stream.bad:,} bad lines",
+          flush=True)
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="kouan-bench-") as tmp:
+        for db in [d.strip() for d in args.databases.split(",") if d.strip()]:
+            rows.extend(_measure(db, args, stream, Path(tmp)))
+            print(table(rows[-3:]), flush=True)
+    print("\n" + table(rows))
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"ingest-{started:%Y-%m-%d}.json"
+    out.write_text(json.dumps({
+        "started": started.isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "data": {"lines": len(stream.lines), "unique_events": stream.unique_events,
+                 "consignments": stream.consignments, "vessel_calls": stream.calls,
+                 "duplicates": stream.duplicates, "newer_versions": stream.versions,
+                 "bad_lines": stream.bad, "seed": args.seed},
+        "results": rows}, indent=2, ensure_ascii=False))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
