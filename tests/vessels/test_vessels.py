@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from tests.factories import PASSWORD, login
 
 from kouan.db.session import transaction
 from kouan.events.models import Event
@@ -13,7 +14,6 @@ from kouan.kit.clock import utcnow
 from kouan.partners import service as partners_service
 from kouan.partners.domain import system
 from kouan.vessels import domain
-from tests.factories import PASSWORD, login
 
 CALL = "9321483/2301N/CNDAL"
 

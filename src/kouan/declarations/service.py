@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from kouan.declarations import domain
@@ -190,6 +190,29 @@ def documents(session: Session, rec: DeclarationRecord) -> list[DeclarationDocum
                                 .order_by(DeclarationDocument.id)))
 
 
+QUEUE_STATUSES = tuple(s.value for s in (
+    domain.Status.LODGED, domain.Status.SUMMARY_LODGED, domain.Status.ACCEPTED,
+    domain.Status.SUMMARY_ACCEPTED, domain.Status.INSPECTION, domain.Status.SUMMARY_INSPECTION,
+    domain.Status.PORT_RELEASED, domain.Status.HELD))
+
+
+def queue(session: Session, *, actor: Principal, limit: int = 200) -> list[DeclarationRecord]:
+    """A customs officer's work list: the district's declarations awaiting a decision (and released
+    ones with an open amend/verify/lab obligation), oldest first. The port office sees every
+    district's."""
+    if not (sees_all_organisations(actor) or (actor.org_kind == OrgKind.CUSTOMS and actor.is_person)):
+        raise Forbidden("the declaration queue is a customs officer's")
+    open_obligation = exists().where(DeclarationObligation.declaration_id == DeclarationRecord.id,
+                                     DeclarationObligation.fulfilled_at.is_(None))
+    stmt = select(DeclarationRecord).where(
+        DeclarationRecord.status.in_(QUEUE_STATUSES)
+        | ((DeclarationRecord.status == domain.Status.RELEASED.value) & open_obligation))
+    if not sees_all_organisations(actor):
+        stmt = stmt.where(DeclarationRecord.customs_district == _actor_district(session, actor))
+    stmt = stmt.order_by(DeclarationRecord.created_at, DeclarationRecord.id)
+    return list(session.scalars(stmt.limit(limit)))
+
+
 # --- drafting ------------------------------------------------------------------------------------
 
 
@@ -304,6 +327,19 @@ def _check_actor(session: Session, actor: Principal, rec: DeclarationRecord, act
         raise Forbidden(f"{action.value!r} is a customs officer's decision")
     if _actor_district(session, actor) != rec.customs_district:
         raise Forbidden("this declaration belongs to another customs district")
+
+
+def actions_for(session: Session, *, actor: Principal, rec: DeclarationRecord) -> list[Action]:
+    """The next steps the table allows that this actor may take (the pages' buttons): the
+    declarant's lodging steps, or the district officer's decisions."""
+    mine = []
+    for action in domain.allowed_actions(state_of(session, rec)):
+        try:
+            _check_actor(session, actor, rec, action)
+        except Forbidden:
+            continue
+        mine.append(action)
+    return mine
 
 
 def _persist(session: Session, rec: DeclarationRecord, after: domain.Declaration, now: datetime) -> None:

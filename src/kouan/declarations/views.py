@@ -6,10 +6,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from kouan.consignments import timeline as consignment_timeline
 from kouan.declarations import domain, service
 from kouan.declarations.domain import Mode
 from kouan.declarations.models import DeclarationRecord
 from kouan.declarations.schemas import Deadline, DeclarationCreate, DeclarationRead, ItemRead, ObligationRead
+from kouan.events import repository as events_repo
+from kouan.events.domain import RefKind
+from kouan.events.models import Event
+from kouan.kit.errors import NotFound
 
 
 def draft_fields(body: DeclarationCreate) -> service.DraftFields:
@@ -48,3 +53,14 @@ def read(session: Session, rec: DeclarationRecord, *, now: datetime) -> Declarat
         obligations=[ObligationRead.model_validate(o) for o in service.obligations(session, rec)],
         deadline=deadline(session, rec, now), created_at=rec.created_at, updated_at=rec.updated_at,
         released_at=rec.released_at)
+
+
+def timeline(session: Session, rec: DeclarationRecord) -> list[Event]:
+    """What happened to the declaration's consignment, from every partner and from Kouan, oldest
+    first; only the events naming the declaration while no consignment links it yet. The caller
+    has already been allowed to see the declaration (``service.get``)."""
+    try:
+        cid, _others = consignment_timeline.resolve(session, rec.number)
+    except NotFound:
+        return events_repo.events_by_refs(session, [(RefKind.DECLARATION.value, rec.number)])
+    return consignment_timeline.build(session, cid).events

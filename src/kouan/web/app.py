@@ -19,6 +19,7 @@ from kouan.config import Settings, get_settings
 from kouan.consignments import api as consignments_api
 from kouan.consignments import pages as consignments_pages
 from kouan.declarations import api as declarations_api
+from kouan.declarations import pages as declarations_pages
 from kouan.events import api as events_api
 from kouan.events import pages as events_pages
 from kouan.partners import api as partners_api
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     for router in (pages.router, partners_pages.router, partners_api.router, ports_api.router,
                    audit_api.router, events_api.router, consignments_api.router,
                    consignments_pages.router, events_pages.router, clearance_api.router,
-                   declarations_api.router, vessels_api.router):
+                   declarations_api.router, vessels_api.router, declarations_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

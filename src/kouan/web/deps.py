@@ -53,7 +53,8 @@ def load_person_principal(request: Request, session: Session) -> Principal | Non
         request.session.clear()
         return None
     request.state.person = person
-    return partners_service.principal_for_person(session, person)
+    request.state.principal = partners_service.principal_for_person(session, person)
+    return request.state.principal
 
 
 def current_principal(

@@ -33,6 +33,13 @@ def locale_of(request: Request) -> str:
     return getattr(request.state, "locale", i18n.DEFAULT_LOCALE)
 
 
+def nav_flags(principal: Any) -> dict[str, bool]:
+    """Which role-specific links the navigation shows: enterprises lodge declarations, customs
+    officers work the queue (the pages themselves still check every permission)."""
+    kind = getattr(principal, "org_kind", None)
+    return {"declarations": kind in ("trader", "broker"), "customs_queue": kind == "customs"}
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
@@ -44,6 +51,7 @@ def render(
         "csrf_token": csrf.token(request),
         "user": getattr(request.state, "person", None),
         "principal": getattr(request.state, "principal", None),
+        "nav": nav_flags(getattr(request.state, "principal", None)),
         "path": request.url.path,
     }
     ctx.update(context or {})

@@ -25,3 +25,20 @@ MILESTONES = (
     N_("DECLARATION_CLOSED"), N_("TRANSPORT_CHECK_DONE"), N_("TRANSPORT_CLEARED"),
 )
 REF_KINDS = (N_("declaration"), N_("bill_of_lading"), N_("booking"), N_("container"), N_("transport_call"))
+DECLARATION_STATUSES = (
+    N_("draft"), N_("lodged"), N_("returned"), N_("accepted"), N_("inspection"), N_("held"),
+    N_("port_released"), N_("released"), N_("closed"), N_("summary_lodged"), N_("summary_accepted"),
+    N_("summary_inspection"), N_("goods_released"),
+)
+DECLARATION_ACTIONS = (
+    N_("lodge"), N_("lodge_summary"), N_("lodge_complete"), N_("accept"), N_("return"),
+    N_("order_inspection"), N_("complete_inspection"), N_("release"), N_("match_arrival"),
+    N_("release_goods"), N_("port_release"), N_("market_release"), N_("hold"), N_("unhold"),
+    N_("fulfil_obligation"), N_("close"),
+)
+FACILITATION_MODES = (
+    N_("standard"), N_("advance"), N_("two_step"), N_("two_stage_admission"), N_("release_then_amend"),
+    N_("declare_then_verify"), N_("release_before_inspection"), N_("ship_side_pickup"),
+    N_("conditional_removal"), N_("zone_port_direct"),
+)
+OBLIGATION_KINDS = (N_("amend"), N_("verify"), N_("lab"))
