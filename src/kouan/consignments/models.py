@@ -40,7 +40,11 @@ class ConsignmentHub(Base):
     occurred_at of an event naming both, which places a reused container's trips in time."""
 
     __tablename__ = "consignment_hub"
-    __table_args__ = (Index("ix_consignment_hub_kind_key", "kind", "key"),)
+    # Looked up by key alone (which consignments did this container or call carry?).
+    __table_args__ = (
+        Index("ix_consignment_hub_kind_key", "kind", "key"),
+        Index("ix_consignment_hub_key", "key"),
+    )
 
     consignment_id: Mapped[int] = mapped_column(ForeignKey("consignment.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
