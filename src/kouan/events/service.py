@@ -39,6 +39,8 @@ from kouan.kit.jsonutil import jsonable
 from kouan.ports.models import Port
 
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+# Attributes that describe how a record travelled, not what happened: left out of the content hash.
+TRACE_ATTRS = frozenset({"message_ref", "interchange_ref", "group_ref", "flags"})
 MAX_ERRORS_REPORTED = 100
 
 
@@ -69,11 +71,14 @@ def _pairs(e: CanonicalEvent) -> list[tuple[str, str]]:
 
 
 def content_hash(e: CanonicalEvent, pairs: list[tuple[str, str]] | None = None) -> str:
-    """What the event says, independent of how it was written (time zone, ref order, line).
-    (String enums serialise as their values; times as UTC ISO 8601.)"""
+    """What the event says, independent of how it was written and sent: not the time zone, the
+    ref order or the line, nor when the sender wrote the record (``recorded_at``) or the envelope
+    it came in (``TRACE_ATTRS``: an EDIFACT interchange re-sent under new control references says
+    the same thing). String enums serialise as their values; times as UTC ISO 8601."""
+    attrs = {k: v for k, v in e.attrs.items() if k not in TRACE_ATTRS}
     blob = json.dumps([
-        e.milestone, e.original_code, e.classifier, _iso_utc(e.occurred_at), _iso_utc(e.recorded_at),
-        e.port, e.direction, _pairs(e) if pairs is None else pairs, jsonable(e.attrs),
+        e.milestone, e.original_code, e.classifier, _iso_utc(e.occurred_at),
+        e.port, e.direction, _pairs(e) if pairs is None else pairs, jsonable(attrs),
         _iso_utc(e.version),
     ], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -143,7 +148,7 @@ def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _P
         old = stored.get(eid)
         if old is None:
             plan.new.append(w)
-        elif w.rank() > _rank(old[1], old[2], old[3]):
+        elif w.chash != old[3] and w.rank() > _rank(old[1], old[2], old[3]):
             plan.replace.append((old[0], old[4], w))
         else:
             plan.duplicates += 1
