@@ -198,12 +198,12 @@ def _link_call_aliases(session: Session, events: Sequence[CanonicalEvent]) -> No
     known: dict[str, str] = {}
     for chunk in _chunks(keys):
         known.update(session.execute(select(TransportCallAlias.key, TransportCallAlias.canonical)
-                                     .where(TransportCallAlias.key.in_(chunk))).tuples().all())
+                                     .where(TransportCallAlias.key.in_(chunk))).all())
     # Pull in every key of the alias groups already touched, so a merge re-points all of them.
     canon = sorted(set(known.values()))
     for chunk in _chunks(canon):
         known.update(session.execute(select(TransportCallAlias.key, TransportCallAlias.canonical)
-                                     .where(TransportCallAlias.canonical.in_(chunk))).tuples().all())
+                                     .where(TransportCallAlias.canonical.in_(chunk))).all())
     uf = _UnionFind()
     for key, c in known.items():
         uf.union(("t", key), ("t", c))

@@ -92,9 +92,9 @@ def statuses(session: Session, *, actor: Principal, now: datetime) -> list[Docki
     for src, cls, n in session.execute(by_classifier):
         out[src].classifiers[cls] = n
     recent = dict(session.execute(select(Event.source, func.count()).where(
-        Event.source.in_(out), Event.received_at >= now - WINDOW).group_by(Event.source)).tuples().all())
+        Event.source.in_(out), Event.received_at >= now - WINDOW).group_by(Event.source)).all())
     last_occ = dict(session.execute(select(Event.source, func.max(Event.occurred_at))
-                                    .where(Event.source.in_(out)).group_by(Event.source)).tuples().all())
+                                    .where(Event.source.in_(out)).group_by(Event.source)).all())
     fmts = session.execute(select(IngestBatch.source, IngestBatch.format).where(IngestBatch.source.in_(out))
                            .distinct()).all()
     orgs = {o.code: o for o in session.scalars(select(Organisation).where(Organisation.code.in_(out)))}
