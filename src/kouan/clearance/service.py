@@ -3,18 +3,22 @@
 Ingestion only marks the consignments it touched as dirty (one cheap insert per consignment);
 ``refresh`` recomputes their declarations' cases and is idempotent, so it can run right after a
 batch, before a KPI is read, or from ``kouan cases refresh``. ``recompute_all`` rebuilds every case
-for a clock (a new or changed clock definition).
+for a clock (a new or changed clock definition) consignment by consignment;
+``recompute_all_set_based`` does the same in one set-based query (``kouan.analytics.cases``) and
+is the path for large stores.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from kouan.analytics import cases as analytics_cases
+from kouan.analytics import engines
 from kouan.clearance import clock_registry
 from kouan.clearance.clocks import Clock
 from kouan.clearance.domain import Obs, compute, scope_events
@@ -117,3 +121,48 @@ def recompute_all(session: Session, *, now: datetime, clocks: Sequence[Clock] | 
                           .where(ConsignmentMember.kind == RefKind.DECLARATION.value).distinct())
     mark_dirty(session, ids)
     return refresh(session, now=now, clocks=clocks)
+
+
+WRITE_CHUNK = 5_000
+_TIMESTAMPS = ("start_at", "end_at")
+
+
+def recompute_all_set_based(
+    session: Session, *, now: datetime, clocks: Sequence[Clock] | None = None
+) -> RefreshReport:
+    """The full path as one set-based query per clock: the same rows as ``recompute_all``.
+
+    The cases are computed by ``kouan.analytics.cases.cases_expr`` on the operational store through
+    its own Ibis connection, so they are read from *committed* events (a SQLite ``:memory:``
+    database cannot be read that way). Each clock's rows in ``clearance_case`` are then replaced
+    inside ``session``'s transaction: delete, then bulk insert in chunks. Dirty-consignment marks
+    are left for ``refresh``, which is idempotent and gives the same rows.
+    """
+    clocks = list(clocks or clock_registry.all_clocks(session))
+    url = session.get_bind().url
+    kind = "sqlite" if url.get_backend_name() == "sqlite" else "postgres"
+    con = engines.connect(kind, url.render_as_string(hide_password=False))
+    try:
+        if kind == "postgres":
+            # The query is large: PostgreSQL's JIT spends seconds compiling it for milliseconds saved.
+            con.raw_sql("SET jit = off").close()
+        computed = {c.name: analytics_cases.run_cases(con, c).to_pylist() for c in clocks}
+    finally:
+        con.disconnect()
+    table = ClearanceCase.__table__
+    report = RefreshReport()
+    consignments: set[int] = set()
+    for name, rows in computed.items():
+        session.execute(delete(table).where(table.c.clock == name))
+        for row in rows:
+            row["updated_at"] = now
+            for column in _TIMESTAMPS:  # SQLite hands back naive UTC
+                if row[column] is not None and row[column].tzinfo is None:
+                    row[column] = row[column].replace(tzinfo=UTC)
+            consignments.add(row["consignment_id"])
+        for chunk in events_repo.chunks(rows, WRITE_CHUNK):
+            session.execute(insert(table), list(chunk))
+        report.cases += len(rows)
+    report.consignments = len(consignments)
+    session.flush()
+    return report
