@@ -51,6 +51,8 @@ from typing import Any
 import ibis
 import ibis.expr.datatypes as dt
 
+from kouan.kit import hs
+
 TABLES: tuple[str, ...] = (
     "event", "event_ref", "consignment_member", "consignment_hub", "transport_call_alias", "port",
 )
@@ -67,18 +69,7 @@ US_PER_HOUR = 3_600_000_000.0
 PORT_MILESTONES = ("DECLARATION_LODGED", "CUSTOMS_RELEASED", "DECLARATION_COMPLETED")
 SCOPES = ("declaration", "call", "containers", "consignment")
 
-# HS sections by chapter, as in kouan.clearance.domain (which analytics may not import).
-_HS_SECTIONS: tuple[tuple[int, int, str], ...] = (
-    (1, 5, "animal"), (6, 14, "vegetable"), (15, 15, "fats"), (16, 24, "foodstuffs"),
-    (25, 27, "mineral"), (28, 38, "chemicals"), (39, 40, "plastics"), (41, 43, "hides"),
-    (44, 46, "wood"), (47, 49, "paper"), (50, 63, "textiles"), (64, 67, "footwear"),
-    (68, 70, "stone_glass"), (71, 71, "precious"), (72, 83, "base_metals"), (84, 85, "machinery"),
-    (86, 89, "vehicles"), (90, 92, "instruments"), (93, 93, "arms"), (94, 96, "miscellaneous"),
-    (97, 97, "art"),
-)
-HS_CHAPTER_SECTION: dict[str, str] = {
-    f"{chapter:02d}": name for lo, hi, name in _HS_SECTIONS for chapter in range(lo, hi + 1)
-}
+HS_CHAPTER_SECTION = hs.CHAPTER_SECTION
 DIGITS = tuple("0123456789")
 ROWS = {"cid": "int64", "pk": "int64"}  # (consignment, event) rows, nullable so they union
 

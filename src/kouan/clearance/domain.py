@@ -14,25 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from kouan.clearance.clocks import MAX_SEGMENTS, Clock, DirectionClock, Pick, Point, Scope
+from kouan.kit import hs
 from kouan.kit.clock import CHINA_TZ
 
-# HS sections by chapter (Harmonized System, 21 sections).
-_HS_SECTIONS: tuple[tuple[int, int, str], ...] = (
-    (1, 5, "animal"), (6, 14, "vegetable"), (15, 15, "fats"), (16, 24, "foodstuffs"),
-    (25, 27, "mineral"), (28, 38, "chemicals"), (39, 40, "plastics"), (41, 43, "hides"),
-    (44, 46, "wood"), (47, 49, "paper"), (50, 63, "textiles"), (64, 67, "footwear"),
-    (68, 70, "stone_glass"), (71, 71, "precious"), (72, 83, "base_metals"), (84, 85, "machinery"),
-    (86, 89, "vehicles"), (90, 92, "instruments"), (93, 93, "arms"), (94, 96, "miscellaneous"),
-    (97, 97, "art"),
-)
-
-
-def commodity_group(hs_code: str | None) -> str | None:
-    """The HS section of a commodity code, e.g. ``2601110000`` (iron ore) → ``mineral``."""
-    if not hs_code or len(hs_code) < 2 or not hs_code[:2].isdigit():
-        return None
-    chapter = int(hs_code[:2])
-    return next((name for lo, hi, name in _HS_SECTIONS if lo <= chapter <= hi), None)
+commodity_group = hs.commodity_group
 
 
 @dataclass(frozen=True)
