@@ -24,6 +24,7 @@ from kouan.clearance.cli import (
 from kouan.config import get_settings
 from kouan.db import migrate
 from kouan.db.session import transaction
+from kouan.declarations.cli import declarations_app
 from kouan.events.cli import events_app, quarantine_app
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
@@ -46,6 +47,7 @@ app.add_typer(benchmarks_app, name="benchmarks")
 app.add_typer(cases_app, name="cases")
 app.add_typer(export_app, name="export")
 app.add_typer(clocks_app, name="clocks")
+app.add_typer(declarations_app, name="declarations")
 app.command("kpi")(kpi_command)
 app.command("bulletin")(bulletin_command)
 app.add_typer(quarantine_app, name="quarantine")

@@ -404,12 +404,12 @@ def match_arrivals(session: Session, *, now: datetime) -> list[str]:
         if Mode.ADVANCE.value not in rec.modes:
             continue
         try:
-            act(session, actor=_SYSTEM, number=rec.number, action=Action.MATCH_ARRIVAL.value, now=now)
+            act(session, actor=ARRIVAL_MATCH, number=rec.number, action=Action.MATCH_ARRIVAL.value, now=now)
         except IllegalTransitionError:
             continue  # not arrived yet
         released.append(rec.number)
     return released
 
 
-_SYSTEM = Principal(kind="system", id=None, org_id=None, org_kind=OrgKind.OPERATOR, role=Role.ADMIN,
-                    name="arrival-match")
+ARRIVAL_MATCH = Principal(kind="system", id=None, org_id=None, org_kind=OrgKind.OPERATOR,
+                          role=Role.ADMIN, name="arrival-match")
