@@ -8,11 +8,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-
-from kouan.events.models import Event
 from tests.declarations.test_api import CALL, draft, officer
 from tests.events.helpers import jsonl
 from tests.factories import bearer, login
+
+from kouan.events.models import Event
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
