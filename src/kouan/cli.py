@@ -19,6 +19,7 @@ from kouan.clearance.cli import (
     cases_app,
     clocks_app,
     export_app,
+    facilitation_command,
     kpi_command,
 )
 from kouan.config import get_settings
@@ -50,6 +51,7 @@ app.add_typer(clocks_app, name="clocks")
 app.add_typer(declarations_app, name="declarations")
 app.command("kpi")(kpi_command)
 app.command("bulletin")(bulletin_command)
+app.command("facilitation")(facilitation_command)
 app.add_typer(quarantine_app, name="quarantine")
 
 console = Console()

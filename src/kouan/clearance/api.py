@@ -109,3 +109,25 @@ def import_reference_figures(
         raise Forbidden("only the port office's administrators import reference figures")
     figures.store(session, figures.parse_csv(body), now=utcnow())
     return figures.list_figures(session)
+
+
+@router.get("/kpi/facilitation")
+def get_facilitation(
+    request: Request,
+    principal: ReadPrincipal,
+    from_month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    to_month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    region: str | None = None,
+    port: str | None = None,
+    by: Annotated[str, Query(description="comma list of month, port, province, direction")] = "month,port",
+) -> dict[str, Any]:
+    """Advance-declaration rate and two-step usage, each with the same month a year before."""
+    for m in (from_month, to_month):
+        if m:
+            bulletins.check_month(m)
+    k = get_kouan(request)
+    rows = kpi.facilitation(k.sessions, database_url=k.settings.effective_database_url,
+                            by=tuple(b.strip() for b in by.split(",") if b.strip()), now=utcnow(),
+                            first_month=from_month, last_month=to_month,
+                            port=port.upper() if port else None, province=region)
+    return {"rows": rows}

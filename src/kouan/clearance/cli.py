@@ -210,3 +210,39 @@ def clocks_show(name: Annotated[str, typer.Argument()]) -> None:
             print(clock_registry.get(s, name).to_json())
     except KouanError as exc:
         _fail(exc)
+
+
+def facilitation_command(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM; or use --from-month/--to-month")] = None,
+    from_month: Annotated[str | None, typer.Option(help="YYYY-MM, inclusive")] = None,
+    to_month: Annotated[str | None, typer.Option(help="YYYY-MM, inclusive")] = None,
+    region: Annotated[str | None, typer.Option(help="Province, e.g. CN-LN")] = None,
+    port: Annotated[str | None, typer.Option(help="UN/LOCODE")] = None,
+    by: Annotated[str, typer.Option(help="Comma list: month,port,province,direction")] = "month,port",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Advance-declaration rate and two-step usage by month and port, against a year before."""
+    k = build(get_settings())
+    keys = tuple(b.strip() for b in by.split(",") if b.strip())
+    for m in (month, from_month, to_month):
+        if m:
+            bulletins.check_month(m)
+    try:
+        rows = kpi.facilitation(k.sessions, database_url=k.settings.effective_database_url, by=keys,
+                                now=utcnow(), first_month=month or from_month,
+                                last_month=month or to_month, port=port.upper() if port else None,
+                                province=region)
+    except KouanError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        print(json.dumps({"rows": rows}, ensure_ascii=False))
+        return
+    table = Table(title="advance declaration and two-step usage")
+    cols = (*keys, "declarations", "advance_rate", "advance_rate_last_year", "two_step",
+            "two_step_last_year", "two_step_growth")
+    for col in cols:
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*("—" if r[c] is None else str(r[c]) for c in cols))
+    console.print(table)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from kouan.analytics import engines, filters
+from kouan.analytics import facilitation as facilitation_rates
 from kouan.analytics import run as analytics_run
 from kouan.clearance import clock_registry
 from kouan.clearance import service as clearance_service
@@ -93,3 +94,20 @@ def run(
     except ValueError as exc:
         raise InvalidInput(str(exc), errors=[FieldError("by", str(exc))]) from None
     return KpiResult(clock=clock, query=query, rows=rows)
+
+
+def facilitation(
+    sessions: sessionmaker[Session], *, database_url: str, by: tuple[str, ...], now: datetime,
+    first_month: str | None = None, last_month: str | None = None, port: str | None = None,
+    province: str | None = None,
+) -> list[dict[str, Any]]:
+    """Advance-declaration rate and two-step usage per group, with the same month a year before."""
+    with transaction(sessions, actor=system("kpi")) as session:
+        clearance_service.refresh(session, now=now)
+    native = engines.connect("sqlite" if database_url.startswith("sqlite") else "postgres", database_url)
+    try:
+        rows = facilitation_rates.rates(native, by, first_month=first_month, last_month=last_month,
+                                        port=port, province=province)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), errors=[FieldError("by", str(exc))]) from None
+    return [{**r.group, **{k: v for k, v in asdict(r).items() if k != "group"}} for r in rows]
