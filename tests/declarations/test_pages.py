@@ -177,3 +177,15 @@ def test_every_status_action_mode_and_obligation_is_marked_for_translation():
     assert set(vocabulary.DECLARATION_ACTIONS) == {a.value for a in domain.Action}
     assert set(vocabulary.FACILITATION_MODES) == {m.value for m in domain.Mode} | {"standard"}
     assert set(vocabulary.OBLIGATION_KINDS) == {"amend", "verify", "lab"}
+
+
+def test_the_navigation_shows_each_role_its_own_work(client, world):
+    from tests.factories import login as log_in
+
+    log_in(client, world.port_office.admin)
+    page = client.get("/").text
+    assert 'href="/customs/queue"' in page and 'href="/declarations"' not in page
+    client.cookies.clear()
+    log_in(client, world.trader_a.admin)
+    page = client.get("/").text
+    assert 'href="/declarations"' in page and 'href="/customs/queue"' not in page

@@ -37,7 +37,9 @@ def nav_flags(principal: Any) -> dict[str, bool]:
     """Which role-specific links the navigation shows: enterprises lodge declarations, customs
     officers work the queue (the pages themselves still check every permission)."""
     kind = getattr(principal, "org_kind", None)
-    return {"declarations": kind in ("trader", "broker"), "customs_queue": kind == "customs"}
+    # The port office oversees every district, so it sees the queue (read-only in practice).
+    return {"declarations": kind in ("trader", "broker"),
+            "customs_queue": kind in ("customs", "port_office", "operator")}
 
 
 def render(
