@@ -12,7 +12,11 @@ from tests.declarations.test_api import CALL, draft, officer
 from tests.events.helpers import jsonl
 from tests.factories import bearer, login
 
+from kouan.db.session import transaction
+from kouan.events import service as events_service
 from kouan.events.models import Event
+from kouan.kit.clock import utcnow
+from kouan.partners.domain import system
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
@@ -35,11 +39,29 @@ def test_an_advance_declaration_is_released_when_the_arrival_is_matched(client, 
     cmd = [sys.executable, "-m", "kouan.cli", "declarations", "match-arrivals"]
     before = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert before.returncode == 0 and "released 0" in before.stdout  # not arrived yet
-    push(client, world, {"event_id": "arri", "milestone": "TRANSPORT_ARRIVED", "port": "CNDAL",
-                         "occurred_at": now.isoformat(), "refs": {"transport_call": CALL}})
+    # The arrival reaches the store without the HTTP hook (which would match it by itself).
+    with transaction(kouan.sessions, actor=system("tests")) as s:
+        events_service.ingest(s, source="DCT", org_id=None, channel="test", now=utcnow(), actor="tests",
+                              data=jsonl({"event_id": "arri", "milestone": "TRANSPORT_ARRIVED", "port": "CNDAL",
+                                          "occurred_at": now.isoformat(), "refs": {"transport_call": CALL}}))
     after = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert after.returncode == 0 and number in after.stdout, after.stderr
     assert client.get(f"/api/v1/declarations/{number}").json()["receipt"] == "P"
     with kouan.sessions() as s:
         last = s.scalars(select(Event).where(Event.source == "kouan").order_by(Event.id.desc())).first()
     assert last.milestone == "CUSTOMS_RELEASED" and last.attrs["release_kind"] == "formal"
+
+
+def test_pushing_the_arrival_releases_the_advance_declaration_by_itself(client, world, kouan):
+    now = datetime.now(UTC).replace(microsecond=0)
+    push(client, world, {"event_id": "dep", "milestone": "TRANSPORT_DEPARTED", "port": "AUPHE",
+                         "occurred_at": (now - timedelta(days=5)).isoformat(),
+                         "refs": {"transport_call": "9321483/2211N/AUPHE"}})
+    trader = {"X-CSRF-Token": login(client, world.trader_a.admin)}
+    number = client.post("/api/v1/declarations", json=draft(modes=["advance"]), headers=trader).json()["number"]
+    client.post(f"/api/v1/declarations/{number}/actions/lodge", headers=trader)
+    h = officer(client, world)
+    assert client.post(f"/api/v1/declarations/{number}/actions/accept", headers=h).json()["receipt"] == "G"
+    push(client, world, {"event_id": "arri", "milestone": "TRANSPORT_ARRIVED", "port": "CNDAL",
+                         "occurred_at": now.isoformat(), "refs": {"transport_call": CALL}})
+    assert client.get(f"/api/v1/declarations/{number}", headers=h).json()["receipt"] == "P"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
 
+from kouan.declarations import jobs as declaration_jobs
 from kouan.events import docking, feeds, service
 from kouan.events import repository as repo
 from kouan.events.schemas import (
@@ -51,10 +52,18 @@ Body = Annotated[bytes, Depends(raw_body)]
 Sender = Annotated[Principal, Depends(sender)]
 
 
-def _ingest(session, principal: Principal, body: bytes, fmt: str) -> IngestSummary:  # type: ignore[no-untyped-def]
+def _ingest(session, principal: Principal, body: bytes, fmt: str,  # type: ignore[no-untyped-def]
+            background: BackgroundTasks, request: Request) -> IngestSummary:
     report = service.ingest(session, source=principal.org_code or "", org_id=principal.org_id,
                             data=body, fmt=fmt, channel="http", now=utcnow(), actor=principal.label)
+    _after_ingest(report, background, request)
     return IngestSummary(**report.as_dict())
+
+
+def _after_ingest(report: service.IngestReport, background: BackgroundTasks, request: Request) -> None:
+    """New arrivals may release advance declarations: match them once this batch is committed."""
+    if report.stored or report.updated:
+        background.add_task(declaration_jobs.run_arrival_match, request.app.state.kouan.sessions)
 
 
 def _content(*types: str) -> dict:
@@ -64,26 +73,29 @@ def _content(*types: str) -> dict:
 
 @router.post("/events", response_model=IngestSummary,
              openapi_extra=_content("application/json", "application/x-ndjson", "text/csv"))
-def post_events(request: Request, body: Body, session: DbSession, principal: Sender) -> IngestSummary:
+def post_events(request: Request, body: Body, session: DbSession, principal: Sender,
+                background: BackgroundTasks) -> IngestSummary:
     """Canonical events as a JSON array, JSON Lines (`application/x-ndjson`) or CSV (`text/csv`).
     Bad lines are quarantined with their reason; the good ones beside them are stored."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = {"application/x-ndjson": "jsonl", "application/jsonl": "jsonl", "text/csv": "csv",
            "application/json": "json"}.get(ctype, "auto")
-    return _ingest(session, principal, body, fmt)
+    return _ingest(session, principal, body, fmt, background, request)
 
 
 @router.post("/events/dcsa", response_model=IngestSummary, openapi_extra=_content("application/json"))
-def post_dcsa_events(body: Body, session: DbSession, principal: Sender) -> IngestSummary:
+def post_dcsa_events(request: Request, body: Body, session: DbSession, principal: Sender,
+                     background: BackgroundTasks) -> IngestSummary:
     """A DCSA Track & Trace 2.2 event list, as returned by the carrier's `GET /v2/events`."""
-    return _ingest(session, principal, body, "dcsa")
+    return _ingest(session, principal, body, "dcsa", background, request)
 
 
 @router.post("/events/edifact", response_model=IngestSummary,
              openapi_extra=_content("application/edifact", "text/plain"))
-def post_edifact(body: Body, session: DbSession, principal: Sender) -> IngestSummary:
-    """A raw UN/EDIFACT interchange (CODECO, COARRI, IFTSTA, CUSCAR, CUSRES, BERMAN)."""
-    return _ingest(session, principal, body, "edifact")
+def post_edifact(request: Request, body: Body, session: DbSession, principal: Sender,
+                 background: BackgroundTasks) -> IngestSummary:
+    """A raw UN/EDIFACT interchange (CODECO, COARRI, IFTSTA, CUSCAR, CUSRES, BERMAN, BAPLIE)."""
+    return _ingest(session, principal, body, "edifact", background, request)
 
 
 def _visible_source(principal: Principal) -> str | None:
@@ -162,14 +174,15 @@ def deactivate_dcsa_feed(feed_id: int, session: DbSession, principal: PersonPrin
 @router.post("/dcsa/callbacks/{token}", status_code=204, tags=["dcsa"],
              openapi_extra=_content("application/json"))
 def dcsa_callback(
-    token: str, body: Body, session: DbSession,
+    token: str, body: Body, session: DbSession, request: Request, background: BackgroundTasks,
     notification_signature: Annotated[str | None, Header()] = None,
     subscription_id: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The carrier's push (DCSA T&T 2.2 callback): an event array signed with
     `Notification-Signature: sha256=<HMAC of the raw body>`. Answers 204 once stored."""
-    feeds.receive(session, token=token, body=body, signature=notification_signature,
-                  subscription_id=subscription_id, now=utcnow())
+    report = feeds.receive(session, token=token, body=body, signature=notification_signature,
+                           subscription_id=subscription_id, now=utcnow())
+    _after_ingest(report, background, request)
     return Response(status_code=204)
 
 

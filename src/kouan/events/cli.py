@@ -14,6 +14,7 @@ from rich.table import Table
 from kouan.bootstrap import build
 from kouan.config import get_settings
 from kouan.db.session import transaction
+from kouan.declarations import jobs as declaration_jobs
 from kouan.events import parsing, service
 from kouan.events import repository as repo
 from kouan.kit.clock import utcnow
@@ -71,6 +72,8 @@ def import_files(
             if verbose:
                 err.print(f"{path.name}: committed batch {report.batch_id}")
             batches.append({"file": str(path), **report.as_dict()})
+    if any(b["stored"] or b["updated"] for b in batches):
+        declaration_jobs.run_arrival_match(kouan.sessions)  # new arrivals release advance declarations
     totals = {k: sum(b[k] for b in batches) for k in TOTAL_KEYS}
     errors = [{"file": b["file"], **e} for b in batches for e in b["errors"]]
     if as_json:
