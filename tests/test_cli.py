@@ -68,11 +68,11 @@ def test_serve_refuses_an_unmigrated_database(tmp_path):
 
 
 def test_demo_creates_logins_once_and_they_work(env, client):
-    first = run(env, "demo", "--json")
+    first = run(env, "demo", "--json", "--no-events")
     assert first.returncode == 0, first.stderr
     logins = json.loads(first.stdout)
     assert {"port.admin", "officer.wang", "broker.li", "dct.admin"} <= {x["username"] for x in logins}
-    again = run(env, "demo", "--json")
+    again = run(env, "demo", "--json", "--no-events")
     assert json.loads(again.stdout) == logins  # idempotent: nothing new, nothing doubled
     from tests.factories import login
 

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from kouan import __version__
 from kouan.bootstrap import Kouan, build
+from kouan.clearance import service as clearance_service
 from kouan.clearance.cli import (
     benchmarks_app,
     bulletin_command,
@@ -26,6 +27,7 @@ from kouan.config import get_settings
 from kouan.db import migrate
 from kouan.db.session import transaction
 from kouan.declarations.cli import declarations_app
+from kouan.demo import service as demo_service
 from kouan.events.cli import events_app, quarantine_app
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
@@ -126,10 +128,15 @@ def db_current() -> None:
 
 
 @app.command()
-def demo(as_json: Annotated[bool, typer.Option("--json", help="Print logins as JSON")] = False) -> None:
-    """Create the demo organisations and people for the Liaoning ports and print their logins."""
-    from kouan.demo import service as demo_service
-
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print logins as JSON")] = False,
+    events: Annotated[bool, typer.Option("--events/--no-events",
+                                         help="Also load the generated event log (2017 to now)")] = True,
+    scale: Annotated[float, typer.Option(min=0.01, max=20.0, help="Declarations per month, relative to the "
+                                         "default (~170k events at 1.0)")] = 1.0,
+) -> None:
+    """Create the demo organisations and people for the Liaoning ports, load the generated event
+    log, and print their logins."""
     settings = get_settings()
     if settings.environment == "production":
         err.print("[bold red]error:[/] refusing to load demo logins into a production installation")
@@ -138,6 +145,19 @@ def demo(as_json: Annotated[bool, typer.Option("--json", help="Print logins as J
     _require_schema(kouan)
     with transaction(kouan.sessions, actor=_cli_actor()) as session:
         logins = demo_service.load(session, actor=_cli_actor(), now=utcnow())
+    if events:
+        years: set[str] = set()
+
+        def progress(month: str, received: int) -> None:
+            if month.endswith("-12") and month not in years:  # a line a year is enough
+                years.add(month)
+                err.print(f"demo events: {month[:4]} …, {received:,} events")
+
+        total = demo_service.load_events(kouan.sessions, now=utcnow(), scale=scale, progress=progress)
+        err.print(f"demo events: {total:,} events loaded; computing every declaration's clearance time …")
+        with transaction(kouan.sessions, actor=_cli_actor()) as session:
+            report = clearance_service.refresh(session, now=utcnow())
+        err.print(f"demo cases: {report.cases:,} cases of {report.consignments:,} consignments ready")
     if as_json:
         print(json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2))
         return

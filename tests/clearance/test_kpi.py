@@ -203,3 +203,10 @@ def test_a_user_defined_clock_is_computed_and_queried(env, tmp_path):
     assert again.returncode == 2 and "exists" in again.stderr
     r = subprocess.run([*KOUAN, "kpi", "--clock", "nope"], env=env, capture_output=True, text=True)
     assert r.returncode == 2 and "lodged_to_release" in r.stderr
+
+
+def test_kpi_json_over_a_date_range(env):
+    data = json.loads(kouan_cli(env, "kpi", "--from", "2022-03-01", "--to", "2022-03-31", "--region", "CN-LN",
+                                "--by", "direction", "--json"))
+    assert data["filters"]["period"]["date_from"] == "2022-03-01"
+    assert {r["direction"]: r["n"] for r in data["rows"]} == {"I": 5, "E": 4}

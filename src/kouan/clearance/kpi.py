@@ -18,6 +18,7 @@ from kouan.clearance import service as clearance_service
 from kouan.clearance.clocks import Clock
 from kouan.db.session import transaction
 from kouan.kit.errors import FieldError, InvalidInput, NotFound
+from kouan.kit.jsonutil import jsonable
 from kouan.partners.domain import system
 
 ENGINES = ("native", "duckdb", "spark")
@@ -44,7 +45,7 @@ class KpiResult:
         return {
             "clock": {"name": self.clock.name, "title": self.clock.title, "segments": names},
             "engine": self.query.engine,
-            "filters": {"period": asdict(self.query.period) if self.query.period else None,
+            "filters": {"period": jsonable(asdict(self.query.period)) if self.query.period else None,
                         "region": self.query.province, "port": self.query.port,
                         "by": list(self.query.by)},
             "rows": [_row(r, names) for r in self.rows],

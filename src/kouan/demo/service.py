@@ -6,16 +6,20 @@ so that validation passes without naming a real company.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from stdnum.cn import uscc as uscc_mod
 
 from kouan.clearance import figures
+from kouan.db.session import transaction
+from kouan.demo import generator
+from kouan.events import service as events_service
 from kouan.partners import repository as partners_repo
 from kouan.partners import service as partners_service
-from kouan.partners.domain import OrgKind, Principal, Role
+from kouan.partners.domain import OrgKind, Principal, Role, system
 
 DEMO_PASSWORD = "kouan-demo-2022"
 
@@ -124,3 +128,26 @@ def load(session: Session, *, actor: Principal, now: datetime) -> list[DemoLogin
         logins.append(DemoLogin(p.username, DEMO_PASSWORD, p.display_name, org.name, p.role.value))
     figures.load_national_defaults(session, now=now)
     return logins
+
+
+def load_events(
+    sessions: sessionmaker[Session], *, now: datetime, seed: int = 2022, scale: float = 1.0,
+    first_month: str = generator.FIRST_MONTH, last_month: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> int:
+    """Ingest the generated log, one transaction per (source, month) batch, as the partners would
+    send it. Re-running stores nothing new: ``(source, event_id)`` makes a re-send a no-op.
+    Returns how many events were received."""
+    received = 0
+    with sessions() as s:
+        org_ids = {o.code: o.id for o in (partners_repo.get_org_by_code(s, d.code) for d in ORGS) if o}
+    for source, month, data in generator.batches(seed=seed, scale=scale, now=now,
+                                                 first_month=first_month, last_month=last_month):
+        with transaction(sessions, actor=system("demo")) as session:
+            report = events_service.ingest(session, source=source, org_id=org_ids.get(source),
+                                           data=data, fmt="jsonl", channel="demo", now=now,
+                                           actor="demo")
+        received += report.received
+        if progress:
+            progress(month, received)
+    return received

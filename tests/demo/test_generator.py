@@ -1,0 +1,85 @@
+"""The demo event log: deterministic, valid, and calibrated to the seed's March 2022 figures."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import pytest
+
+from kouan.analytics import bulletin, filters
+from kouan.clearance import bulletins, kpi
+from kouan.db.session import transaction
+from kouan.demo import generator
+from kouan.demo import service as demo_service
+from kouan.events.formats.canonical import parse_jsonl
+from kouan.kit.ids import check_container
+from kouan.partners.domain import system
+
+NOW = datetime.fromisoformat("2022-04-20T12:00:00+08:00")
+SMALL = {"seed": 7, "scale": 0.3, "now": NOW, "first_month": "2022-02", "last_month": "2022-04"}
+
+
+def log(**kw: object) -> list[tuple[str, str, bytes]]:
+    return list(generator.batches(**{**SMALL, **kw}))
+
+
+def test_same_seed_same_bytes_and_another_seed_differs():
+    assert log() == log()
+    assert log() != log(seed=8)
+
+
+def test_every_event_parses_and_every_container_is_valid():
+    containers = set()
+    for _source, _month, data in log():
+        result = parse_jsonl(data)
+        assert not result.rejections
+        containers |= {r.key for e in result.events for r in e.refs if r.kind.value == "container"}
+    assert containers and all(check_container(c) is None for c in containers)
+
+
+def test_a_month_is_the_same_whether_generated_alone_or_in_a_range():
+    alone = {(s, m): d for s, m, d in log(first_month="2022-03", last_month="2022-03")}
+    ranged = {(s, m): d for s, m, d in log() if m == "2022-03"}
+    assert alone == ranged
+
+
+def test_nothing_actual_happens_after_now_and_some_declarations_stay_open():
+    events = [e for _s, _m, d in log() for e in parse_jsonl(d).events]
+    assert max(e.occurred_at for e in events if e.classifier.value == "ACT") <= NOW
+    modes = {m for e in events for m in e.attrs.get("facilitation_modes", ())}
+    assert {"standard", "advance"} <= modes
+
+
+@pytest.fixture
+def loaded(kouan):
+    with transaction(kouan.sessions, actor=system("tests")) as s:
+        demo_service.load(s, actor=system("tests"), now=NOW)
+    n = demo_service.load_events(kouan.sessions, **SMALL)
+    assert n > 500
+    return kouan
+
+
+def test_march_2022_liaoning_means_are_the_seed_figures(loaded, tmp_path):
+    query = kpi.KpiQuery(period=filters.Period("2022-03", "2022-03"), province="CN-LN", by=("direction",))
+    result = kpi.run(loaded.sessions, query, database_url=loaded.settings.effective_database_url,
+                     export_dir=tmp_path, now=NOW)
+    rows = {r.group["direction"]: r for r in result.rows}
+    assert rows["I"].mean_h == pytest.approx(39.93, abs=1e-9)
+    assert rows["E"].mean_h == pytest.approx(0.84, abs=1e-9)
+    f = bulletins.figures_for(loaded.sessions, month="2022-03", region="CN-LN", clock="gac",
+                              database_url=loaded.settings.effective_database_url,
+                              export_dir=tmp_path, now=NOW)
+    assert "分别为39.93小时和0.84小时，较全国平均水平分别快0.16和0.52小时" in bulletin.sentence(f)
+
+
+def test_the_path_declines_from_the_baseline_and_facilitation_grows():
+    rng = random.Random(0)
+    year_2017 = [generator.targets(generator.Month(2017, m), rng) for m in range(1, 13)]
+    assert sum(i for i, _ in year_2017) / 12 == pytest.approx(97.39, rel=0.08)
+    assert sum(e for _, e in year_2017) / 12 == pytest.approx(12.29, rel=0.15)
+    assert generator.targets(generator.Month(2022, 3), rng) == (39.93, 0.84)
+    assert generator.targets(generator.Month(2024, 3), rng)[0] < 39.93
+    assert generator.advance_share(generator.Month(2022, 3), "E") == pytest.approx(0.74)
+    assert generator.two_step_share(generator.Month(2022, 5)) == 3 * generator.two_step_share(
+        generator.Month(2021, 5))
