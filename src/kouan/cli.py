@@ -23,6 +23,7 @@ from kouan.clearance.cli import (
     facilitation_command,
     kpi_command,
 )
+from kouan.cli_errors import fail as _fail
 from kouan.config import get_settings
 from kouan.db import migrate
 from kouan.db.session import transaction
@@ -66,13 +67,6 @@ def _kouan() -> Kouan:
 
 def _cli_actor() -> Principal:
     return system(f"cli:{getpass.getuser()}")
-
-
-def _fail(exc: KouanError) -> None:
-    err.print(f"[bold red]error:[/] {exc.detail}")
-    for e in exc.errors:
-        err.print(f"  [red]{e.pointer}[/]: {e.detail}")
-    raise typer.Exit(code=2)
 
 
 def _require_schema(kouan: Kouan) -> None:

@@ -63,6 +63,11 @@ def connect(kind: str, target: str) -> BaseBackend:
     raise ValueError(f"unknown engine {kind!r}: expected one of {', '.join(KINDS)}")
 
 
+def connect_store(database_url: str) -> BaseBackend:
+    """The operational store (SQLite or PostgreSQL) named by its SQLAlchemy URL."""
+    return connect("sqlite" if database_url.startswith("sqlite") else "postgres", database_url)
+
+
 def sqlite_path(target: str) -> str:
     """The file path in ``target``: a plain path or ``sqlite[+driver]:///path`` (``:memory:`` if empty)."""
     scheme, sep, rest = target.partition("://")

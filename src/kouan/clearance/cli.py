@@ -16,6 +16,7 @@ from kouan.analytics import engines, export, filters
 from kouan.bootstrap import Kouan, build
 from kouan.clearance import bulletins, clock_registry, figures, kpi
 from kouan.clearance import service as clearance_service
+from kouan.cli_errors import fail as _fail
 from kouan.config import get_settings
 from kouan.db.session import transaction
 from kouan.kit.clock import utcnow
@@ -28,13 +29,6 @@ benchmarks_app = typer.Typer(help="Reference figures: national averages and the 
                              no_args_is_help=True)
 cases_app = typer.Typer(help="Per-declaration clearance cases.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports for the scale-out engines.", no_args_is_help=True)
-
-
-def _fail(exc: KouanError) -> None:
-    err.print(f"[bold red]error:[/] {exc.detail}")
-    for e in exc.errors:
-        err.print(f"  [red]{e.pointer}[/]: {e.detail}" + (f" (got {e.value!r})" if e.value else ""))
-    raise typer.Exit(code=2)
 
 
 def _export_dir(k: Kouan) -> Path:
@@ -163,7 +157,7 @@ def export_parquet(out_dir: Annotated[Path, typer.Argument(file_okay=False)]) ->
     with transaction(k.sessions, actor=system("cli")) as s:
         clearance_service.refresh(s, now=utcnow())
     url = k.settings.effective_database_url
-    con = engines.connect("sqlite" if url.startswith("sqlite") else "postgres", url)
+    con = engines.connect_store(url)
     counts = export.export_all(con, out_dir)
     console.print(f"wrote {counts['events']} events and {counts['cases']} cases under {out_dir}")
 

@@ -64,8 +64,7 @@ def _row(r: analytics_run.KpiRow, names: dict[str, tuple[str, ...]]) -> dict[str
 
 
 def _connect(engine: str, database_url: str, export_dir: Path):  # type: ignore[no-untyped-def]
-    kind = "sqlite" if database_url.startswith("sqlite") else "postgres"
-    native = engines.connect(kind, database_url)
+    native = engines.connect_store(database_url)
     if engine == "native":
         return native
     # The scale-out engines read a Parquet export of the cases, written fresh for the question.
@@ -105,7 +104,7 @@ def facilitation(
     """Advance-declaration rate and two-step usage per group, with the same month a year before."""
     with transaction(sessions, actor=system("kpi")) as session:
         clearance_service.refresh(session, now=now)
-    native = engines.connect("sqlite" if database_url.startswith("sqlite") else "postgres", database_url)
+    native = engines.connect_store(database_url)
     try:
         rows = facilitation_rates.rates(native, by, first_month=first_month, last_month=last_month,
                                         port=port, province=province)

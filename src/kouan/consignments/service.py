@@ -8,7 +8,7 @@ event (a partner correcting a reference leaves the old link; the port office can
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,7 +27,6 @@ from kouan.events.domain import CanonicalEvent, RefKind
 
 SHIPMENT_KINDS = frozenset({RefKind.DECLARATION, RefKind.BILL_OF_LADING, RefKind.BOOKING})
 HUB_KINDS = frozenset({RefKind.CONTAINER, RefKind.TRANSPORT_CALL})
-CHUNK = 900  # below every database's bound-parameter limit
 
 Node = tuple[str, str]  # (kind, key); existing consignments are ("#", "<id>")
 
@@ -58,11 +57,6 @@ class LinkReport:
     members_added: int = 0
     hubs_added: int = 0
     touched: set[int] = field(default_factory=set)
-
-
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _existing_members(session: Session, nodes: set[Node]) -> dict[Node, int]:
@@ -149,7 +143,7 @@ def _absorb(session: Session, target: int, absorbed: list[int]) -> None:
 def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]]) -> int:
     """Insert hub links, or move an existing one's linked_at earlier. Returns how many were new."""
     current: dict[tuple[int, str, str], datetime] = {}
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in events_repo.chunks(sorted(wanted)):
         rows = session.execute(
             select(ConsignmentHub.consignment_id, ConsignmentHub.kind, ConsignmentHub.key,
                    ConsignmentHub.linked_at).where(ConsignmentHub.consignment_id.in_(chunk)))
@@ -196,12 +190,12 @@ def _link_call_aliases(session: Session, events: Sequence[CanonicalEvent]) -> No
         return
     keys = sorted({k for g in groups for k in g})
     known: dict[str, str] = {}
-    for chunk in _chunks(keys):
+    for chunk in events_repo.chunks(keys):
         known.update(session.execute(select(TransportCallAlias.key, TransportCallAlias.canonical)
                                      .where(TransportCallAlias.key.in_(chunk))).all())
     # Pull in every key of the alias groups already touched, so a merge re-points all of them.
     canon = sorted(set(known.values()))
-    for chunk in _chunks(canon):
+    for chunk in events_repo.chunks(canon):
         known.update(session.execute(select(TransportCallAlias.key, TransportCallAlias.canonical)
                                      .where(TransportCallAlias.canonical.in_(chunk))).all())
     uf = _UnionFind()
@@ -230,7 +224,7 @@ def link(session: Session, events: Sequence[CanonicalEvent], *, now: datetime) -
         target_of = _settle(session, comps, existing, now, report)
         report.hubs_added = _merge_hubs(session, _hub_links(events, target_of))
         if report.touched:
-            for chunk in _chunks(sorted(report.touched)):
+            for chunk in events_repo.chunks(sorted(report.touched)):
                 session.execute(update(Consignment).where(Consignment.id.in_(chunk))
                                 .values(updated_at=now))
     _link_call_aliases(session, events)
