@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -144,4 +148,19 @@ def test_a_two_step_import_shows_up_in_kpi_with_the_right_clearance_time(client,
                      database_url=kouan.settings.effective_database_url, export_dir=tmp_path, now=utcnow())
     (row,) = result.rows
     released = emitted[-1].occurred_at
-    assert row.n == 1 and row.mean_h == pytest.approx((released - entry).total_seconds() / 3600, abs=1e-6)
+    hours = (released - entry).total_seconds() / 3600
+    assert row.n == 1 and row.mean_h == pytest.approx(hours, abs=1e-6)
+    # The complete declaration and the formal release follow; the clock keeps the goods' release (SpK).
+    client.cookies.clear()
+    trader = {"X-CSRF-Token": login(client, world.trader_a.admin)}
+    done = client.post(f"/api/v1/declarations/{number}/actions/lodge_complete", headers=trader).json()
+    assert done["status"] == "lodged" and done["deadline"]["late_days"] == 0
+    h = officer(client, world)
+    client.post(f"/api/v1/declarations/{number}/actions/accept", headers=h)
+    assert client.post(f"/api/v1/declarations/{number}/actions/release", headers=h).json()["receipt"] == "P"
+    env = dict(os.environ, KOUAN_DATABASE_URL=kouan.settings.effective_database_url, KOUAN_DATA_DIR=str(tmp_path))
+    cli = subprocess.run([sys.executable, "-m", "kouan.cli", "kpi", "--by", "direction", "--json"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    (imports,) = [r for r in json.loads(cli.stdout)["rows"] if r["direction"] == "I"]
+    assert imports["n"] == 1 and imports["mean_h"] == pytest.approx(hours, abs=1e-6)

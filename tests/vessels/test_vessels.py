@@ -56,7 +56,7 @@ def test_three_checks_in_parallel_clear_the_call_and_each_is_an_event(client, ko
     assert body["cleared_at"] is not None and body["pending"] == []
     assert body["serial_h"] >= body["elapsed_h"] >= 0
     again = client.post(f"/api/v1/vessel-clearances/{cid}/checks", headers={"X-CSRF-Token": csrf})
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json()["code"] == "check_done"
     with kouan.sessions() as s:
         milestones = s.scalars(select(Event.milestone).where(Event.source == "kouan").order_by(Event.id)).all()
     assert milestones == ["TRANSPORT_ENTRY_DECLARED", "TRANSPORT_CHECK_DONE", "TRANSPORT_CHECK_DONE",

@@ -11,15 +11,24 @@ after the complete declaration; a two-stage admission's goods leave at the port 
 may be sold after the market release. Each leaving is emitted as ``CUSTOMS_RELEASED`` with
 ``attrs.release_kind`` = ``goods`` / ``port`` / ``formal``; clocks take the first actual one, i.e.
 when the goods could leave the port.
+
+Zone-port direct (区港直通, [K]): one declaration covers the goods' sealed movement between a bonded
+zone and the port (``start_movement`` → ``in_transit`` → ``arrive_movement``); nothing releases them
+before the movement arrived, a movement happens once, and another declaration of the same goods
+is refused while this one is active (``Facts.covered_by``). Ship-side pick-up / direct loading
+(船边直提 / 抵港直装, [S]): an advance declaration released on the arrival match only once a slot is
+booked (``declarations.appointments``). Refusals are ``refusals.Refusal`` codes with parameters.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from kouan.declarations.refusals import Refusal
 from kouan.events.domain import Milestone
 from kouan.kit import workdays
 from kouan.kit.clock import CHINA_TZ
@@ -39,6 +48,7 @@ class Status(StrEnum):
     SUMMARY_ACCEPTED = "summary_accepted"  # SpJ
     SUMMARY_INSPECTION = "summary_inspection"  # SpC
     GOODS_RELEASED = "goods_released"  # SpK: removal before the complete declaration
+    IN_TRANSIT = "in_transit"  # 区港直通: moving under seal between the bonded zone and the port
 
 
 class Action(StrEnum):
@@ -58,6 +68,8 @@ class Action(StrEnum):
     UNHOLD = "unhold"
     FULFIL_OBLIGATION = "fulfil_obligation"
     CLOSE = "close"
+    START_MOVEMENT = "start_movement"  # 区港直通: the goods leave under seal
+    ARRIVE_MOVEMENT = "arrive_movement"  # 区港直通: arrived, seal checked
 
 
 class Mode(StrEnum):
@@ -101,9 +113,11 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.SUMMARY_ACCEPTED, A.RELEASE_GOODS): S.GOODS_RELEASED,
     (S.SUMMARY_ACCEPTED, A.LODGE_COMPLETE): S.LODGED,
     (S.GOODS_RELEASED, A.LODGE_COMPLETE): S.LODGED,
+    (S.ACCEPTED, A.START_MOVEMENT): S.IN_TRANSIT,
+    (S.IN_TRANSIT, A.ARRIVE_MOVEMENT): S.ACCEPTED,
 }
 HOLDABLE = frozenset({S.LODGED, S.ACCEPTED, S.INSPECTION, S.PORT_RELEASED, S.SUMMARY_LODGED,
-                      S.SUMMARY_ACCEPTED, S.SUMMARY_INSPECTION, S.GOODS_RELEASED})
+                      S.SUMMARY_ACCEPTED, S.SUMMARY_INSPECTION, S.GOODS_RELEASED, S.IN_TRANSIT})
 
 MILESTONES: dict[Action, Milestone] = {
     A.LODGE: Milestone.DECLARATION_LODGED, A.LODGE_SUMMARY: Milestone.DECLARATION_LODGED,
@@ -114,6 +128,14 @@ MILESTONES: dict[Action, Milestone] = {
     A.PORT_RELEASE: Milestone.CUSTOMS_RELEASED, A.MARKET_RELEASE: Milestone.MARKET_RELEASED,
     A.HOLD: Milestone.CUSTOMS_HOLD, A.UNHOLD: Milestone.OTHER, A.FULFIL_OBLIGATION: Milestone.OTHER,
     A.CLOSE: Milestone.DECLARATION_CLOSED,
+    A.START_MOVEMENT: Milestone.OTHER, A.ARRIVE_MOVEMENT: Milestone.OTHER,
+}
+# Zone-port direct reuses the port's own milestones where they mean the same thing: an import
+# leaving the port for the zone is the port's gate-out (提离); an export reaching the port from the
+# zone is its 运抵. The other two ends (leaving the zone, reaching the zone) have no milestone.
+MOVEMENT_MILESTONES: dict[tuple[Action, str], Milestone] = {
+    (A.START_MOVEMENT, "I"): Milestone.GATE_OUT,
+    (A.ARRIVE_MOVEMENT, "E"): Milestone.GOODS_ARRIVED_AT_PORT,
 }
 
 TWO_STEP_DAYS = 14  # complete declaration within 14 days of the transport's entry declaration [S]
@@ -126,11 +148,45 @@ RBI_HS_PREFIXES = ("2601", "2602", "2610", "2607", "2608", "2709")  # ores and c
 
 
 class IllegalTransition(Exception):
-    """The action is not allowed now. Carries the current status and the allowed next actions."""
+    """The action is not allowed now: the current status, the allowed next actions, and why (a
+    stable code with parameters, rendered in English as ``reason``)."""
 
-    def __init__(self, status: Status, action: Action, allowed: list[Action], reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.action, self.allowed, self.reason = status, action, allowed, reason
+    def __init__(self, status: Status, action: Action, allowed: list[Action], refusal: Refusal) -> None:
+        super().__init__(refusal.english)
+        self.status, self.action, self.allowed, self.refusal = status, action, allowed, refusal
+        self.reason = refusal.english
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A bonded zone that zone-port direct (区港直通) connects to its port. Codes are Kouan's
+    (port UN/LOCODE + zone); the list is [K]: confirm with the port office before relying on it."""
+
+    code: str
+    name: str
+    name_en: str
+    kind: str  # comprehensive_bonded_zone 综合保税区 | bonded_zone 保税区
+    port: str
+
+
+BONDED_ZONES: dict[str, Zone] = {z.code: z for z in (
+    Zone("CNDAL-DYW", "大连大窑湾综合保税区", "Dalian Dayaowan Comprehensive Bonded Zone",
+         "comprehensive_bonded_zone", "CNDAL"),
+    Zone("CNDAL-WLZ", "大连湾里综合保税区", "Dalian Wanli Comprehensive Bonded Zone",
+         "comprehensive_bonded_zone", "CNDAL"),
+    Zone("CNDAL-BSQ", "大连保税区", "Dalian Bonded Zone", "bonded_zone", "CNDAL"),
+    Zone("CNYIK-ZBQ", "营口综合保税区", "Yingkou Comprehensive Bonded Zone", "comprehensive_bonded_zone",
+         "CNYIK"),
+)}
+
+
+def zones_at(port: str) -> list[Zone]:
+    return [z for z in BONDED_ZONES.values() if z.port == port]
+
+
+def movement_ends(direction: str, zone: str, port: str) -> tuple[str, str]:
+    """Import: from the port to the zone; export: from the zone to the port."""
+    return (port, zone) if direction == "I" else (zone, port)
 
 
 @dataclass(frozen=True)
@@ -155,6 +211,9 @@ class Facts:
     warehouse_approved: bool = False  # conditional removal: the destination store is approved
     lab_passed: bool | None = None  # release before inspection / two-stage: the lab result
     verifier: str | None = None
+    seal: str | None = None  # zone-port direct: the seal put on for the movement
+    appointment_booked: bool = False  # ship-side pick-up / direct loading: a slot is booked
+    covered_by: str | None = None  # an active zone-port direct declaration of the same goods
 
 
 @dataclass(frozen=True)
@@ -172,6 +231,11 @@ class Declaration:
     summary_at: datetime | None = None
     completed_at: datetime | None = None
     released_at: datetime | None = None
+    containers: tuple[str, ...] = ()
+    bonded_zone: str | None = None
+    port: str = ""
+    movement_started_at: datetime | None = None
+    movement_arrived_at: datetime | None = None
     obligations: tuple[Obligation, ...] = ()
     history: tuple[tuple[Action, datetime], ...] = ()
 
@@ -228,79 +292,106 @@ def late_fee(dutiable_value: Decimal, days: int) -> Decimal:
     return max(fee, LATE_FEE_MINIMUM)
 
 
-# --- guards ----------------------------------------------------------------------------------
+# --- guards: each returns why the action is refused, or None ----------------------------------
+
+Why = Refusal | None
+SEAL = re.compile(r"[A-Z0-9-]{1,32}")
 
 
-def _refuse(d: Declaration, action: Action, reason: str) -> IllegalTransition:
-    return IllegalTransition(d.status, action, allowed_actions(d), reason)
-
-
-def _check_advance(d: Declaration, f: Facts) -> str | None:
+def _check_advance(d: Declaration, f: Facts) -> Why:
     if d.direction == "I":
         if f.transport_departed_loading_at is None or f.transport_departed_loading_at > f.now:
-            return "an advance import declaration needs the vessel to have left its loading port"
+            return Refusal("advance_not_departed")
         if f.transport_arrived_at is not None and f.transport_arrived_at <= f.now:
-            return "the vessel has arrived: this is no longer an advance declaration"
+            return Refusal("advance_arrived")
         return None
     if f.goods_arrived_at is not None and f.goods_arrived_at <= f.now:
-        return "the goods have arrived (运抵): this is no longer an advance declaration"
+        return Refusal("advance_goods_arrived")
     if f.goods_expected_at is not None and f.goods_expected_at - f.now > timedelta(days=ADVANCE_EXPORT_DAYS):
-        return f"an export may be declared in advance at most {ADVANCE_EXPORT_DAYS} days before 运抵"
+        return Refusal("advance_export_too_early", {"days": ADVANCE_EXPORT_DAYS})
     return None
 
 
-def _check_lodge(d: Declaration, action: Action, f: Facts) -> str | None:
+def _check_lodge(d: Declaration, action: Action, f: Facts) -> Why:
+    if f.covered_by:
+        return Refusal("second_declaration", {"number": f.covered_by})
     if Mode.ADVANCE in d.modes and (problem := _check_advance(d, f)):
         return problem
     if action == A.LODGE_SUMMARY:
         if d.direction != "I":
-            return "two-step declaration is for imports only"
+            return Refusal("two_step_imports_only")
         if Mode.TWO_STEP not in d.modes:
-            return "a summary declaration is lodged only in the two-step mode"
+            return Refusal("summary_needs_two_step")
         if f.consignee_credit not in ("advanced", "general"):
-            return "two-step declaration needs a consignee rated 一般信用 (general) or better"
+            return Refusal("two_step_credit")
     if action == A.LODGE and Mode.TWO_STEP in d.modes and d.status == S.DRAFT:
-        return "a two-step declaration starts with its summary (lodge_summary)"
+        return Refusal("two_step_starts_with_summary")
     return None
 
 
-def _check_port_release(d: Declaration, f: Facts) -> str | None:
+def _check_port_release(d: Declaration, f: Facts) -> Why:
     if Mode.CONDITIONAL_REMOVAL in d.modes:
         if f.consignee_credit == "dishonest":
-            return "conditional removal is not open to a 失信 (dishonest) enterprise"
+            return Refusal("conditional_removal_dishonest")
         if not f.warehouse_approved:
-            return "conditional removal needs a destination store approved by customs"
+            return Refusal("conditional_removal_store")
         return None
     if Mode.RELEASE_BEFORE_INSPECTION in d.modes:
         if not any(h.startswith(RBI_HS_PREFIXES) for h in d.hs_codes):
-            return "release before inspection applies to ores, concentrates and crude oil only"
+            return Refusal("release_before_inspection_goods")
         return None
     if Mode.TWO_STAGE in d.modes:
-        return "port inspection is not done" if d.status == S.INSPECTION else None
-    return "port release needs two-stage admission, conditional removal or release before inspection"
+        return Refusal("port_inspection_not_done") if d.status == S.INSPECTION else None
+    return Refusal("port_release_mode")
 
 
-def _check(d: Declaration, action: Action, f: Facts) -> str | None:
-    if action in (A.LODGE, A.LODGE_SUMMARY):
-        return _check_lodge(d, action, f)
+def _check_movement(d: Declaration, action: Action, f: Facts) -> Why:
+    if Mode.ZONE_PORT_DIRECT not in d.modes:
+        return Refusal("movement_needs_zone_port")
+    if action == A.START_MOVEMENT:
+        if d.movement_started_at is not None:
+            return Refusal("movement_done")
+        if not d.containers:
+            return Refusal("movement_needs_containers")
+        if f.seal is None or not SEAL.fullmatch(f.seal):
+            return Refusal("movement_needs_seal")
+    return None
+
+
+def _check_release(d: Declaration, action: Action, f: Facts) -> Why:
+    """What every release (officer's, automatic, port) must respect, whatever the mode."""
+    if Mode.ZONE_PORT_DIRECT in d.modes and d.movement_arrived_at is None:
+        _, to = movement_ends(d.direction, d.bonded_zone or "", d.port)
+        return Refusal("movement_not_arrived", {"to_place": to})
     if action == A.MATCH_ARRIVAL:
         if Mode.ADVANCE not in d.modes:
-            return "only an advance declaration is released on the arrival match"
+            return Refusal("match_not_advance")
         if d.inspection_ordered:
-            return "an inspection was ordered: the release is the officer's, not automatic"
+            return Refusal("match_inspected")
         if f.transport_arrived_at is None and f.goods_arrived_at is None:
-            return "no arrival (or 运抵) has been matched yet"
+            return Refusal("match_not_arrived")
+        if Mode.SHIP_SIDE_PICKUP in d.modes and not f.appointment_booked:
+            return Refusal("ship_side_needs_appointment")
     if action == A.RELEASE and Mode.TWO_STEP in d.modes and d.completed_at is None:
-        return "the complete declaration has not been lodged"
+        return Refusal("complete_not_lodged")
     if action == A.PORT_RELEASE:
         return _check_port_release(d, f)
+    return None
+
+
+def _check(d: Declaration, action: Action, f: Facts) -> Why:
+    if action in (A.LODGE, A.LODGE_SUMMARY):
+        return _check_lodge(d, action, f)
+    if action in (A.START_MOVEMENT, A.ARRIVE_MOVEMENT):
+        return _check_movement(d, action, f)
+    if action in (A.RELEASE, A.MATCH_ARRIVAL, A.PORT_RELEASE):
+        return _check_release(d, action, f)
     if action == A.MARKET_RELEASE and f.lab_passed is False:
-        return "the conformity assessment (lab) failed: the goods may not be sold or used"
+        return Refusal("lab_failed")
     if action == A.FULFIL_OBLIGATION and not d.open_obligations:
-        return "no obligation is open"
+        return Refusal("no_open_obligation")
     if action == A.CLOSE and d.open_obligations:
-        kinds = ", ".join(o.kind for o in d.open_obligations)
-        return f"obligations still open: {kinds}"
+        return Refusal("obligations_open", {"kinds": [o.kind for o in d.open_obligations]})
     return None
 
 
@@ -337,6 +428,10 @@ def _apply(d: Declaration, action: Action, new: Status, f: Facts) -> Declaration
         changes["summary_at"] = f.now
     if action == A.LODGE_COMPLETE:
         changes["completed_at"] = f.now
+    if action == A.START_MOVEMENT:
+        changes["movement_started_at"] = f.now
+    if action == A.ARRIVE_MOVEMENT:
+        changes["movement_arrived_at"] = f.now
     if new == S.RELEASED and d.released_at is None:
         changes["released_at"] = f.now
         changes["obligations"] = _after_release(d, f)
@@ -365,15 +460,24 @@ def _emitted(before: Declaration, after: Declaration, action: Action, f: Facts) 
     if action == A.LODGE_COMPLETE:
         days = late_days(f.transport_entry_at, f.now)
         attrs.update(late_days=days, late_fee=str(late_fee(before.dutiable_value, days)))
-    return Emitted(MILESTONES[action], f.now, attrs, original_code=f"kouan/{action.value}")
+    if action in (A.START_MOVEMENT, A.ARRIVE_MOVEMENT):
+        start, to = movement_ends(after.direction, after.bonded_zone or "", after.port)
+        attrs.update(movement_from=start, movement_to=to, containers=list(after.containers))
+        if f.seal:
+            attrs["seal"] = f.seal
+    if Mode.SHIP_SIDE_PICKUP in after.modes and kind:
+        attrs["direct"] = "ship_side_pickup" if after.direction == "I" else "direct_loading"
+    milestone = MOVEMENT_MILESTONES.get((action, after.direction), MILESTONES[action])
+    return Emitted(milestone, f.now, attrs, original_code=f"kouan/{action.value}")
 
 
 def transition(d: Declaration, action: Action, facts: Facts) -> tuple[Declaration, Emitted]:
     """Apply ``action``: the new state and the event it emits, or ``IllegalTransition``."""
     new = _next_status(d, action)
     if new is None:
-        raise _refuse(d, action, f"{action.value!r} is not allowed when the declaration is {d.status.value}")
-    if problem := _check(d, action, facts):
-        raise _refuse(d, action, problem)
+        why = Refusal("not_allowed", {"action": action.value, "status": d.status.value})
+        raise IllegalTransition(d.status, action, allowed_actions(d), why)
+    if why := _check(d, action, facts):
+        raise IllegalTransition(d.status, action, allowed_actions(d), why)
     after = _apply(d, action, new, facts)
     return after, _emitted(d, after, action, facts)

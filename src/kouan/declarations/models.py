@@ -29,15 +29,14 @@ class DeclarationRecord(Base):
     consignee_credit: Mapped[str | None] = mapped_column(String(16))
     port: Mapped[str] = mapped_column(ForeignKey("port.locode"))
     customs_district: Mapped[str] = mapped_column(ForeignKey("customs_district.code"), index=True)
-    transport_call: Mapped[str | None] = mapped_column(String(80))
-    bill_of_lading: Mapped[str | None] = mapped_column(String(80))
+    transport_call: Mapped[str | None] = mapped_column(String(80), index=True)
+    bill_of_lading: Mapped[str | None] = mapped_column(String(80), index=True)
     containers: Mapped[list[str]] = mapped_column(JSONType)
     dutiable_value: Mapped[Decimal] = mapped_column(Numeric(18, 2))
     currency: Mapped[str] = mapped_column(String(3))
     warehouse: Mapped[str | None] = mapped_column(String(120))  # conditional removal destination
     warehouse_approved: Mapped[bool] = mapped_column(default=False)
     bonded_zone: Mapped[str | None] = mapped_column(String(120))  # zone-port direct
-    appointment_ref: Mapped[str | None] = mapped_column(String(64))  # ship-side pick-up
     inspection_ordered: Mapped[bool] = mapped_column(default=False)
     summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -84,3 +83,63 @@ class DeclarationObligation(Base):
     due: Mapped[date] = mapped_column(Date)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     verifier: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeclarationContainer(Base):
+    """The declaration's containers as rows, so that an arrival or a second declaration naming a
+    container finds the declaration through an index instead of scanning JSON lists."""
+
+    __tablename__ = "declaration_container"
+
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("declaration.id", ondelete="CASCADE"), primary_key=True
+    )
+    container: Mapped[str] = mapped_column(String(11), primary_key=True, index=True)
+
+
+class DeclarationMovement(Base):
+    """Zone-port direct (区港直通): the one supervised movement of the declared goods between a bonded
+    zone and the port, under seal, with no second declaration (business-rules.md §1.6 [K])."""
+
+    __tablename__ = "declaration_movement"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("declaration.id", ondelete="CASCADE"), unique=True
+    )
+    from_place: Mapped[str] = mapped_column(String(16))  # a zone code or a port UN/LOCODE
+    to_place: Mapped[str] = mapped_column(String(16))
+    containers: Mapped[list[str]] = mapped_column(JSONType)
+    seal: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_by: Mapped[str] = mapped_column(String(64))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrived_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Appointment(Base):
+    """A slot booked at a terminal for named containers: today ship-side pick-up (船边直提) and
+    direct loading on arrival (抵港直装) for a declaration; the 7×24 clearance appointments
+    (预约通关) add kinds and may leave ``declaration_id`` empty."""
+
+    __tablename__ = "appointment"
+    __audited__ = True
+    __audit_org__ = "booked_by_org_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    port: Mapped[str] = mapped_column(ForeignKey("port.locode"))
+    terminal_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    booked_by_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    declaration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("declaration.id", ondelete="CASCADE"), index=True
+    )
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    slot_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    containers: Mapped[list[str]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,12 +1,94 @@
+"""Declaration queries that search by an object key (call, B/L, container) through indexes."""
+
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from kouan.events.models import EventRef
+from kouan.declarations.models import (
+    Appointment,
+    DeclarationContainer,
+    DeclarationMovement,
+    DeclarationRecord,
+)
+from kouan.events.models import Event, EventRef
+
+# Events that tell the goods (or their vessel) are here: what the arrival match looks for.
+ARRIVAL_MILESTONES = ("TRANSPORT_ARRIVED", "GOODS_ARRIVED_AT_PORT", "DISCHARGED")
 
 
 def transport_call_keys_with_prefix(session: Session, prefix: str) -> list[str]:
     """Every transport-call key of one voyage (``IMO/VOYAGE/``), whatever the port."""
-    return list(session.scalars(select(EventRef.key).where(
-        EventRef.kind == "transport_call", EventRef.key.like(f"{prefix}%")).distinct()))
+    return list(
+        session.scalars(
+            select(EventRef.key)
+            .where(EventRef.kind == "transport_call", EventRef.key.like(f"{prefix}%"))
+            .distinct()
+        )
+    )
+
+
+def arrival_keys(session: Session, batch_ids: Iterable[int]) -> dict[str, set[str]]:
+    """The calls, B/Ls and containers named by the arrival events of these ingest batches."""
+    rows = session.execute(
+        select(EventRef.kind, EventRef.key)
+        .join(Event, Event.id == EventRef.event_pk)
+        .where(
+            Event.batch_id.in_(list(batch_ids)),
+            Event.milestone.in_(ARRIVAL_MILESTONES),
+            Event.classifier == "ACT",
+            EventRef.kind.in_(("transport_call", "bill_of_lading", "container")),
+        )
+    )
+    keys: dict[str, set[str]] = {"transport_call": set(), "bill_of_lading": set(), "container": set()}
+    for kind, key in rows:
+        keys[kind].add(key)
+    return keys
+
+
+def naming(
+    session: Session,
+    *,
+    statuses: Collection[str],
+    calls: Collection[str] = (),
+    bls: Collection[str] = (),
+    containers: Collection[str] = (),
+) -> list[DeclarationRecord]:
+    """Declarations in ``statuses`` whose call, B/L or a container is one of the keys (indexed)."""
+    conditions = []
+    if calls:
+        conditions.append(DeclarationRecord.transport_call.in_(list(calls)))
+    if bls:
+        conditions.append(DeclarationRecord.bill_of_lading.in_(list(bls)))
+    if containers:
+        conditions.append(
+            DeclarationRecord.id.in_(
+                select(DeclarationContainer.declaration_id).where(
+                    DeclarationContainer.container.in_(list(containers))
+                )
+            )
+        )
+    if not conditions:
+        return []
+    return list(
+        session.scalars(
+            select(DeclarationRecord)
+            .where(DeclarationRecord.status.in_(list(statuses)), or_(*conditions))
+            .order_by(DeclarationRecord.id)
+        )
+    )
+
+
+def movement_of(session: Session, declaration_id: int) -> DeclarationMovement | None:
+    stmt = select(DeclarationMovement).where(DeclarationMovement.declaration_id == declaration_id)
+    return session.scalar(stmt)
+
+
+def appointments_of(session: Session, declaration_id: int) -> list[Appointment]:
+    return list(
+        session.scalars(
+            select(Appointment).where(Appointment.declaration_id == declaration_id).order_by(Appointment.id)
+        )
+    )

@@ -34,11 +34,44 @@ class DeclarationCreate(BaseModel):
     documents: list[DocumentIn] = Field(default_factory=list)
     warehouse: str | None = None
     bonded_zone: str | None = None
-    appointment_ref: str | None = None
 
 
 class ActionIn(BaseModel):
     lab_passed: bool | None = Field(None, description="market release / lab result")
+    seal: str | None = Field(None, examples=["CN0900123456"], description="start_movement: the seal put on")
+
+
+class AppointmentCreate(BaseModel):
+    terminal: str = Field(examples=["DCT"], description="code of the terminal organisation")
+    slot_start: datetime
+    slot_end: datetime
+    containers: list[str] | None = Field(None, description="default: every container of the declaration")
+
+
+class AppointmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    reference: str
+    kind: str
+    status: str
+    port: str
+    terminal: str
+    declaration: str | None
+    slot_start: datetime
+    slot_end: datetime
+    containers: list[str]
+    used_at: datetime | None
+
+
+class MovementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_place: str
+    to_place: str
+    containers: list[str]
+    seal: str
+    started_at: datetime
+    arrived_at: datetime | None
 
 
 class ItemRead(BaseModel):
@@ -88,6 +121,11 @@ class DeclarationRead(BaseModel):
     items: list[ItemRead]
     obligations: list[ObligationRead]
     deadline: Deadline | None
+    bonded_zone: str | None = None
+    movement: MovementRead | None = None
+    appointments: list[AppointmentRead] = []
+    direct_minutes: float | None = Field(
+        None, description="ship-side pick-up / direct loading: discharge (or 运抵) to gate-out (or loading)")
     created_at: datetime
     updated_at: datetime
     released_at: datetime | None

@@ -3,29 +3,31 @@ an event (source ``kouan``) in the caller's transaction. Rules live in ``declara
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from kouan.declarations import domain
+from kouan.declarations import domain, validation
 from kouan.declarations import repository as repo
 from kouan.declarations.domain import Action, Mode
 from kouan.declarations.models import (
+    DeclarationContainer,
     DeclarationDocument,
     DeclarationItem,
+    DeclarationMovement,
     DeclarationObligation,
     DeclarationRecord,
 )
+from kouan.declarations.refusals import Refusal, field_error
+from kouan.declarations.validation import DraftFields
 from kouan.events import record as events_record
 from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, Direction, Ref, RefKind, bl_key, container_key
 from kouan.kit import ids
 from kouan.kit.clock import CHINA_TZ
-from kouan.kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from kouan.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, Role, Scope, sees_all_organisations
 from kouan.ports.models import Port
@@ -35,96 +37,14 @@ ENTERPRISE_KINDS = frozenset({OrgKind.TRADER, OrgKind.BROKER})
 
 
 class IllegalTransitionError(Conflict):
+    """409 with ``code``, ``params``, ``current_status`` and ``allowed_actions`` in ``extra``."""
+
     type = "/problems/illegal-transition"
     title = "Illegal transition"
 
-
-@dataclass
-class ItemFields:
-    hs_code: str
-    description: str
-    quantity: str
-    unit: str
-    value: str
-    currency: str = "CNY"
-    origin: str = "CN"
-
-
-@dataclass
-class DraftFields:
-    direction: str
-    consignee_uscc: str
-    consignee_name: str
-    port: str
-    items: list[ItemFields]
-    modes: list[str] = field(default_factory=list)
-    transport_call: str | None = None
-    bill_of_lading: str | None = None
-    containers: list[str] = field(default_factory=list)
-    documents: list[tuple[str, str]] = field(default_factory=list)
-    warehouse: str | None = None
-    bonded_zone: str | None = None
-    appointment_ref: str | None = None
-
-
-# --- validation --------------------------------------------------------------------------------
-
-
-def _decimal(value: str, pointer: str, errors: list[FieldError], *, positive: bool) -> Decimal:
-    try:
-        d = Decimal(str(value))
-        if not d.is_finite() or d < 0 or (positive and d == 0):
-            raise InvalidOperation
-        return d
-    except (InvalidOperation, ValueError):
-        errors.append(FieldError(pointer, "a number greater than 0" if positive else "a number, 0 or more",
-                                 value))
-        return Decimal("0")
-
-
-def _item_errors(items: list[ItemFields]) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not items:
-        errors.append(FieldError("/items", "a declaration has at least one item"))
-    for i, it in enumerate(items):
-        p = f"/items/{i}"
-        if problem := ids.check_hs_code(it.hs_code):
-            errors.append(FieldError(f"{p}/hs_code", problem, it.hs_code))
-        if not it.description.strip():
-            errors.append(FieldError(f"{p}/description", "describe the goods"))
-        _decimal(it.quantity, f"{p}/quantity", errors, positive=True)
-        _decimal(it.value, f"{p}/value", errors, positive=False)
-        if not re.fullmatch(r"[A-Z]{3}", it.currency):
-            errors.append(FieldError(f"{p}/currency", "an ISO 4217 code such as CNY or USD", it.currency))
-        if not re.fullmatch(r"[A-Z]{2}", it.origin):
-            errors.append(FieldError(f"{p}/origin", "an ISO 3166 country code such as AU", it.origin))
-    return errors
-
-
-def _draft_errors(session: Session, f: DraftFields) -> list[FieldError]:
-    errors = _item_errors(f.items)
-    if f.direction not in ("I", "E"):
-        errors.append(FieldError("/direction", "I (import) or E (export)", f.direction))
-    for i, m in enumerate(f.modes):
-        if m not in {x.value for x in Mode}:
-            errors.append(FieldError(f"/modes/{i}", f"one of {', '.join(x.value for x in Mode)}", m))
-    if problem := ids.check_uscc(f.consignee_uscc):
-        errors.append(FieldError("/consignee_uscc", problem, f.consignee_uscc))
-    port = session.get(Port, f.port.upper())
-    if port is None:
-        errors.append(FieldError("/port", "unknown UN/LOCODE", f.port))
-    elif port.customs_district is None:
-        errors.append(FieldError("/port", "no customs district supervises this port in Kouan", f.port))
-    for i, c in enumerate(f.containers):
-        if problem := ids.check_container(container_key(c)):
-            errors.append(FieldError(f"/containers/{i}", problem, c))
-    if Mode.CONDITIONAL_REMOVAL.value in f.modes and not f.warehouse:
-        errors.append(FieldError("/warehouse", "conditional removal names its destination store"))
-    if Mode.ZONE_PORT_DIRECT.value in f.modes and not f.bonded_zone:
-        errors.append(FieldError("/bonded_zone", "zone-port direct names the bonded zone"))
-    if Mode.SHIP_SIDE_PICKUP.value in f.modes and Mode.ADVANCE.value not in f.modes:
-        errors.append(FieldError("/modes", "ship-side pick-up / direct loading needs advance declaration"))
-    return errors
+    @property
+    def refusal(self) -> Refusal:
+        return Refusal(self.extra["code"], self.extra.get("params", {}))
 
 
 # --- numbers and visibility ----------------------------------------------------------------------
@@ -193,7 +113,7 @@ def documents(session: Session, rec: DeclarationRecord) -> list[DeclarationDocum
 QUEUE_STATUSES = tuple(s.value for s in (
     domain.Status.LODGED, domain.Status.SUMMARY_LODGED, domain.Status.ACCEPTED,
     domain.Status.SUMMARY_ACCEPTED, domain.Status.INSPECTION, domain.Status.SUMMARY_INSPECTION,
-    domain.Status.PORT_RELEASED, domain.Status.HELD))
+    domain.Status.PORT_RELEASED, domain.Status.HELD, domain.Status.IN_TRANSIT))
 
 
 def queue(session: Session, *, actor: Principal, limit: int = 200) -> list[DeclarationRecord]:
@@ -227,9 +147,16 @@ def _check_declarant(actor: Principal) -> None:
         raise Forbidden("a viewer cannot lodge declarations")
 
 
+def check_lodging_actor(actor: Principal, rec: DeclarationRecord) -> None:
+    """The declarant's own steps (lodging, booking its appointments) are taken by the declarant."""
+    _check_declarant(actor)
+    if actor.kind != "system" and actor.org_id != rec.declarant_org_id:
+        raise Forbidden("only the declarant lodges this declaration")
+
+
 def create(session: Session, *, actor: Principal, fields: DraftFields, now: datetime) -> DeclarationRecord:
     _check_declarant(actor)
-    if errors := _draft_errors(session, fields):
+    if errors := validation.draft_errors(session, fields):
         raise InvalidInput("the declaration is not valid", errors=errors)
     port = session.get(Port, fields.port.upper())
     assert port is not None and port.customs_district is not None
@@ -248,7 +175,7 @@ def create(session: Session, *, actor: Principal, fields: DraftFields, now: date
         bill_of_lading=bl_key(fields.bill_of_lading) if fields.bill_of_lading else None,
         containers=[container_key(c) for c in fields.containers], dutiable_value=sum(values, Decimal("0")),
         currency="CNY", warehouse=fields.warehouse, warehouse_approved=False, bonded_zone=fields.bonded_zone,
-        appointment_ref=fields.appointment_ref, inspection_ordered=False, created_at=now, updated_at=now,
+        inspection_ordered=False, created_at=now, updated_at=now,
         steps=0)
     session.add(rec)
     session.flush()
@@ -259,6 +186,8 @@ def create(session: Session, *, actor: Principal, fields: DraftFields, now: date
                                     origin=it.origin))
     for kind, doc_number in fields.documents:
         session.add(DeclarationDocument(declaration_id=rec.id, kind=kind, number=doc_number))
+    for c in sorted(set(rec.containers)):
+        session.add(DeclarationContainer(declaration_id=rec.id, container=c))
     session.flush()
     return rec
 
@@ -282,10 +211,14 @@ def _loading_departure(session: Session, call: str, port: str) -> datetime | Non
 
 
 def facts(session: Session, rec: DeclarationRecord, *, now: datetime, lab_passed: bool | None = None,
-          verifier: str | None = None) -> domain.Facts:
+          verifier: str | None = None, seal: str | None = None) -> domain.Facts:
     call_refs = [("transport_call", rec.transport_call)] if rec.transport_call else []
     arrived = [t for t, _ in _act_times(session, call_refs, "TRANSPORT_ARRIVED")]
     entry = [t for t, _ in _act_times(session, call_refs, "TRANSPORT_ENTRY_DECLARED")]
+    if not arrived and rec.direction == "I" and rec.bill_of_lading:
+        # No vessel arrival reported: the tally of the B/L's discharge (理货) tells the goods are here.
+        # Only the B/L: a container is reused trip after trip.
+        arrived = [t for t, _ in _act_times(session, [("bill_of_lading", rec.bill_of_lading)], "DISCHARGED")]
     goods: list[datetime] = []
     for c in rec.containers:
         times = [t for t, _ in _act_times(session, [("container", c)], "GOODS_ARRIVED_AT_PORT")]
@@ -298,19 +231,27 @@ def facts(session: Session, rec: DeclarationRecord, *, now: datetime, lab_passed
         transport_arrived_at=min(arrived) if arrived else None,
         transport_entry_at=min(entry) if entry else (min(arrived) if arrived else None),
         goods_arrived_at=all_goods_in, consignee_credit=rec.consignee_credit,
-        warehouse_approved=rec.warehouse_approved, lab_passed=lab_passed, verifier=verifier)
+        warehouse_approved=rec.warehouse_approved, lab_passed=lab_passed, verifier=verifier,
+        seal=seal.strip().upper() if seal else None,
+        appointment_booked=any(a.status == "booked" for a in repo.appointments_of(session, rec.id)),
+        covered_by=validation.covered_by(session, direction=rec.direction, bill_of_lading=rec.bill_of_lading,
+                                         containers=rec.containers, exclude_id=rec.id)
+        if rec.status in ("draft", "returned") else None)
 
 
 # --- transitions -----------------------------------------------------------------------------
 
 
 def state_of(session: Session, rec: DeclarationRecord) -> domain.Declaration:
+    movement = repo.movement_of(session, rec.id)
     return domain.Declaration(
         number=rec.number, direction=rec.direction, modes=frozenset(Mode(m) for m in rec.modes),
         hs_codes=tuple(i.hs_code for i in items(session, rec)), dutiable_value=rec.dutiable_value,
         status=domain.Status(rec.status), held_from=domain.Status(rec.held_from) if rec.held_from else None,
         inspection_ordered=rec.inspection_ordered, summary_at=rec.summary_at, completed_at=rec.completed_at,
-        released_at=rec.released_at,
+        released_at=rec.released_at, containers=tuple(rec.containers), bonded_zone=rec.bonded_zone,
+        port=rec.port, movement_started_at=movement.started_at if movement else None,
+        movement_arrived_at=movement.arrived_at if movement else None,
         obligations=tuple(domain.Obligation(o.kind, o.due, o.fulfilled_at, o.verifier)
                           for o in obligations(session, rec)))
 
@@ -319,9 +260,7 @@ def _check_actor(session: Session, actor: Principal, rec: DeclarationRecord, act
     if actor.kind == "system":
         return
     if action in ENTERPRISE_ACTIONS:
-        _check_declarant(actor)
-        if actor.org_id != rec.declarant_org_id:
-            raise Forbidden("only the declarant lodges this declaration")
+        check_lodging_actor(actor, rec)
         return
     if actor.org_kind != OrgKind.CUSTOMS or not actor.is_person or actor.role == Role.VIEWER:
         raise Forbidden(f"{action.value!r} is a customs officer's decision")
@@ -340,6 +279,18 @@ def actions_for(session: Session, *, actor: Principal, rec: DeclarationRecord) -
             continue
         mine.append(action)
     return mine
+
+
+def _persist_movement(session: Session, rec: DeclarationRecord, after: domain.Declaration, *,
+                      seal: str | None, by: str) -> None:
+    movement = repo.movement_of(session, rec.id)
+    if after.movement_started_at and movement is None:
+        start, to = domain.movement_ends(rec.direction, rec.bonded_zone or "", rec.port)
+        session.add(DeclarationMovement(declaration_id=rec.id, from_place=start, to_place=to,
+                                        containers=list(rec.containers), seal=seal or "",
+                                        started_at=after.movement_started_at, started_by=by))
+    elif movement is not None and after.movement_arrived_at and movement.arrived_at is None:
+        movement.arrived_at, movement.arrived_by = after.movement_arrived_at, by
 
 
 def _persist(session: Session, rec: DeclarationRecord, after: domain.Declaration, now: datetime) -> None:
@@ -372,43 +323,57 @@ def _event(rec: DeclarationRecord, emitted: domain.Emitted, hs: tuple[str, ...])
 
 
 def act(session: Session, *, actor: Principal, number: str, action: str, now: datetime,
-        lab_passed: bool | None = None) -> DeclarationRecord:
+        lab_passed: bool | None = None, seal: str | None = None) -> DeclarationRecord:
     """Apply one workflow action. An illegal one raises 409 with the status and the allowed steps."""
     try:
         act_on = Action(action)
     except ValueError:
-        raise InvalidInput(f"unknown action {action!r}", errors=[FieldError(
-            "action", f"one of {', '.join(a.value for a in Action)}", action)]) from None
+        raise InvalidInput(f"unknown action {action!r}", errors=[field_error(
+            "action", "mode_invalid", action, choices=", ".join(a.value for a in Action))]) from None
     rec = get(session, actor=actor, number=number)
     _check_actor(session, actor, rec, act_on)
     state = state_of(session, rec)
-    f = facts(session, rec, now=now, lab_passed=lab_passed, verifier=actor.label)
+    f = facts(session, rec, now=now, lab_passed=lab_passed, verifier=actor.label, seal=seal)
     try:
         after, emitted = domain.transition(state, act_on, f)
     except domain.IllegalTransition as exc:
         raise IllegalTransitionError(exc.reason, extra={
-            "current_status": exc.status.value, "allowed_actions": [a.value for a in exc.allowed]}) from None
+            "code": exc.refusal.code, "params": exc.refusal.params, "current_status": exc.status.value,
+            "allowed_actions": [a.value for a in exc.allowed]}) from None
+    _persist_movement(session, rec, after, seal=f.seal, by=actor.label)
     _persist(session, rec, after, now)
     events_record.record(session, [_event(rec, emitted, state.hs_codes)], actor=actor.label, now=now)
     return rec
 
 
-def match_arrivals(session: Session, *, now: datetime) -> list[str]:
+def match_arrivals(session: Session, *, now: datetime, batch_ids: list[int] | None = None) -> list[str]:
     """Release accepted advance declarations whose arrival (import) or 运抵 (export) is now known
-    and that no inspection touched (the automatic release on arrival match)."""
-    released = []
-    candidates = session.scalars(select(DeclarationRecord).where(
-        DeclarationRecord.status == domain.Status.ACCEPTED.value,
-        DeclarationRecord.inspection_ordered.is_(False)))
-    for rec in list(candidates):
-        if Mode.ADVANCE.value not in rec.modes:
-            continue
-        try:
-            act(session, actor=ARRIVAL_MATCH, number=rec.number, action=Action.MATCH_ARRIVAL.value, now=now)
-        except IllegalTransitionError:
-            continue  # not arrived yet
-        released.append(rec.number)
-    return released
+    and that no inspection touched (the automatic release on arrival match).
+
+    With ``batch_ids`` (just stored partner batches) only the declarations naming a call, B/L or
+    container of those batches' arrival events are tried, found through indexes; without, every
+    accepted declaration is (the CLI's sweep)."""
+    statuses = [domain.Status.ACCEPTED.value]
+    if batch_ids is None:
+        candidates = list(session.scalars(select(DeclarationRecord).where(
+            DeclarationRecord.status.in_(statuses), DeclarationRecord.inspection_ordered.is_(False))
+            .order_by(DeclarationRecord.id)))
+    else:
+        keys = repo.arrival_keys(session, batch_ids)
+        candidates = repo.naming(session, statuses=statuses, calls=keys["transport_call"],
+                                 bls=keys["bill_of_lading"], containers=keys["container"])
+    return [rec.number for rec in candidates if match_one(session, rec, now=now)]
+
+
+def match_one(session: Session, rec: DeclarationRecord, *, now: datetime) -> bool:
+    """Try the automatic release of one declaration; False when its arrival is not matched yet."""
+    if Mode.ADVANCE.value not in rec.modes or rec.inspection_ordered or rec.status != "accepted":
+        return False
+    try:
+        act(session, actor=ARRIVAL_MATCH, number=rec.number, action=Action.MATCH_ARRIVAL.value, now=now)
+    except IllegalTransitionError:
+        return False  # not arrived yet, or waiting for a ship-side appointment
+    return True
 
 
 ARRIVAL_MATCH = Principal(kind="system", id=None, org_id=None, org_kind=OrgKind.OPERATOR,

@@ -7,24 +7,37 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kouan.consignments import timeline as consignment_timeline
-from kouan.declarations import domain, service
+from kouan.declarations import domain, service, validation
+from kouan.declarations import repository as repo
 from kouan.declarations.domain import Mode
-from kouan.declarations.models import DeclarationRecord
-from kouan.declarations.schemas import Deadline, DeclarationCreate, DeclarationRead, ItemRead, ObligationRead
+from kouan.declarations.models import Appointment, DeclarationRecord
+from kouan.declarations.schemas import (
+    AppointmentRead,
+    Deadline,
+    DeclarationCreate,
+    DeclarationRead,
+    ItemRead,
+    MovementRead,
+    ObligationRead,
+)
 from kouan.events import repository as events_repo
 from kouan.events.domain import RefKind
 from kouan.events.models import Event
 from kouan.kit.errors import NotFound
+from kouan.partners import repository as partners_repo
+
+# Ship-side pick-up: the goods leave the ship (import discharge, export 运抵) and go straight on.
+DIRECT_ENDS = {"I": ("DISCHARGED", "GATE_OUT"), "E": ("GOODS_ARRIVED_AT_PORT", "LOADED")}
 
 
-def draft_fields(body: DeclarationCreate) -> service.DraftFields:
-    return service.DraftFields(
+def draft_fields(body: DeclarationCreate) -> validation.DraftFields:
+    return validation.DraftFields(
         direction=body.direction, consignee_uscc=body.consignee_uscc, consignee_name=body.consignee_name,
         port=body.port, modes=body.modes, transport_call=body.transport_call,
         bill_of_lading=body.bill_of_lading, containers=body.containers,
         documents=[(d.kind, d.number) for d in body.documents], warehouse=body.warehouse,
-        bonded_zone=body.bonded_zone, appointment_ref=body.appointment_ref,
-        items=[service.ItemFields(**i.model_dump()) for i in body.items])
+        bonded_zone=body.bonded_zone,
+        items=[validation.ItemFields(**i.model_dump()) for i in body.items])
 
 
 def deadline(session: Session, rec: DeclarationRecord, now: datetime) -> Deadline | None:
@@ -40,8 +53,35 @@ def deadline(session: Session, rec: DeclarationRecord, now: datetime) -> Deadlin
                     late_fee=domain.late_fee(rec.dutiable_value, days))
 
 
+def appointment(session: Session, a: Appointment) -> AppointmentRead:
+    terminal = partners_repo.get_org(session, a.terminal_org_id)
+    rec = session.get(DeclarationRecord, a.declaration_id) if a.declaration_id else None
+    number = rec.number if rec else None
+    return AppointmentRead(
+        reference=a.reference, kind=a.kind, status=a.status, port=a.port,
+        terminal=terminal.code if terminal else "",
+        declaration=number, slot_start=a.slot_start, slot_end=a.slot_end, containers=a.containers,
+        used_at=a.used_at)
+
+
+def direct_minutes(session: Session, rec: DeclarationRecord) -> float | None:
+    """Ship-side pick-up / direct loading: minutes from the last box off the ship (import) or in
+    (export) to the last box out of the gate (or on board), from the actual events of every source."""
+    if Mode.SHIP_SIDE_PICKUP.value not in rec.modes or not rec.containers:
+        return None
+    first, last = DIRECT_ENDS[rec.direction]
+    found = events_repo.events_by_refs(session, [(RefKind.CONTAINER.value, c) for c in rec.containers])
+    acts = [e for e in found if e.classifier == "ACT"]
+    start = [e.occurred_at for e in acts if e.milestone == first]
+    end = [e.occurred_at for e in acts if e.milestone == last and start and e.occurred_at >= min(start)]
+    if not start or not end:
+        return None
+    return round((max(end) - max(start)).total_seconds() / 60, 1)
+
+
 def read(session: Session, rec: DeclarationRecord, *, now: datetime) -> DeclarationRead:
     state = service.state_of(session, rec)
+    movement = repo.movement_of(session, rec.id)
     return DeclarationRead(
         number=rec.number, direction=rec.direction, status=rec.status, receipt=state.receipt,
         modes=rec.modes, allowed_actions=[a.value for a in domain.allowed_actions(state)],
@@ -51,7 +91,10 @@ def read(session: Session, rec: DeclarationRecord, *, now: datetime) -> Declarat
         dutiable_value=rec.dutiable_value,
         items=[ItemRead.model_validate(i) for i in service.items(session, rec)],
         obligations=[ObligationRead.model_validate(o) for o in service.obligations(session, rec)],
-        deadline=deadline(session, rec, now), created_at=rec.created_at, updated_at=rec.updated_at,
+        deadline=deadline(session, rec, now), bonded_zone=rec.bonded_zone,
+        movement=MovementRead.model_validate(movement) if movement else None,
+        appointments=[appointment(session, a) for a in repo.appointments_of(session, rec.id)],
+        direct_minutes=direct_minutes(session, rec), created_at=rec.created_at, updated_at=rec.updated_at,
         released_at=rec.released_at)
 
 

@@ -63,7 +63,8 @@ def _ingest(session, principal: Principal, body: bytes, fmt: str,  # type: ignor
 def _after_ingest(report: service.IngestReport, background: BackgroundTasks, request: Request) -> None:
     """New arrivals may release advance declarations: match them once this batch is committed."""
     if report.stored or report.updated:
-        background.add_task(declaration_jobs.run_arrival_match, request.app.state.kouan.sessions)
+        background.add_task(declaration_jobs.run_arrival_match, request.app.state.kouan.sessions,
+                            [report.batch_id])
 
 
 def _content(*types: str) -> dict:

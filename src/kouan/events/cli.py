@@ -73,7 +73,8 @@ def import_files(
                 err.print(f"{path.name}: committed batch {report.batch_id}")
             batches.append({"file": str(path), **report.as_dict()})
     if any(b["stored"] or b["updated"] for b in batches):
-        declaration_jobs.run_arrival_match(kouan.sessions)  # new arrivals release advance declarations
+        declaration_jobs.run_arrival_match(  # new arrivals release advance declarations
+            kouan.sessions, [b["batch_id"] for b in batches if b["stored"] or b["updated"]])
     totals = {k: sum(b[k] for b in batches) for k in TOTAL_KEYS}
     errors = [{"file": b["file"], **e} for b in batches for e in b["errors"]]
     if as_json:

@@ -24,7 +24,9 @@ AGENCY_OF_ORG: dict[OrgKind, Agency] = {
 
 
 class AlreadyDone(Exception):
-    pass
+    def __init__(self, agency: Agency, done_at: datetime) -> None:
+        super().__init__(f"the {agency.value} check was done at {done_at.isoformat()}")
+        self.agency, self.done_at = agency, done_at
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,6 @@ def complete(
 ) -> tuple[dict[Agency, datetime], bool]:
     """Record ``agency``'s check; returns the new map and whether the call is now cleared."""
     if agency in done:
-        raise AlreadyDone(f"the {agency.value} check was done at {done[agency].isoformat()}")
+        raise AlreadyDone(agency, done[agency])
     new = {**done, agency: at}
     return new, set(new) == set(Agency)

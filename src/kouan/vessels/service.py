@@ -60,7 +60,8 @@ def open_clearance(
     if errors := _validate_call(session, call, port):
         raise InvalidInput("the entry declaration is not valid", errors=errors)
     if session.scalar(select(VesselClearance).where(VesselClearance.transport_call == call)):
-        raise Conflict(f"the entry of {call} is already declared")
+        raise Conflict(f"the entry of {call} is already declared",
+                       extra={"code": "entry_declared", "params": {"transport_call": call}})
     c = VesselClearance(transport_call=call, port=port, declarant_org_id=actor.org_id, opened_at=now)
     session.add(c)
     session.flush()
@@ -107,7 +108,8 @@ def complete_check(
     try:
         done, cleared = domain.complete(checks(session, c), agency, now)
     except domain.AlreadyDone as exc:
-        raise Conflict(str(exc)) from None
+        raise Conflict(str(exc), extra={"code": "check_done", "params": {
+            "agency": agency.value, "done_at": exc.done_at.isoformat()}}) from None
     session.add(VesselCheck(clearance_id=c.id, agency=agency.value, done_at=now, done_by=actor.label))
     events = [_event(c, Milestone.TRANSPORT_CHECK_DONE, now, agency.value, agency=agency.value)]
     if cleared:

@@ -28,13 +28,13 @@ REF_KINDS = (N_("declaration"), N_("bill_of_lading"), N_("booking"), N_("contain
 DECLARATION_STATUSES = (
     N_("draft"), N_("lodged"), N_("returned"), N_("accepted"), N_("inspection"), N_("held"),
     N_("port_released"), N_("released"), N_("closed"), N_("summary_lodged"), N_("summary_accepted"),
-    N_("summary_inspection"), N_("goods_released"),
+    N_("summary_inspection"), N_("goods_released"), N_("in_transit"),
 )
 DECLARATION_ACTIONS = (
     N_("lodge"), N_("lodge_summary"), N_("lodge_complete"), N_("accept"), N_("return"),
     N_("order_inspection"), N_("complete_inspection"), N_("release"), N_("match_arrival"),
     N_("release_goods"), N_("port_release"), N_("market_release"), N_("hold"), N_("unhold"),
-    N_("fulfil_obligation"), N_("close"),
+    N_("fulfil_obligation"), N_("close"), N_("start_movement"), N_("arrive_movement"),
 )
 FACILITATION_MODES = (
     N_("standard"), N_("advance"), N_("two_step"), N_("two_stage_admission"), N_("release_then_amend"),
