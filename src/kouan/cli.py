@@ -28,6 +28,7 @@ from kouan.config import get_settings
 from kouan.db import migrate
 from kouan.db.session import transaction
 from kouan.declarations.cli import declarations_app
+from kouan.demo import portal as demo_portal
 from kouan.demo import service as demo_service
 from kouan.events.cli import events_app, quarantine_app
 from kouan.kit.clock import utcnow
@@ -148,6 +149,9 @@ def demo(
                 err.print(f"demo events: {month[:4]} …, {received:,} events")
 
         total = demo_service.load_events(kouan.sessions, now=utcnow(), scale=scale, progress=progress)
+        with transaction(kouan.sessions, actor=_cli_actor()) as session:
+            numbers = demo_portal.load(session, now=utcnow())
+        err.print(f"demo portal: {len(numbers)} declarations at work in every facilitation mode")
         err.print(f"demo events: {total:,} events loaded; computing every declaration's clearance time …")
         with transaction(kouan.sessions, actor=_cli_actor()) as session:
             report = clearance_service.refresh(session, now=utcnow())
