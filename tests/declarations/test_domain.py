@@ -150,15 +150,27 @@ def test_two_stage_admission_separates_port_and_market_release():
     assert market.milestone == Milestone.MARKET_RELEASED and d.status == Status.RELEASED
 
 
-def test_conditional_removal_needs_an_honest_firm_and_an_approved_store():
-    d = run(imp(Mode.CONDITIONAL_REMOVAL), (A.LODGE, facts()), (A.ACCEPT, facts()),
+def test_conditional_removal_needs_an_honest_firm_and_a_store_customs_approved():
+    d = run(imp(Mode.CONDITIONAL_REMOVAL, warehouse="DL-W-0008"), (A.LODGE, facts()), (A.ACCEPT, facts()),
             (A.ORDER_INSPECTION, facts()))
-    with pytest.raises(IllegalTransition, match="失信"):
-        transition(d, A.PORT_RELEASE, facts(consignee_credit="dishonest", warehouse_approved=True))
     with pytest.raises(IllegalTransition, match="approved"):
         transition(d, A.PORT_RELEASE, facts(consignee_credit="general"))
-    assert transition(d, A.PORT_RELEASE, facts(consignee_credit="general", warehouse_approved=True))[0] \
-        .status == Status.PORT_RELEASED
+    d, approval = transition(d, A.APPROVE_STORE, facts(consignee_credit="general"))
+    assert d.status == Status.INSPECTION and d.warehouse_approved and approval.attrs["store"] == "DL-W-0008"
+    with pytest.raises(IllegalTransition, match="already approved"):
+        transition(d, A.APPROVE_STORE, facts())
+    with pytest.raises(IllegalTransition, match="失信"):
+        transition(d, A.PORT_RELEASE, facts(consignee_credit="dishonest"))
+    assert transition(d, A.PORT_RELEASE, facts(consignee_credit="general"))[0].status == Status.PORT_RELEASED
+
+
+def test_a_store_is_approved_only_for_conditional_removal_and_only_when_named():
+    plain = run(imp(), (A.LODGE, facts()), (A.ACCEPT, facts()))
+    with pytest.raises(IllegalTransition, match="only for conditional removal"):
+        transition(plain, A.APPROVE_STORE, facts())
+    unnamed = run(imp(Mode.CONDITIONAL_REMOVAL), (A.LODGE, facts()), (A.ACCEPT, facts()))
+    with pytest.raises(IllegalTransition, match="names no destination store"):
+        transition(unnamed, A.APPROVE_STORE, facts())
 
 
 def test_release_before_inspection_is_for_ores_and_crude_and_the_lab_closes_it():

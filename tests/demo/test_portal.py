@@ -38,7 +38,7 @@ def test_every_facilitation_mode_is_at_work_and_each_plan_reaches_its_stage(koua
         "standard-draft": "draft", "advance-matched": "released", "advance-waiting": "accepted",
         "two-step": "goods_released", "two-stage": "port_released", "release-then-amend": "released",
         "declare-then-verify": "released", "release-before-inspection": "port_released",
-        "ship-side-pickup": "released", "conditional-removal": "accepted", "zone-port-direct": "in_transit",
+        "ship-side-pickup": "released", "conditional-removal": "port_released", "zone-port-direct": "in_transit",
         "export-released": "released", "export-advance": "accepted", "export-held": "held",
     }
 

@@ -70,6 +70,7 @@ class Action(StrEnum):
     CLOSE = "close"
     START_MOVEMENT = "start_movement"  # 区港直通: the goods leave under seal
     ARRIVE_MOVEMENT = "arrive_movement"  # 区港直通: arrived, seal checked
+    APPROVE_STORE = "approve_store"  # 附条件提离: customs has assessed the destination store
 
 
 class Mode(StrEnum):
@@ -115,6 +116,8 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.GOODS_RELEASED, A.LODGE_COMPLETE): S.LODGED,
     (S.ACCEPTED, A.START_MOVEMENT): S.IN_TRANSIT,
     (S.IN_TRANSIT, A.ARRIVE_MOVEMENT): S.ACCEPTED,
+    (S.ACCEPTED, A.APPROVE_STORE): S.ACCEPTED,
+    (S.INSPECTION, A.APPROVE_STORE): S.INSPECTION,
 }
 HOLDABLE = frozenset({S.LODGED, S.ACCEPTED, S.INSPECTION, S.PORT_RELEASED, S.SUMMARY_LODGED,
                       S.SUMMARY_ACCEPTED, S.SUMMARY_INSPECTION, S.GOODS_RELEASED, S.IN_TRANSIT})
@@ -128,7 +131,7 @@ MILESTONES: dict[Action, Milestone] = {
     A.PORT_RELEASE: Milestone.CUSTOMS_RELEASED, A.MARKET_RELEASE: Milestone.MARKET_RELEASED,
     A.HOLD: Milestone.CUSTOMS_HOLD, A.UNHOLD: Milestone.OTHER, A.FULFIL_OBLIGATION: Milestone.OTHER,
     A.CLOSE: Milestone.DECLARATION_CLOSED,
-    A.START_MOVEMENT: Milestone.OTHER, A.ARRIVE_MOVEMENT: Milestone.OTHER,
+    A.START_MOVEMENT: Milestone.OTHER, A.ARRIVE_MOVEMENT: Milestone.OTHER, A.APPROVE_STORE: Milestone.OTHER,
 }
 # Zone-port direct reuses the port's own milestones where they mean the same thing: an import
 # leaving the port for the zone is the port's gate-out (提离); an export reaching the port from the
@@ -208,7 +211,6 @@ class Facts:
     goods_arrived_at: datetime | None = None  # export 运抵
     goods_expected_at: datetime | None = None  # export: expected 运抵
     consignee_credit: str | None = None  # of the consignee/consignor
-    warehouse_approved: bool = False  # conditional removal: the destination store is approved
     lab_passed: bool | None = None  # release before inspection / two-stage: the lab result
     verifier: str | None = None
     seal: str | None = None  # zone-port direct: the seal put on for the movement
@@ -233,6 +235,8 @@ class Declaration:
     released_at: datetime | None = None
     containers: tuple[str, ...] = ()
     bonded_zone: str | None = None
+    warehouse: str | None = None  # 附条件提离: the destination store named in the declaration
+    warehouse_approved: bool = False  # … and customs has assessed it
     port: str = ""
     movement_started_at: datetime | None = None
     movement_arrived_at: datetime | None = None
@@ -333,7 +337,7 @@ def _check_port_release(d: Declaration, f: Facts) -> Why:
     if Mode.CONDITIONAL_REMOVAL in d.modes:
         if f.consignee_credit == "dishonest":
             return Refusal("conditional_removal_dishonest")
-        if not f.warehouse_approved:
+        if not d.warehouse_approved:
             return Refusal("conditional_removal_store")
         return None
     if Mode.RELEASE_BEFORE_INSPECTION in d.modes:
@@ -386,6 +390,13 @@ def _check(d: Declaration, action: Action, f: Facts) -> Why:
         return _check_movement(d, action, f)
     if action in (A.RELEASE, A.MATCH_ARRIVAL, A.PORT_RELEASE):
         return _check_release(d, action, f)
+    if action == A.APPROVE_STORE:
+        if Mode.CONDITIONAL_REMOVAL not in d.modes:
+            return Refusal("store_needs_conditional_removal")
+        if not d.warehouse:
+            return Refusal("store_missing")
+        if d.warehouse_approved:
+            return Refusal("store_approved", {"store": d.warehouse})
     if action == A.MARKET_RELEASE and f.lab_passed is False:
         return Refusal("lab_failed")
     if action == A.FULFIL_OBLIGATION and not d.open_obligations:
@@ -424,6 +435,8 @@ def _apply(d: Declaration, action: Action, new: Status, f: Facts) -> Declaration
         changes["held_from"] = None
     if action == A.ORDER_INSPECTION:
         changes["inspection_ordered"] = True
+    if action == A.APPROVE_STORE:
+        changes["warehouse_approved"] = True
     if action == A.LODGE_SUMMARY:
         changes["summary_at"] = f.now
     if action == A.LODGE_COMPLETE:
@@ -460,6 +473,8 @@ def _emitted(before: Declaration, after: Declaration, action: Action, f: Facts) 
     if action == A.LODGE_COMPLETE:
         days = late_days(f.transport_entry_at, f.now)
         attrs.update(late_days=days, late_fee=str(late_fee(before.dutiable_value, days)))
+    if action == A.APPROVE_STORE:
+        attrs["store"] = after.warehouse or ""
     if action in (A.START_MOVEMENT, A.ARRIVE_MOVEMENT):
         start, to = movement_ends(after.direction, after.bonded_zone or "", after.port)
         attrs.update(movement_from=start, movement_to=to, containers=list(after.containers))

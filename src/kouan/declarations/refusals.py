@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "two_step_starts_with_summary": N_("a two-step declaration starts with its summary (lodge_summary)"),
     "conditional_removal_dishonest": N_("conditional removal is not open to a 失信 (dishonest) enterprise"),
     "conditional_removal_store": N_("conditional removal needs a destination store approved by customs"),
+    "store_needs_conditional_removal": N_("a destination store is approved only for conditional removal"),
+    "store_missing": N_("the declaration names no destination store"),
+    "store_approved": N_("the store %(store)s is already approved"),
     "release_before_inspection_goods": N_(
         "release before inspection applies to ores, concentrates and crude oil only"
     ),

@@ -231,7 +231,7 @@ def facts(session: Session, rec: DeclarationRecord, *, now: datetime, lab_passed
         transport_arrived_at=min(arrived) if arrived else None,
         transport_entry_at=min(entry) if entry else (min(arrived) if arrived else None),
         goods_arrived_at=all_goods_in, consignee_credit=rec.consignee_credit,
-        warehouse_approved=rec.warehouse_approved, lab_passed=lab_passed, verifier=verifier,
+        lab_passed=lab_passed, verifier=verifier,
         seal=seal.strip().upper() if seal else None,
         appointment_booked=any(a.status == "booked" for a in repo.appointments_of(session, rec.id)),
         covered_by=validation.covered_by(session, direction=rec.direction, bill_of_lading=rec.bill_of_lading,
@@ -250,7 +250,8 @@ def state_of(session: Session, rec: DeclarationRecord) -> domain.Declaration:
         status=domain.Status(rec.status), held_from=domain.Status(rec.held_from) if rec.held_from else None,
         inspection_ordered=rec.inspection_ordered, summary_at=rec.summary_at, completed_at=rec.completed_at,
         released_at=rec.released_at, containers=tuple(rec.containers), bonded_zone=rec.bonded_zone,
-        port=rec.port, movement_started_at=movement.started_at if movement else None,
+        warehouse=rec.warehouse, warehouse_approved=rec.warehouse_approved, port=rec.port,
+        movement_started_at=movement.started_at if movement else None,
         movement_arrived_at=movement.arrived_at if movement else None,
         obligations=tuple(domain.Obligation(o.kind, o.due, o.fulfilled_at, o.verifier)
                           for o in obligations(session, rec)))
@@ -297,6 +298,7 @@ def _persist(session: Session, rec: DeclarationRecord, after: domain.Declaration
     rec.status, rec.held_from = after.status.value, after.held_from.value if after.held_from else None
     rec.inspection_ordered, rec.summary_at = after.inspection_ordered, after.summary_at
     rec.completed_at, rec.released_at = after.completed_at, after.released_at
+    rec.warehouse_approved = after.warehouse_approved
     rec.updated_at, rec.steps = now, rec.steps + 1
     session.execute(delete(DeclarationObligation).where(DeclarationObligation.declaration_id == rec.id))
     for o in after.obligations:

@@ -35,6 +35,7 @@ DECLARATION_ACTIONS = (
     N_("order_inspection"), N_("complete_inspection"), N_("release"), N_("match_arrival"),
     N_("release_goods"), N_("port_release"), N_("market_release"), N_("hold"), N_("unhold"),
     N_("fulfil_obligation"), N_("close"), N_("start_movement"), N_("arrive_movement"),
+    N_("approve_store"),
 )
 FACILITATION_MODES = (
     N_("standard"), N_("advance"), N_("two_step"), N_("two_stage_admission"), N_("release_then_amend"),
