@@ -18,6 +18,8 @@ from kouan.clearance import api as clearance_api
 from kouan.config import Settings, get_settings
 from kouan.consignments import api as consignments_api
 from kouan.consignments import pages as consignments_pages
+from kouan.dashboard import api as dashboard_api
+from kouan.dashboard import pages as dashboard_pages
 from kouan.declarations import api as declarations_api
 from kouan.declarations import pages as declarations_pages
 from kouan.events import api as events_api
@@ -78,7 +80,8 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     for router in (pages.router, partners_pages.router, partners_api.router, ports_api.router,
                    audit_api.router, events_api.router, consignments_api.router,
                    consignments_pages.router, events_pages.router, clearance_api.router,
-                   declarations_api.router, vessels_api.router, declarations_pages.router):
+                   declarations_api.router, vessels_api.router, declarations_pages.router,
+                   dashboard_api.router, dashboard_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -1,0 +1,1 @@
+"""The port office dashboard, its drill-downs, the consignment Gantt view and the public bulletins."""

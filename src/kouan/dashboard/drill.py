@@ -1,0 +1,143 @@
+"""The declarations behind one figure, as the asking principal may see them.
+
+The list is ``clearance_case`` narrowed by exactly the rules the figure used — ``analytics.filters.
+select_cases`` and ``analytics.metrics.closed_cases`` with the same period, region and port, then
+direction and mode — and its count and mean come from ``analytics.run.kpi`` over the listed cases,
+so for someone who sees every declaration they equal the figure clicked. Others (a trader, a
+district's customs) see only their own cases; the page then says how many the figure holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import ibis
+
+from kouan.analytics import engines, metrics
+from kouan.analytics import filters as analytics_filters
+from kouan.analytics import run as analytics_run
+from kouan.dashboard import repository as repo
+from kouan.dashboard.charts import Store, kpi_rows
+from kouan.dashboard.filters import MONTH_RE, Filters
+from kouan.kit.clock import CHINA_TZ
+from kouan.kit.errors import FieldError, InvalidInput
+from kouan.partners import repository as partners_repo
+from kouan.partners.domain import OrgKind, Principal, sees_all_organisations
+
+SORTS = ("hours", "end_at", "start_at", "declaration")
+COLUMNS = ("declaration", "port", "direction", "facilitation_mode", "start_at", "end_at", "hours",
+           "seg_1", "seg_2", "seg_3", "seg_4")
+PER_PAGE = 50
+
+
+@dataclass
+class DrillRow:
+    declaration: str
+    port: str | None
+    direction: str | None
+    mode: str | None
+    start_at: datetime | None
+    end_at: datetime | None
+    hours: float | None
+    segments: list[float | None]
+
+
+@dataclass
+class DrillResult:
+    filters: Filters
+    month: str | None
+    n: int
+    mean_h: float | None
+    figure_n: int
+    figure_mean_h: float | None
+    restricted: bool
+    segment_names: dict[str, tuple[str, ...]]
+    rows: list[DrillRow] = field(default_factory=list)
+    page: int = 1
+    per_page: int = PER_PAGE
+    sort: str = "hours"
+    order: str = "desc"
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.n // self.per_page))
+
+
+def _instant(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def beijing(value: datetime | None) -> str:
+    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _visible(store: Store, actor: Principal, cases: ibis.Table) -> tuple[ibis.Table, bool]:
+    """The cases the actor may list: all for the port office, the district's for customs, an
+    enterprise's own otherwise (the rules of ``declarations.service``)."""
+    if sees_all_organisations(actor):
+        return cases, False
+    with store.sessions() as s:
+        if actor.org_kind == OrgKind.CUSTOMS:
+            org = partners_repo.get_org(s, actor.org_id) if actor.org_id else None
+            district = org.customs_district if org else None
+            return cases.filter(cases.customs_district == (district or "\x00")), True
+        numbers = repo.own_declarations(s, org_id=actor.org_id, org_code=actor.org_code)
+    if not numbers:
+        return cases.filter(ibis.literal(False)), True
+    return cases.filter(cases.declaration.isin(sorted(numbers))), True
+
+
+def check_page(sort: str, order: str, page: int, month: str | None) -> None:
+    errors = []
+    if sort not in SORTS:
+        errors.append(FieldError("sort", f"one of {', '.join(SORTS)}", sort))
+    if order not in ("asc", "desc"):
+        errors.append(FieldError("order", "asc or desc", order))
+    if page < 1:
+        errors.append(FieldError("page", "a page number from 1", page))
+    if month is not None and not MONTH_RE.fullmatch(month):
+        errors.append(FieldError("month", "a month as YYYY-MM", month))
+    if errors:
+        raise InvalidInput("the drill-down parameters are not valid", errors=errors)
+
+
+def cases(
+    store: Store, f: Filters, *, actor: Principal, month: str | None = None, sort: str = "hours",
+    order: str = "desc", page: int = 1, per_page: int | None = PER_PAGE,
+) -> DrillResult:
+    """One page of the cases behind the figure (``per_page=None``: all of them, for CSV)."""
+    check_page(sort, order, page, month)
+    if month:
+        f = f.narrowed(first_month=month, last_month=month)
+    clock, figure_rows = kpi_rows(store, f, ("direction",) if f.direction else ())
+    figure_n = sum(r.n for r in figure_rows)
+    figure_mean = figure_rows[0].mean_h if len(figure_rows) == 1 else None
+    con = engines.connect_store(store.database_url)
+    table = analytics_filters.select_cases(engines.clearance_case(con), period=f.period,
+                                           province=f.province, port=f.port)
+    table = metrics.closed_cases(table, clock=clock.name)
+    if f.direction:
+        table = table.filter(table.direction == f.direction)
+    if f.mode:
+        table = table.filter(table.facilitation_mode == f.mode)
+    table, restricted = _visible(store, actor, table)
+    [stats] = analytics_run.kpi(table, [], clock=clock.name)
+    key = table[sort].desc() if order == "desc" else table[sort].asc()
+    ordered = table.order_by([key, table.declaration]).select(*COLUMNS)
+    if per_page is not None:
+        ordered = ordered.limit(per_page, offset=(page - 1) * per_page)
+    rows = [DrillRow(declaration=r["declaration"], port=r["port"], direction=r["direction"],
+                     mode=r["facilitation_mode"], start_at=_instant(r["start_at"]),
+                     end_at=_instant(r["end_at"]), hours=r["hours"],
+                     segments=[r[f"seg_{i}"] for i in range(1, 5)])
+            for r in ordered.to_pyarrow().to_pylist()]
+    names = {"I": clock.imports.segment_names, "E": clock.exports.segment_names}
+    return DrillResult(filters=f, month=month, n=stats.n, mean_h=stats.mean_h, figure_n=figure_n,
+                       figure_mean_h=figure_mean, restricted=restricted, segment_names=names, rows=rows,
+                       page=page, per_page=per_page or max(stats.n, 1), sort=sort, order=order)

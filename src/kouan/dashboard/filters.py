@@ -1,0 +1,118 @@
+"""The dashboard's filters: port, region, month range, direction, facilitation mode.
+
+One parser for the page, the chart endpoints and the drill-down, so a chart and the declarations
+behind one of its figures are always chosen by the same rules. Bad values are all named at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
+
+from kouan.analytics import filters as analytics_filters
+from kouan.kit.errors import FieldError, InvalidInput
+
+MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+LOCODE_RE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
+REGION_RE = re.compile(r"CN(-[A-Z]{2})?")
+DEFAULT_REGION = "CN-LN"
+DEFAULT_MONTHS = 24
+DIRECTIONS = ("I", "E")
+ALL = ("", "all", "ALL", "*")
+
+
+@dataclass(frozen=True)
+class Filters:
+    first_month: str
+    last_month: str
+    region: str = DEFAULT_REGION  # "CN" means every province
+    port: str | None = None
+    direction: str | None = None  # "I", "E" or None for both
+    mode: str | None = None  # a facilitation mode or None for all
+
+    @property
+    def province(self) -> str | None:
+        return None if self.region == "CN" else self.region
+
+    @property
+    def period(self) -> analytics_filters.Period:
+        return analytics_filters.Period(first_month=self.first_month, last_month=self.last_month)
+
+    @property
+    def directions(self) -> tuple[str, ...]:
+        return (self.direction,) if self.direction else DIRECTIONS
+
+    def params(self) -> dict[str, str]:
+        """The filters as query parameters, in the form's names (``from``/``to`` are months)."""
+        return {"region": self.region, "port": self.port or "all", "from": self.first_month,
+                "to": self.last_month, "direction": self.direction or "all", "mode": self.mode or "all"}
+
+    def query(self, **override: str | None) -> str:
+        params = self.params()
+        params.update({k: v for k, v in override.items() if v is not None})
+        return urlencode(params)
+
+    def narrowed(self, **changes: str | None) -> Filters:
+        return replace(self, **changes)
+
+
+def month_index(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def month_label(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    return [month_label(i) for i in range(month_index(first), month_index(last) + 1)]
+
+
+def shift(month: str, months: int) -> str:
+    return month_label(month_index(month) + months)
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or value.strip() in ALL
+
+
+def parse(
+    raw: dict[str, str | None], *, default_last: str, modes: tuple[str, ...], regions: set[str],
+) -> Filters:
+    """Filters from query parameters; ``default_last`` is the latest month with data (or now)."""
+    errors: list[FieldError] = []
+
+    def month(name: str) -> str | None:
+        value = raw.get(name)
+        if _blank(value):
+            return None
+        value = value.strip()  # type: ignore[union-attr]
+        if len(value) == 10 and value[7] == "-":  # a date picker's YYYY-MM-DD: keep the month
+            value = value[:7]
+        if not MONTH_RE.fullmatch(value):
+            errors.append(FieldError(name, "a month as YYYY-MM", raw.get(name)))
+            return None
+        return value
+
+    first, last = month("from"), month("to")
+    last = last or (shift(first, DEFAULT_MONTHS - 1) if first and first > default_last else default_last)
+    first = first or shift(last, -(DEFAULT_MONTHS - 1))
+    if first > last:
+        errors.append(FieldError("from", f"a month not after 'to' ({last})", first))
+    region = (raw.get("region") or DEFAULT_REGION).strip().upper()
+    if not REGION_RE.fullmatch(region) or (region != "CN" and region not in regions):
+        errors.append(FieldError("region", "CN (all) or a province such as CN-LN", raw.get("region")))
+    port = None if _blank(raw.get("port")) else raw["port"].strip().upper()  # type: ignore[union-attr]
+    if port and not LOCODE_RE.fullmatch(port):
+        errors.append(FieldError("port", "a UN/LOCODE such as CNDAL, or all", raw.get("port")))
+    direction = None if _blank(raw.get("direction")) else raw["direction"].strip().upper()  # type: ignore[union-attr]
+    if direction and direction not in DIRECTIONS:
+        errors.append(FieldError("direction", "I (import), E (export) or all", raw.get("direction")))
+    mode = None if _blank(raw.get("mode")) else raw["mode"].strip()  # type: ignore[union-attr]
+    if mode and mode not in modes:
+        errors.append(FieldError("mode", f"all or one of {', '.join(modes)}", raw.get("mode")))
+    if errors:
+        raise InvalidInput("the dashboard filters are not valid", errors=errors)
+    return Filters(first_month=first, last_month=last, region=region, port=port,  # type: ignore[arg-type]
+                   direction=direction, mode=mode)

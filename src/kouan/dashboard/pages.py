@@ -1,0 +1,82 @@
+"""Pages: the dashboard and its drill-down (login required), the public bulletins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from kouan.clearance import bulletins as clearance_bulletins
+from kouan.dashboard import drill, labels, public, service
+from kouan.dashboard.api import _Page, drill_page, language, store_of
+from kouan.dashboard.charts import segment_label
+from kouan.dashboard.filters import Filters
+from kouan.kit.errors import InvalidInput
+from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
+from kouan.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+CHARTS = ("trend", "segments", "ports", "facilitation", "docking")
+FILTER_NAMES = ("region", "port", "from", "to", "direction", "mode")
+
+
+def _raw(request: Request) -> dict[str, str | None]:
+    return {name: request.query_params.get(name) for name in FILTER_NAMES}
+
+
+def _filters_or_errors(request: Request) -> tuple[Filters, InvalidInput | None]:
+    store = store_of(request)
+    try:
+        return service.resolve(store, _raw(request)), None
+    except InvalidInput as exc:
+        return service.resolve(store, {}), exc
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, session: DbSession, principal: PagePrincipal):
+    f, error = _filters_or_errors(request)
+    return render(request, "dashboard/index.html", {
+        "f": f, "query": f.query(), "error": error, "charts": CHARTS, "titles": labels.TITLES,
+        "choices": service.choices(store_of(request), f)}, status=422 if error else 200)
+
+
+@router.get("/dashboard/declarations")
+def declarations(request: Request, session: DbSession, principal: PagePrincipal,
+                 p: Annotated[_Page, Depends(drill_page)]):
+    f, error = _filters_or_errors(request)
+    if error:
+        return render(request, "dashboard/declarations.html", {"error": error, "r": None, "f": f}, status=422)
+    try:
+        result = drill.cases(store_of(request), f, actor=principal, month=p.month, sort=p.sort,
+                             order=p.order, page=p.page, per_page=drill.PER_PAGE)
+    except InvalidInput as exc:
+        return render(request, "dashboard/declarations.html", {"error": exc, "r": None, "f": f}, status=422)
+    base = f.query(month=p.month)
+    segment_names = {d: [segment_label(lambda m: m, s) for s in names]
+                     for d, names in result.segment_names.items()}
+    return render(request, "dashboard/declarations.html", {
+        "error": None, "r": result, "f": result.filters, "base": base, "beijing": drill.beijing,
+        "segment_names": segment_names, "segment_count": max(len(v) for v in segment_names.values()),
+        "csv": f"/api/v1/dashboard/declarations?{base}&format=csv"})
+
+
+@router.get("/bulletins")
+def bulletin_index(request: Request, session: DbSession):
+    load_person_principal(request, session)  # public, but the header still shows who is logged in
+    entries = public.index(store_of(request))
+    regions = sorted({(e.region, e.region_zh, e.region_en) for e in entries})
+    months = sorted({e.month for e in entries}, reverse=True)
+    have = {(e.region, e.month): e.declarations for e in entries}
+    return render(request, "bulletins/index.html", {"regions": regions, "months": months, "have": have})
+
+
+@router.get("/bulletins/{region}/{month}")
+def bulletin_page(region: str, month: str, request: Request, session: DbSession):
+    load_person_principal(request, session)
+    region = region.upper()
+    clearance_bulletins.check_month(month)
+    lang = language(request)
+    b = public.bulletin(store_of(request), region=region, month=month, lang=lang)
+    return render(request, "bulletins/bulletin.html", {
+        "b": b, "lang": lang, "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}"})

@@ -1,0 +1,47 @@
+"""Filters resolved against the store (the default month range, the known regions and modes) and
+the pick-lists the filter form offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kouan.clearance import bulletins
+from kouan.dashboard import filters
+from kouan.dashboard import repository as repo
+from kouan.dashboard.charts import Store, refresh_cases
+from kouan.declarations.domain import Mode
+from kouan.kit.clock import CHINA_TZ
+
+MODES: tuple[str, ...] = ("standard", *(m.value for m in Mode))
+
+
+@dataclass(frozen=True)
+class Choices:
+    regions: list[tuple[str, str, str]]  # code, name_zh, name_en; "CN" first
+    ports: list[tuple[str, str]]  # locode, name
+    modes: tuple[str, ...]
+
+
+def this_month(store: Store) -> str:
+    return store.now.astimezone(CHINA_TZ).strftime("%Y-%m")
+
+
+def resolve(store: Store, raw: dict[str, str | None]) -> filters.Filters:
+    """Parse the query; with no range, the last 24 months up to the latest month with data (cases
+    are brought up to date first, as ``kpi.run`` does, so a fresh batch counts)."""
+    refresh_cases(store)
+    with store.sessions() as s:
+        last = repo.latest_month(s, not_after=this_month(store)) or this_month(store)
+    return filters.parse(raw, default_last=last, modes=MODES, regions=set(bulletins.region_names()))
+
+
+def choices(store: Store, f: filters.Filters) -> Choices:
+    names = bulletins.region_names()
+    with store.sessions() as s:
+        with_data = repo.regions_with_data(s)
+        ports = repo.ports_with_data(s, province=f.province)
+    codes = ["CN", *sorted(set(with_data) | {filters.DEFAULT_REGION, f.region} - {"CN"})]
+    regions = [(c, *names.get(c, (c, c))) for c in codes]
+    if f.port and f.port not in {p for p, _ in ports}:
+        ports.append((f.port, ""))
+    return Choices(regions=regions, ports=ports, modes=MODES)

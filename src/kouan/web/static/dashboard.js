@@ -1,0 +1,271 @@
+/* Kouan's charts: draws every `.chart[data-src]` with Apache ECharts (vendored, no CDN).
+ *
+ * Each container's data-src answers JSON built by kouan.dashboard (labels already translated):
+ * panels of categories and series, or for the consignment Gantt view objects, spans and points.
+ * When drawn, the container gets data-rendered="true" and data-series="<names joined by |>";
+ * with no data, data-rendered="empty" and a message. The <details class="chart-data"> table and
+ * the CSV hold the same numbers; a figure that has declarations behind it links to them (a.drill).
+ */
+(function () {
+  "use strict";
+
+  var messages = {};
+  try {
+    messages = JSON.parse(document.getElementById("chart-messages").textContent);
+  } catch (e) { /* defaults below */ }
+  var PALETTE = ["#0b5cad", "#c8102e", "#067647", "#b54708", "#6941c6", "#0e9384", "#5b6b7c"];
+  var instances = {};
+
+  function fixed(v) {
+    return v === null || v === undefined ? "—" : (Math.round(v * 100) / 100).toFixed(2);
+  }
+
+  function unitText(unit) {
+    return unit === "h" ? (messages.hours || "h") : (unit || "");
+  }
+
+  function withUnit(v, unit) {
+    var u = unitText(unit);
+    return v === null || v === undefined ? "—" : fixed(v) + (u ? (u === "%" ? "%" : " " + u) : "");
+  }
+
+  function text(tag, content, cls) {
+    var node = document.createElement(tag);
+    node.textContent = content;
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  /* ---- panels: one grid per panel, stacked top to bottom ---------------------------------- */
+
+  function panelHeight(panel) {
+    if (panel.horizontal) { return Math.max(90, 34 * panel.categories.length + 40); }
+    return 240;
+  }
+
+  function panelsOption(data, el) {
+    var option = {
+      color: PALETTE, animationDuration: 400,
+      legend: { type: "scroll", top: 0, left: 8, right: 8 },
+      tooltip: { trigger: "item", confine: true },
+      title: [], grid: [], xAxis: [], yAxis: [], series: []
+    };
+    var top = 44;
+    var meta = [];
+    data.panels.forEach(function (panel, i) {
+      var h = panelHeight(panel);
+      option.title.push({ text: panel.title, top: top, left: 8, textStyle: { fontSize: 13, fontWeight: 600 } });
+      option.grid.push({ top: top + 28, height: h, left: panel.horizontal ? 150 : 64,
+                         right: panel.value_name_2 ? 70 : 40, containLabel: false });
+      var category = { type: "category", gridIndex: i, data: panel.categories, name: panel.category_name,
+                       nameLocation: "middle", nameGap: panel.horizontal ? 135 : 28,
+                       axisLabel: { hideOverlap: true, width: 130, overflow: "truncate" } };
+      var valueAxis = { type: "value", gridIndex: i, name: panel.value_name,
+                        nameLocation: "middle", nameGap: panel.horizontal ? 26 : 44,
+                        axisLabel: { hideOverlap: true } };
+      if (panel.horizontal) {
+        category.inverse = true;
+        option.yAxis.push(category);
+        option.xAxis.push(valueAxis);
+      } else {
+        option.xAxis.push(category);
+        option.yAxis.push(valueAxis);
+      }
+      var valueIndex = (panel.horizontal ? option.xAxis : option.yAxis).length - 1;
+      var secondIndex = null;
+      if (panel.value_name_2) {
+        option.yAxis.push({ type: "value", gridIndex: i, name: panel.value_name_2, position: "right",
+                            nameLocation: "middle", nameGap: 48, splitLine: { show: false } });
+        secondIndex = option.yAxis.length - 1;
+      }
+      var categoryIndex = (panel.horizontal ? option.yAxis : option.xAxis).length - 1;
+      panel.series.forEach(function (s) {
+        var series = {
+          name: s.name, type: s.kind, data: s.values, stack: s.stack || undefined,
+          connectNulls: s.style !== "solid", symbolSize: 6, showSymbol: s.style === "solid",
+          itemStyle: s.kind === "bar" && s.axis === 1 ? { opacity: 0.45 } : undefined,
+          lineStyle: { type: s.style === "solid" ? "solid" : s.style, width: s.style === "solid" ? 2.5 : 1.5 },
+          tooltip: { valueFormatter: (function (unit) { return function (v) { return withUnit(v, unit); }; })(s.unit) },
+          label: { show: s.kind === "bar" && panel.categories.length <= 12, position: panel.horizontal ? "right" : "top",
+                   formatter: (function (unit) { return function (p) { return withUnit(p.value, unit); }; })(s.unit) },
+          emphasis: { focus: "series" }, cursor: s.drill ? "pointer" : "default"
+        };
+        if (s.stack) { series.label.position = "inside"; }
+        if (panel.horizontal) {
+          series.xAxisIndex = valueIndex; series.yAxisIndex = categoryIndex;
+        } else {
+          series.xAxisIndex = categoryIndex;
+          series.yAxisIndex = s.axis === 1 && secondIndex !== null ? secondIndex : valueIndex;
+        }
+        option.series.push(series);
+        meta.push({ drill: s.drill, categories: panel.categories });
+      });
+      top += 28 + h + 56;
+    });
+    el.style.height = top + "px";
+    return { option: option, meta: meta };
+  }
+
+  /* ---- the consignment Gantt view --------------------------------------------------------- */
+
+  function ganttOption(data, el) {
+    var spanName = data.series_names[0];
+    var option = {
+      color: ["#9db8d9"].concat(PALETTE), animationDuration: 400, useUTC: true,
+      legend: { type: "scroll", top: 0 },
+      grid: { top: 40, left: 220, right: 40, bottom: 90 },
+      tooltip: { trigger: "item", confine: true },
+      dataZoom: [{ type: "inside", xAxisIndex: 0 }, { type: "slider", xAxisIndex: 0, bottom: 8 }],
+      xAxis: { type: "time", name: data.value_name, nameLocation: "middle", nameGap: 40,
+               axisLabel: { hideOverlap: true, formatter: "{MM}-{dd}\n{HH}:{mm}" } },
+      yAxis: { type: "category", data: data.objects, inverse: true,
+               axisLabel: { width: 200, overflow: "truncate" } },
+      series: [{
+        name: spanName, type: "custom", encode: { x: [1, 2], y: 0 },
+        data: data.spans.map(function (s) { return [s.object, s.start, s.end]; }),
+        renderItem: function (params, api) {
+          var start = api.coord([api.value(1), api.value(0)]);
+          var end = api.coord([api.value(2), api.value(0)]);
+          var height = api.size([0, 1])[1] * 0.4;
+          var rect = echarts.graphic.clipRectByRect(
+            { x: start[0], y: start[1] - height / 2, width: Math.max(end[0] - start[0], 3), height: height },
+            { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
+          return rect && { type: "rect", shape: rect, style: api.style() };
+        },
+        tooltip: { show: false }
+      }]
+    };
+    data.series_names.slice(1).forEach(function (name) {
+      option.series.push({
+        name: name, type: "scatter", symbolSize: 11,
+        data: data.points.filter(function (p) { return p.series === name; }).map(function (p) {
+          return { value: [p.at, p.object], milestone: p.milestone, time: p.time, source: p.source };
+        }),
+        tooltip: { formatter: function (p) {
+          var d = p.data;
+          return "<strong>" + echarts.format.encodeHTML(d.milestone) + "</strong><br>" +
+            echarts.format.encodeHTML((messages.time || "Time") + ": " + d.time) + "<br>" +
+            echarts.format.encodeHTML((messages.source || "Source") + ": " + d.source) + "<br>" +
+            echarts.format.encodeHTML(p.seriesName);
+        } }
+      });
+    });
+    el.style.height = Math.max(220, 44 * data.objects.length + 130) + "px";
+    return { option: option, meta: [] };
+  }
+
+  /* ---- the numbers table ------------------------------------------------------------------ */
+
+  function fillTable(card, data) {
+    var table = card && card.querySelector("details.chart-data table");
+    if (!table || !data.table) { return; }
+    var head = table.querySelector("thead") || table.appendChild(document.createElement("thead"));
+    var body = table.querySelector("tbody") || table.appendChild(document.createElement("tbody"));
+    head.textContent = ""; body.textContent = "";
+    var tr = document.createElement("tr");
+    data.table.header.forEach(function (h) { tr.appendChild(text("th", h)); });
+    head.appendChild(tr);
+    data.table.rows.forEach(function (row) {
+      var line = document.createElement("tr");
+      var cells = data.chart === "gantt" ? row : row.slice(0, 4);
+      cells.forEach(function (cell, i) {
+        var td = document.createElement("td");
+        if (data.chart !== "gantt" && i === 3) {
+          td.className = "num";
+          td.dataset.value = String(cell);
+          var shown = fixed(cell);
+          if (row[4]) {
+            var a = text("a", shown, "drill");
+            a.href = row[4];
+            a.title = messages.drill || "";
+            td.appendChild(a);
+          } else {
+            td.textContent = shown;
+          }
+        } else {
+          td.textContent = cell === null ? "" : String(cell);
+        }
+        line.appendChild(td);
+      });
+      body.appendChild(line);
+    });
+  }
+
+  /* ---- drawing ---------------------------------------------------------------------------- */
+
+  function showMessage(el, message, state) {
+    el.textContent = "";
+    el.style.height = "";
+    el.appendChild(text("p", message, "chart-empty"));
+    el.dataset.rendered = state;
+    el.dataset.series = "";
+  }
+
+  function draw(el, data) {
+    var card = el.closest(".chart-card");
+    fillTable(card, data);
+    (data.notes || []).forEach(function (note) {
+      el.insertAdjacentElement("afterend", text("p", note, "note chart-note"));
+    });
+    if (data.empty) {
+      showMessage(el, messages.empty || "No data", "empty");
+      var png = card && card.querySelector("button.export-png");
+      if (png) { png.disabled = true; }
+      return;
+    }
+    var built = data.chart === "gantt" ? ganttOption(data, el) : panelsOption(data, el);
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    instances[el.dataset.chart] = chart;
+    var done = false;
+    function rendered() {
+      if (done) { return; }
+      done = true;
+      el.dataset.series = data.series_names.join("|");
+      el.dataset.rendered = "true";
+    }
+    chart.on("finished", rendered);
+    chart.setOption(built.option);
+    window.setTimeout(rendered, 2000);
+    chart.on("click", function (p) {
+      var m = built.meta[p.seriesIndex];
+      var url = m && m.drill && m.drill[p.dataIndex];
+      if (url) { window.location.href = url; }
+    });
+  }
+
+  function load(el) {
+    fetch(el.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
+      .then(function (data) { draw(el, data); })
+      .catch(function (err) {
+        showMessage(el, (messages.error || "Error") + " (" + err.message + ")", "error");
+      });
+  }
+
+  function exportPng(button) {
+    var chart = instances[button.dataset.chart];
+    if (!chart) { return; }
+    var a = document.createElement("a");
+    a.href = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
+    a.download = "kouan-" + button.dataset.chart + ".png";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("button.export-png");
+    if (button) { exportPng(button); }
+  });
+  function resizeAll() {
+    Object.keys(instances).forEach(function (k) { instances[k].resize(); });
+  }
+  window.addEventListener("resize", resizeAll);
+  window.addEventListener("beforeprint", resizeAll);  // fit the A4 width
+  window.addEventListener("afterprint", resizeAll);
+  document.querySelectorAll(".chart[data-src]").forEach(load);
+  window.kouanCharts = instances;
+})();
