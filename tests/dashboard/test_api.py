@@ -4,6 +4,7 @@ answer for the same filters; CSV carries the same numbers; labels follow the lan
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from tests.dashboard.helpers import cases, csv_rows, seed
@@ -11,6 +12,7 @@ from tests.factories import bearer, login
 from typer.testing import CliRunner
 
 from kouan.cli import app as cli_app
+from kouan.dashboard import filters
 
 RANGE = {"from": "2022-02", "to": "2022-03"}
 # (dashboard query, the same filters as `kouan kpi` options)
@@ -168,10 +170,17 @@ def test_bad_filters_are_named(seeded, client):
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "from"
 
 
-def test_without_a_range_the_last_24_months_up_to_the_latest_data_are_shown(seeded, client):
+def test_without_a_range_the_history_up_to_the_latest_data_is_shown(seeded, client):
     data = client.get("/api/v1/dashboard/trend").json()
-    assert data["filters"]["to"] == "2022-03" and data["filters"]["from"] == "2020-04"
-    assert len(data["panels"][0]["categories"]) == 24
+    assert data["filters"]["to"] == "2022-03" and data["filters"]["from"] == "2022-02"
+    assert data["panels"][0]["categories"] == ["2022-02", "2022-03"]
+
+
+def test_the_default_range_starts_no_earlier_than_2017_and_spans_at_most_ten_years():
+    parse = partial(filters.parse, {}, modes=("advance",), regions={"CN-LN"})
+    assert parse(default_last="2022-03", default_first="2015-06").first_month == "2017-01"
+    assert parse(default_last="2031-03", default_first="2017-01").first_month == "2021-04"
+    assert parse(default_last="2026-11", default_first=None).first_month == "2024-12"
 
 
 def test_an_empty_range_is_empty_not_an_error(seeded, client):

@@ -17,7 +17,9 @@ MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 LOCODE_RE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 REGION_RE = re.compile(r"CN(-[A-Z]{2})?")
 DEFAULT_REGION = "CN-LN"
-DEFAULT_MONTHS = 24
+DEFAULT_MONTHS = 24  # when there is no data to start from
+BASELINE_FIRST = "2017-01"  # the national baseline year: the default range never starts earlier
+MAX_DEFAULT_MONTHS = 120
 DIRECTIONS = ("I", "E")
 ALL = ("", "all", "ALL", "*")
 
@@ -79,8 +81,11 @@ def _blank(value: str | None) -> bool:
 
 def parse(
     raw: dict[str, str | None], *, default_last: str, modes: tuple[str, ...], regions: set[str],
+    default_first: str | None = None,
 ) -> Filters:
-    """Filters from query parameters; ``default_last`` is the latest month with data (or now)."""
+    """Filters from query parameters; ``default_last`` is the latest month with data (or now),
+    ``default_first`` the earliest. Without a range the whole history is shown, from the 2017
+    baseline year at the earliest and ten years at most, so the trend tells the "halve it" story."""
     errors: list[FieldError] = []
 
     def month(name: str) -> str | None:
@@ -97,6 +102,8 @@ def parse(
 
     first, last = month("from"), month("to")
     last = last or (shift(first, DEFAULT_MONTHS - 1) if first and first > default_last else default_last)
+    if not first and default_first and default_first <= last:
+        first = max(default_first, BASELINE_FIRST, shift(last, -(MAX_DEFAULT_MONTHS - 1)))
     first = first or shift(last, -(DEFAULT_MONTHS - 1))
     if first > last:
         errors.append(FieldError("from", f"a month not after 'to' ({last})", first))

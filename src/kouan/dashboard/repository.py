@@ -25,6 +25,13 @@ def latest_month(session: Session, *, not_after: str, province: str | None = Non
     return session.scalar(stmt)
 
 
+def earliest_month(session: Session, *, province: str | None = None) -> str | None:
+    stmt = select(func.min(ClearanceCase.month)).where(_closed())
+    if province:
+        stmt = stmt.where(ClearanceCase.province == province)
+    return session.scalar(stmt)
+
+
 def regions_with_data(session: Session) -> list[str]:
     stmt = select(ClearanceCase.province).where(_closed(), ClearanceCase.province.isnot(None)).distinct()
     return sorted(session.scalars(stmt))

@@ -27,12 +27,15 @@ def this_month(store: Store) -> str:
 
 
 def resolve(store: Store, raw: dict[str, str | None]) -> filters.Filters:
-    """Parse the query; with no range, the last 24 months up to the latest month with data (cases
-    are brought up to date first, as ``kpi.run`` does, so a fresh batch counts)."""
+    """Parse the query; with no range, the history up to the latest month with data (see
+    ``filters.parse``; cases are brought up to date first, as ``kpi.run`` does, so a fresh batch
+    counts)."""
     refresh_cases(store)
     with store.sessions() as s:
         last = repo.latest_month(s, not_after=this_month(store)) or this_month(store)
-    return filters.parse(raw, default_last=last, modes=MODES, regions=set(bulletins.region_names()))
+        first = repo.earliest_month(s)
+    return filters.parse(raw, default_last=last, default_first=first, modes=MODES,
+                         regions=set(bulletins.region_names()))
 
 
 def choices(store: Store, f: filters.Filters) -> Choices:
