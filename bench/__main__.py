@@ -1,6 +1,7 @@
 """``python -m bench``: Kouan's end-to-end ingestion next to the raw storage ceiling, same run.
 
-For each database: the ceiling (SQLite executemany / PostgreSQL COPY + merge), then the real
+For each database: the ceiling (SQLite executemany / PostgreSQL COPY + merge), the store floor (the
+event store's own rows written the same plain way: see bench/ceiling.py), then the real
 ``kouan events import`` on a fresh database, then ``kouan serve`` fed HTTP batches by two clients.
 Prints a Markdown table and writes bench/results/ingest-<date>.json.
 """
@@ -53,6 +54,13 @@ def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: P
     top = len(raw) / secs
     out = [_row(db, "ceiling: " + ("executemany" if db == "sqlite" else "COPY + merge"), len(raw),
                 secs, top, {})]
+    events, refs = ceiling.store_rows(stream.lines)
+    with databases.fresh(db, work, args.admin_url) as target:
+        databases.prepare(target, with_key=False)
+        secs = (ceiling.sqlite_store_floor(target.url.removeprefix("sqlite:///"), events, refs)
+                if db == "sqlite" else ceiling.postgres_store_floor(target.libpq_url, events, refs))
+    out.append(_row(db, f"store floor: event + event_ref rows only ({len(refs):,} refs)", len(events), secs,
+                    top, {}))
     if "cli" in args.runs:
         files = generate.write_files(stream.lines, work / "files", args.file_events)
         with databases.fresh(db, work, args.admin_url) as target:
@@ -91,7 +99,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kouan-bench-") as tmp:
         for db in [d.strip() for d in args.databases.split(",") if d.strip()]:
             rows.extend(_measure(db, args, stream, Path(tmp)))
-            print(table(rows[-3:]), flush=True)
+            print(table(rows[-4:]), flush=True)
     print("\n" + table(rows))
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"ingest-{started:%Y-%m-%d}.json"

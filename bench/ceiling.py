@@ -4,6 +4,11 @@ each database allows, with the same unique key as the event store, in one transa
 SQLite: ``executemany`` of INSERT … ON CONFLICT DO NOTHING into a fresh table with
 UNIQUE(source, event_id). PostgreSQL: COPY into a temporary table, then INSERT … SELECT … ON CONFLICT
 DO NOTHING into a table with the unique key. Rows are prepared before the clock starts.
+
+Beside it, the *store floor*: only the rows Kouan's own schema needs for the same events — every
+``event`` column and its six indexes and foreign key, and one ``event_ref`` row per reference —
+written the same plain way into a migrated Kouan database, with no parsing, validation, hashing,
+linking or dirty-marking. It bounds what any ingestion code can reach on that schema.
 """
 
 from __future__ import annotations
@@ -42,6 +47,81 @@ def rows(lines: list[str]) -> list[tuple]:
                     rec.get("port"), rec.get("direction"), json.dumps(rec.get("refs", {})),
                     json.dumps(rec.get("attrs", {})), hashlib.sha256(line.encode()).hexdigest(), 1))
     return [r for r in out if r[1] and r[4] and r[2]]
+
+
+EVENT_COLUMNS = ("id", "source", "event_id", "milestone", "original_code", "classifier", "occurred_at",
+                 "recorded_at", "received_at", "version", "port", "direction", "refs", "attrs",
+                 "content_hash", "batch_id", "revision")
+
+
+def store_rows(lines: list[str]) -> tuple[list[tuple], list[tuple]]:
+    """``event`` rows (EVENT_COLUMNS, one per distinct event_id, the last line winning) and their
+    ``event_ref`` rows, for batch 1, times as UTC text both databases read."""
+    latest: dict[str, tuple[str, dict]] = {}
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("event_id") and rec.get("occurred_at") and rec.get("milestone"):
+            latest[rec["event_id"]] = (line, rec)
+    now = datetime.now(UTC).isoformat(" ", "microseconds")[:26]
+    events, refs = [], []
+    for pk, (line, rec) in enumerate(latest.values(), start=1):
+        pairs = sorted({(kind, key) for kind, given in rec.get("refs", {}).items()
+                        for key in (given if isinstance(given, list) else [given])})
+        events.append((pk, "DCT", rec["event_id"], rec["milestone"], None, rec.get("classifier", "ACT"),
+                       _utc(rec["occurred_at"]), _utc(rec.get("recorded_at")), now, _utc(rec.get("version")),
+                       rec.get("port"), rec.get("direction"), json.dumps([list(p) for p in pairs]),
+                       json.dumps(rec.get("attrs", {})), hashlib.sha256(line.encode()).hexdigest(), 1, 1))
+        refs.extend((pk, kind, key) for kind, key in pairs)
+    return events, refs
+
+
+def _utc(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+_BATCH = ("INSERT INTO ingest_batch (id, source, format, channel, content_sha256, size_bytes, received_at, "
+          "actor, received, stored, duplicates, updated, quarantined, containers_checked, "
+          "containers_invalid, locodes_checked, locodes_invalid) "
+          "VALUES (1, 'DCT', 'jsonl', 'bench', '-', 0, '2022-03-01 00:00:00', 'bench', "
+          "0, 0, 0, 0, 0, 0, 0, 0, 0)")
+
+
+def sqlite_store_floor(path: str, events: list[tuple], refs: list[tuple]) -> float:
+    """Seconds to write the store's rows into the migrated Kouan SQLite database at ``path``."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute(_BATCH)
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) "
+                     f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})", events)
+    conn.executemany("INSERT INTO event_ref (event_pk, kind, key) VALUES (?, ?, ?)", refs)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def postgres_store_floor(url: str, events: list[tuple], refs: list[tuple]) -> float:
+    """Seconds to COPY the store's rows into the migrated Kouan PostgreSQL database at ``url``."""
+    with psycopg.connect(url) as conn:
+        conn.execute(_BATCH.replace("'2022-03-01 00:00:00'", "'2022-03-01 00:00:00+00'"))
+        conn.commit()
+        start = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy(f"COPY event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+                for row in events:
+                    copy.write_row(row)
+            with cur.copy("COPY event_ref (event_pk, kind, key) FROM STDIN") as copy:
+                for row in refs:
+                    copy.write_row(row)
+        return time.perf_counter() - start
 
 
 def sqlite_ceiling(path: Path, data: list[tuple]) -> float:

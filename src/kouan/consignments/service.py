@@ -22,6 +22,7 @@ from kouan.consignments.models import (
     TransportCallAlias,
 )
 from kouan.db.session import allocate_ids
+from kouan.events import bulk
 from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, RefKind
 
@@ -95,7 +96,7 @@ def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node
             now: datetime, report: LinkReport) -> dict[Node, int]:
     """Give each component one consignment id; absorb merged consignments; add new members."""
     target_of: dict[Node, int] = {}
-    new_members: list[dict[str, object]] = []
+    new_members: list[tuple[str, str, int]] = []
     groups = [(nodes, sorted({int(k) for kind, k in nodes if kind == "#"})) for nodes in comps.values()]
     fresh = iter(_create(session, sum(1 for _n, ids in groups if not ids), now))
     for nodes, ids in groups:
@@ -109,11 +110,10 @@ def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node
                 continue
             target_of[node] = target
             if node not in existing:
-                new_members.append({"kind": node[0], "key": node[1], "consignment_id": target})
+                new_members.append((node[0], node[1], target))
     report.created += sum(1 for _n, ids in groups if not ids)
-    if new_members:
-        session.execute(ConsignmentMember.__table__.insert(), new_members)
-        report.members_added += len(new_members)
+    bulk.Bulk(session).insert("consignment_member", ("kind", "key", "consignment_id"), new_members)
+    report.members_added += len(new_members)
     return target_of
 
 
@@ -121,8 +121,9 @@ def _create(session: Session, n: int, now: datetime) -> list[int]:
     """``n`` new consignments in one statement, ids ascending in the order they are handed out."""
     ids = allocate_ids(session, Consignment.__table__, n)
     if ids:
-        rows = [{"id": i, "created_at": now, "updated_at": now} for i in ids]
-        session.execute(Consignment.__table__.insert(), rows)
+        out = bulk.Bulk(session)
+        at = out.ts(now)
+        out.insert("consignment", ("id", "created_at", "updated_at"), [(i, at, at) for i in ids])
     return ids
 
 
@@ -143,25 +144,23 @@ def _absorb(session: Session, target: int, absorbed: list[int]) -> None:
 def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]]) -> int:
     """Insert hub links, or move an existing one's linked_at earlier. Returns how many were new."""
     current: dict[tuple[int, str, str], datetime] = {}
-    for chunk in events_repo.chunks(sorted(wanted)):
+    for matching in events_repo.in_chunks(session, ConsignmentHub.consignment_id, sorted(wanted)):
         rows = session.execute(
             select(ConsignmentHub.consignment_id, ConsignmentHub.kind, ConsignmentHub.key,
-                   ConsignmentHub.linked_at).where(ConsignmentHub.consignment_id.in_(chunk)))
+                   ConsignmentHub.linked_at).where(matching))
         current.update({(cid, k, key): at for cid, k, key, at in rows})
+    out = bulk.Bulk(session)
     new, earlier = [], []
     for cid, hubs in wanted.items():
         for (k, key), at in hubs.items():
             have = current.get((cid, k, key))
             if have is None:
-                new.append({"consignment_id": cid, "kind": k, "key": key, "linked_at": at})
+                new.append((cid, k, key, out.ts(at)))
             elif at < have:
-                earlier.append((cid, k, key, at))
-    if new:
-        session.execute(ConsignmentHub.__table__.insert(), new)
-    for cid, k, key, at in earlier:
-        session.execute(update(ConsignmentHub).where(
-            ConsignmentHub.consignment_id == cid, ConsignmentHub.kind == k, ConsignmentHub.key == key
-        ).values(linked_at=at))
+                earlier.append((out.ts(at), cid, k, key))
+    out.insert("consignment_hub", ("consignment_id", "kind", "key", "linked_at"), new)
+    out.execute_many("UPDATE consignment_hub SET linked_at = ? "
+                     "WHERE consignment_id = ? AND kind = ? AND key = ?", earlier)
     return len(new)
 
 

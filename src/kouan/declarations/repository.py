@@ -13,6 +13,7 @@ from kouan.declarations.models import (
     DeclarationMovement,
     DeclarationRecord,
 )
+from kouan.events import repository as events_repo
 from kouan.events.models import Event, EventRef
 
 # Events that tell the goods (or their vessel) are here: what the arrival match looks for.
@@ -58,15 +59,17 @@ def naming(
 ) -> list[DeclarationRecord]:
     """Declarations in ``statuses`` whose call, B/L or a container is one of the keys (indexed)."""
     conditions = []
+    # why in_chunks: a large import names tens of thousands of containers, over PostgreSQL's
+    # 65,535 parameters per statement as one IN list; it binds one array per 5,000 keys there.
     if calls:
-        conditions.append(DeclarationRecord.transport_call.in_(list(calls)))
+        conditions.extend(events_repo.in_chunks(session, DeclarationRecord.transport_call, sorted(calls)))
     if bls:
-        conditions.append(DeclarationRecord.bill_of_lading.in_(list(bls)))
+        conditions.extend(events_repo.in_chunks(session, DeclarationRecord.bill_of_lading, sorted(bls)))
     if containers:
         conditions.append(
             DeclarationRecord.id.in_(
                 select(DeclarationContainer.declaration_id).where(
-                    DeclarationContainer.container.in_(list(containers))
+                    or_(*events_repo.in_chunks(session, DeclarationContainer.container, sorted(containers)))
                 )
             )
         )

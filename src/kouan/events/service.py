@@ -28,7 +28,7 @@ from kouan.audit import service as audit_service
 from kouan.clearance import service as clearance_service
 from kouan.consignments import service as consignments_service
 from kouan.db.session import allocate_ids
-from kouan.events import parsing
+from kouan.events import bulk, parsing
 from kouan.events import repository as repo
 from kouan.events.domain import CanonicalEvent, RefKind, Rejection
 from kouan.events.formats.canonical import container_problem
@@ -42,6 +42,14 @@ _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 # Attributes that describe how a record travelled, not what happened: left out of the content hash.
 TRACE_ATTRS = frozenset({"message_ref", "interchange_ref", "group_ref", "flags"})
 MAX_ERRORS_REPORTED = 100
+# json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) builds this encoder on every
+# call; built once it gives the same bytes, so hashes of stored events stay comparable.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+EVENT_COLUMNS = ("id", "source", "event_id", "milestone", "original_code", "classifier", "occurred_at",
+                 "recorded_at", "received_at", "version", "port", "direction", "refs", "attrs",
+                 "content_hash", "batch_id", "revision")
+REF_COLUMNS = ("event_pk", "kind", "key")
 
 
 @dataclass
@@ -65,9 +73,13 @@ def _iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
+_KIND = {k: k.value for k in RefKind}
+
+
 def _pairs(e: CanonicalEvent) -> list[tuple[str, str]]:
     """The event's references as sorted, distinct (kind, key) pairs."""
-    return sorted({(r.kind.value, r.key) for r in e.refs})
+    kind = _KIND
+    return sorted({(kind[r.kind], r.key) for r in e.refs})
 
 
 def content_hash(e: CanonicalEvent, pairs: list[tuple[str, str]] | None = None) -> str:
@@ -76,12 +88,20 @@ def content_hash(e: CanonicalEvent, pairs: list[tuple[str, str]] | None = None) 
     it came in (``TRACE_ATTRS``: an EDIFACT interchange re-sent under new control references says
     the same thing). String enums serialise as their values; times as UTC ISO 8601."""
     attrs = {k: v for k, v in e.attrs.items() if k not in TRACE_ATTRS}
-    blob = json.dumps([
+    blob = _HASH_JSON.encode([
         e.milestone, e.original_code, e.classifier, _iso_utc(e.occurred_at),
-        e.port, e.direction, _pairs(e) if pairs is None else pairs, jsonable(attrs),
+        e.port, e.direction, _pairs(e) if pairs is None else pairs, _jsonable_attrs(attrs),
         _iso_utc(e.version),
-    ], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    ])
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _jsonable_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """``jsonable(attrs)``, skipped when every value is already a JSON scalar (the usual case)."""
+    for v in attrs.values():
+        if type(v) not in _JSON_SCALARS:
+            return jsonable(attrs)
+    return attrs
 
 
 def _rank(version: datetime | None, recorded: datetime | None, chash: str) -> tuple:
@@ -99,6 +119,25 @@ def _row(w: _Winner, *, source: str, batch_id: int, now: datetime) -> dict[str, 
         "refs": [[kind, key] for kind, key in w.pairs],
         "attrs": jsonable(e.attrs), "content_hash": w.chash, "batch_id": batch_id,
     }
+
+
+def _event_tuples(out: bulk.Bulk, pks: Sequence[int], winners: Sequence[_Winner], *, source: str,
+                  batch_id: int, now: datetime) -> tuple[list[tuple], list[tuple]]:
+    """New ``event`` rows (EVENT_COLUMNS, revision 1) and their ``event_ref`` rows, as the driver
+    takes them: the same values ``_row`` gives the ORM."""
+    ts, js = out.ts, bulk.json_text
+    received = ts(now)
+    events, refs = [], []
+    for pk, w in zip(pks, winners, strict=True):
+        e = w.event
+        events.append((
+            pk, source, e.event_id, e.milestone.value, e.original_code, e.classifier.value,
+            ts(e.occurred_at), ts(e.recorded_at), received, ts(e.version), e.port,
+            e.direction.value if e.direction else None, js([[kind, key] for kind, key in w.pairs]),
+            js(_jsonable_attrs(e.attrs)), w.chash, batch_id, 1,
+        ))  # fmt: skip
+        refs.extend((pk, kind, key) for kind, key in w.pairs)
+    return events, refs
 
 
 def _ref_rows(pk: int, w: _Winner) -> list[dict[str, Any]]:
@@ -157,13 +196,11 @@ def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _P
 
 def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: datetime) -> None:
     if plan.new:
+        out = bulk.Bulk(session)
         pks = allocate_ids(session, Event.__table__, len(plan.new))
-        rows = [{**_row(w, source=source, batch_id=batch_id, now=now), "id": pk}
-                for pk, w in zip(pks, plan.new, strict=True)]
-        session.execute(Event.__table__.insert(), rows)  # Core: one executemany
-        refs = [r for pk, w in zip(pks, plan.new, strict=True) for r in _ref_rows(pk, w)]
-        if refs:
-            session.execute(EventRef.__table__.insert(), refs)
+        events, refs = _event_tuples(out, pks, plan.new, source=source, batch_id=batch_id, now=now)
+        out.insert("event", EVENT_COLUMNS, events)
+        out.insert("event_ref", REF_COLUMNS, refs)
     if plan.replace:
         updates = [{**_row(w, source=source, batch_id=batch_id, now=now), "id": pk,
                     "revision": rev + 1} for pk, rev, w in plan.replace]
@@ -203,7 +240,7 @@ def _quarantine(session: Session, rejections: Sequence[Rejection], *, source: st
 def store(
     session: Session, *, source: str, events: Sequence[CanonicalEvent],
     rejections: Sequence[Rejection] = (), fmt: str, batch: IngestBatch, now: datetime,
-    progress: Callable[[int, int], None] | None = None, chunk_size: int = 5000,
+    progress: Callable[[int, int], None] | None = None, chunk_size: int = 10_000,
 ) -> IngestReport:
     """Store parsed events and rejections as part of ``batch`` (in the caller's transaction).
     ``progress(done, total)`` is called before the first chunk and after each one."""

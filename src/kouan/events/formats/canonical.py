@@ -43,6 +43,8 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from kouan.events.domain import (
     CanonicalEvent,
     Classifier,
@@ -76,6 +78,21 @@ MAX_CODE = 120
 MAX_REF_KEY = 80
 # The same container comes back in many events (manifest, discharge, gate-out …): check it once.
 container_problem = lru_cache(maxsize=1 << 16)(check_container)
+
+# The clean-record path (see ``clean_event``): values already in the form they are stored in.
+_CLEAN_INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+                            r"(?:[+-][0-9]{2}:[0-9]{2}|Z)")
+_CLEAN_LOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
+_CLEAN_DECLARATION = re.compile(r"[0-9]{8}[01][0-9]{9}")
+_CLEAN_KEY = re.compile(r"[A-Z0-9][A-Z0-9/._-]{0,79}")  # bl_key leaves it as it is
+_CLEAN_CONTAINER = re.compile(r"[A-Z0-9]{1,80}")  # container_key leaves it as it is
+_MILESTONES = {m.value: m for m in Milestone}
+_CLASSIFIERS = {c.value: c for c in Classifier}
+_DIRECTIONS = {d.value: d for d in Direction}
+_KINDS = {k.value: k for k in RefKind}
+# orjson reads an integer beyond 64 bits as a float where json keeps it exact: such lines use json.
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+_new_event = object.__new__
 
 
 class FieldError(ValueError):
@@ -393,25 +410,131 @@ def parse_json(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
 
 
 def parse_jsonl(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
-    """One record object per line; blank lines are skipped (but still counted)."""
+    """One record object per line; blank lines are skipped (but still counted).
+
+    Each line is first tried on the clean-record path (``clean_event``); a line it does not take
+    goes through ``build_event``, which normalises it or says precisely what is wrong and where."""
     result = ParseResult()
     text, problem = decode_input(data)
     if problem is not None:
         result.rejections.append(problem)
         return result
+    events, refs = result.events, {}
+    loads, long_number = orjson.loads, _LONG_NUMBER.search
     for number, line in enumerate(text.split("\n"), start=1):
         raw = line.removesuffix("\r")
-        if not raw.strip():
+        if not raw or raw.isspace():
             continue
         where = f"line {number}"
         try:
-            result.events.append(build_event(_json_line(raw), tz=tz, id_prefix="json", location=where,
-                                             text_checked=plain_text(raw)))
+            clean = clean_event(loads(raw) if long_number(raw) is None else json.loads(raw), where, refs)
+        except (ValueError, RecursionError):
+            clean = None  # the standard parser below says why (or takes what orjson refuses)
+        if clean is not None:
+            events.append(clean)
+            continue
+        try:
+            events.append(build_event(_json_line(raw), tz=tz, id_prefix="json", location=where,
+                                      text_checked=plain_text(raw)))
         except FieldError as exc:
             result.rejections.append(Rejection(exc.reason(), where, raw))
         except RecursionError:
             result.rejections.append(Rejection("the record is nested too deeply", where, raw))
     return result
+
+
+def _clean_instant(value: Any) -> datetime | None:
+    if type(value) is not str or not _CLEAN_INSTANT.fullmatch(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None  # e.g. month 13: build_event gives the reason
+    if not 1 < parsed.year < 9999:
+        return None  # the offset may push it out of range: build_event says so
+    return parsed
+
+
+def _clean_refs(value: Any, seen: dict[tuple[str, str], Ref], flags: list[str]) -> tuple[Ref, ...] | None:
+    out: list[Ref] = []
+    for name, given in value.items():
+        kind = _KINDS.get(name)
+        if kind is None:
+            return None
+        for item in given if type(given) is list else (given,):
+            if type(item) is not str:
+                return None
+            ref = seen.get((name, item))
+            if ref is None:
+                if kind is RefKind.DECLARATION:
+                    clean = _CLEAN_DECLARATION.fullmatch(item)
+                elif kind is RefKind.CONTAINER:
+                    clean = _CLEAN_CONTAINER.fullmatch(item)
+                elif kind is RefKind.TRANSPORT_CALL:
+                    parts = item.split("/")
+                    clean = (len(item) <= MAX_REF_KEY and len(parts) == 3
+                             and _CLEAN_LOCODE.fullmatch(parts[2])
+                             and _CLEAN_KEY.fullmatch(parts[0]) and _CLEAN_KEY.fullmatch(parts[1]))
+                else:
+                    clean = _CLEAN_KEY.fullmatch(item)
+                if not clean:
+                    return None
+                ref = seen[(name, item)] = Ref(kind, item)
+            if kind is RefKind.CONTAINER and (problem := container_problem(item)) and problem not in flags:
+                flags.append(problem)
+            if ref not in out:
+                out.append(ref)
+    return tuple(out)
+
+
+def clean_event(rec: Any, where: str, seen: dict[tuple[str, str], Ref]) -> CanonicalEvent | None:
+    """The usual record in one pass: an object of known fields whose values are already in the form
+    Kouan stores (exact codes, times with an offset, upper-case keys, valid declaration numbers and
+    UN/LOCODEs, an ``event_id``). Gives exactly what ``build_event`` gives for it; anything else
+    gives None and is left to ``build_event``. ``seen`` shares the ``Ref`` objects of one message.
+
+    why: validating field by field through ``build_event`` cost about 20 µs per event, most of the
+    parse time of a large batch; this path is a few µs."""
+    if type(rec) is not dict or not rec.keys() <= _FIELD_SET:
+        return None
+    get = rec.get
+    milestone, classifier, direction = get("milestone"), get("classifier", "ACT"), get("direction")
+    if type(milestone) is not str or type(classifier) is not str or type(direction) not in (str, type(None)):
+        return None
+    milestone, classifier = _MILESTONES.get(milestone), _CLASSIFIERS.get(classifier)
+    occurred = _clean_instant(get("occurred_at"))
+    event_id = get("event_id")
+    if (milestone is None or classifier is None or occurred is None or type(event_id) is not str
+            or not event_id or len(event_id) > MAX_EVENT_ID or event_id.strip() != event_id):
+        return None
+    if direction is not None and (direction := _DIRECTIONS.get(direction)) is None:
+        return None
+    port = get("port")
+    recorded, version = get("recorded_at"), get("version")
+    if ((port is not None and (type(port) is not str or not _CLEAN_LOCODE.fullmatch(port)))
+            or (recorded is not None and (recorded := _clean_instant(recorded)) is None)
+            or (version is not None and (version := _clean_instant(version)) is None)):
+        return None
+    attrs = get("attrs")
+    refs = get("refs")
+    if (attrs is not None and type(attrs) is not dict) or (refs is not None and type(refs) is not dict):
+        return None
+    flags: list[str] = []
+    found = _clean_refs(refs, seen, flags) if refs else ()
+    if found is None:
+        return None
+    attrs = dict(attrs) if attrs else {}
+    if flags:
+        _note(attrs, flags, None)
+    event = _new_event(CanonicalEvent)
+    # why: a frozen dataclass's __init__ sets each of its 12 fields through object.__setattr__;
+    # filling its __dict__ at once gives the same (immutable, equal) object in a third of the time.
+    event.__dict__.update(
+        event_id=event_id, milestone=milestone, occurred_at=occurred, classifier=classifier,
+        recorded_at=recorded, port=port, direction=direction, refs=found, attrs=attrs,
+        original_code=None, version=version, location=where,
+    )  # fmt: skip
+    return event
 
 
 def plain_text(raw: str) -> bool:
