@@ -140,12 +140,22 @@ def benchmarks_list(scope: Annotated[str | None, typer.Option()] = None) -> None
 @cases_app.command("refresh")
 def cases_refresh(
     all_: Annotated[bool, typer.Option("--all", help="Recompute every case (e.g. a changed clock)")] = False,
+    set_based: Annotated[bool, typer.Option(
+        "--set-based", help="With --all: one set-based query per clock (DuckDB on SQLite): for large stores")
+    ] = False,
 ) -> None:
     """Recompute the cases of consignments that changed (or all of them)."""
+    if set_based and not all_:
+        err.print("[bold red]error:[/] --set-based recomputes every case: use it with --all")
+        raise typer.Exit(code=2)
     k = build(get_settings())
     with transaction(k.sessions, actor=system("cli")) as s:
-        report = (clearance_service.recompute_all(s, now=utcnow()) if all_
-                  else clearance_service.refresh(s, now=utcnow()))
+        if set_based:
+            report = clearance_service.recompute_all_set_based(s, now=utcnow())
+        elif all_:
+            report = clearance_service.recompute_all(s, now=utcnow())
+        else:
+            report = clearance_service.refresh(s, now=utcnow())
     console.print(f"{report.consignments} consignments, {report.cases} cases recomputed")
 
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from kouan.analytics import cases as analytics_cases
@@ -26,6 +28,7 @@ from kouan.clearance.models import ClearanceCase, DirtyConsignment
 from kouan.consignments import repository as consignments_repo
 from kouan.consignments import timeline as timeline_service
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember
+from kouan.events import bulk
 from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, RefKind
 from kouan.events.models import Event
@@ -39,16 +42,17 @@ class RefreshReport:
 
 
 def mark_dirty(session: Session, consignment_ids: Iterable[int]) -> None:
+    """Mark consignments for ``refresh``; those already marked stay marked once (one statement,
+    no look-up first)."""
     ids = sorted(set(consignment_ids))
     if not ids:
         return
-    known: set[int] = set()
-    for chunk in events_repo.chunks(ids):
-        known.update(session.scalars(select(DirtyConsignment.consignment_id)
-                                     .where(DirtyConsignment.consignment_id.in_(chunk))))
-    new = [{"consignment_id": i} for i in ids if i not in known]
-    if new:
-        session.execute(insert(DirtyConsignment), new)
+    out = bulk.Bulk(session)
+    if out.postgres:
+        session.execute(text("INSERT INTO dirty_consignment (consignment_id) "
+                             "SELECT unnest(CAST(:ids AS bigint[])) ON CONFLICT DO NOTHING"), {"ids": ids})
+    else:
+        out.insert("dirty_consignment", ("consignment_id",), [(i,) for i in ids], ignore_conflicts=True)
 
 
 def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[int]:
@@ -58,9 +62,8 @@ def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[i
     keys = sorted({k for e in events for k in e.keys(RefKind.CONTAINER)})
     keys += sorted(consignments_repo.call_aliases(session, calls)) if calls else []
     found: set[int] = set()
-    for chunk in events_repo.chunks(keys):
-        found.update(session.scalars(select(ConsignmentHub.consignment_id)
-                                     .where(ConsignmentHub.key.in_(chunk))))
+    for matching in events_repo.in_chunks(session, ConsignmentHub.key, keys):
+        found.update(session.scalars(select(ConsignmentHub.consignment_id).where(matching).distinct()))
     return found
 
 
@@ -125,44 +128,87 @@ def recompute_all(session: Session, *, now: datetime, clocks: Sequence[Clock] | 
 
 WRITE_CHUNK = 5_000
 _TIMESTAMPS = ("start_at", "end_at")
+SET_BASED_ENGINES = ("auto", "duckdb", "store")
 
 
 def recompute_all_set_based(
-    session: Session, *, now: datetime, clocks: Sequence[Clock] | None = None
+    session: Session, *, now: datetime, clocks: Sequence[Clock] | None = None, engine: str = "auto",
 ) -> RefreshReport:
     """The full path as one set-based query per clock: the same rows as ``recompute_all``.
 
-    The cases are computed by ``kouan.analytics.cases.cases_expr`` on the operational store through
-    its own Ibis connection, so they are read from *committed* events (a SQLite ``:memory:``
-    database cannot be read that way). Each clock's rows in ``clearance_case`` are then replaced
-    inside ``session``'s transaction: delete, then bulk insert in chunks. Dirty-consignment marks
-    are left for ``refresh``, which is idempotent and gives the same rows.
+    The cases are computed by ``kouan.analytics.cases.cases_expr``, on one of two engines:
+
+    - ``duckdb`` (the default on SQLite): the store's tables are read into Arrow through
+      ``session``'s own connection (so inside its transaction) and DuckDB runs the expression.
+      SQLite's planner runs the same query row by row with automatic indexes: more than a minute
+      at 100,000 events, against seconds;
+    - ``store`` (the default on PostgreSQL): the expression runs on the store through its own Ibis
+      connection, so it reads *committed* events (a SQLite ``:memory:`` database cannot be read).
+
+    Each clock's rows in ``clearance_case`` are then replaced inside ``session``'s transaction:
+    delete, then bulk insert. Dirty-consignment marks are left for ``refresh``, which is idempotent
+    and gives the same rows.
     """
+    if engine not in SET_BASED_ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(SET_BASED_ENGINES)}")
     clocks = list(clocks or clock_registry.all_clocks(session))
     url = session.get_bind().url
     kind = "sqlite" if url.get_backend_name() == "sqlite" else "postgres"
-    con = engines.connect(kind, url.render_as_string(hide_password=False))
-    try:
-        if kind == "postgres":
-            # The query is large: PostgreSQL's JIT spends seconds compiling it for milliseconds saved.
-            con.raw_sql("SET jit = off").close()
-        computed = {c.name: analytics_cases.run_cases(con, c).to_pylist() for c in clocks}
-    finally:
-        con.disconnect()
-    table = ClearanceCase.__table__
+    if engine == "auto":
+        engine = "duckdb" if kind == "sqlite" else "store"
+    if engine == "duckdb":
+        if kind != "sqlite":
+            raise ValueError("the duckdb engine reads a SQLite store; use engine='store'")
+        tables = analytics_cases.read_sqlite_tables(session.connection().connection.driver_connection)
+        computed = analytics_cases.run_cases_duckdb(tables, clocks)
+    else:
+        con = engines.connect(kind, url.render_as_string(hide_password=False))
+        try:
+            if kind == "postgres":
+                # The query is large: PostgreSQL's JIT spends seconds compiling it for milliseconds saved.
+                con.raw_sql("SET jit = off").close()
+            computed = {c.name: analytics_cases.run_cases(con, c) for c in clocks}
+        finally:
+            con.disconnect()
     report = RefreshReport()
     consignments: set[int] = set()
-    for name, rows in computed.items():
-        session.execute(delete(table).where(table.c.clock == name))
-        for row in rows:
-            row["updated_at"] = now
-            for column in _TIMESTAMPS:  # SQLite hands back naive UTC
-                if row[column] is not None and row[column].tzinfo is None:
-                    row[column] = row[column].replace(tzinfo=UTC)
-            consignments.add(row["consignment_id"])
-        for chunk in events_repo.chunks(rows, WRITE_CHUNK):
-            session.execute(insert(table), list(chunk))
-        report.cases += len(rows)
+    for name, cases in computed.items():
+        session.execute(delete(ClearanceCase.__table__).where(ClearanceCase.__table__.c.clock == name))
+        if kind == "sqlite":
+            _insert_sqlite(session, cases, now)
+        else:
+            _insert_rows(session, cases.to_pylist(), now)
+        consignments.update(c for c in pc.unique(cases["consignment_id"]).to_pylist() if c is not None)
+        report.cases += cases.num_rows
     report.consignments = len(consignments)
     session.flush()
     return report
+
+
+def _insert_rows(session: Session, rows: list[dict], now: datetime) -> None:
+    for row in rows:
+        row["updated_at"] = now
+        for column in _TIMESTAMPS:  # SQLite hands back naive UTC
+            if row[column] is not None and row[column].tzinfo is None:
+                row[column] = row[column].replace(tzinfo=UTC)
+    for chunk in events_repo.chunks(rows, WRITE_CHUNK):
+        session.execute(insert(ClearanceCase.__table__), list(chunk))
+
+
+def _insert_sqlite(session: Session, cases: pa.Table, now: datetime) -> None:
+    """Plain ``executemany`` on the session's SQLite connection, instants already written as the
+    text ``UTCDateTime`` stores (naive UTC, microseconds): SQLAlchemy's per-value conversion was
+    most of the time of writing a million cases."""
+    columns = list(cases.column_names)
+    for column in _TIMESTAMPS:
+        utc = pc.cast(cases[column], pa.timestamp("us", tz="UTC"))
+        text = pc.strftime(utc, format="%Y-%m-%d %H:%M:%S")
+        cases = cases.set_column(columns.index(column), column, text)
+    stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    names = [*columns, "updated_at"]
+    sql = (f"INSERT INTO clearance_case ({', '.join(names)}) "  # noqa: S608 - fixed column names
+           f"VALUES ({', '.join('?' * len(names))})")
+    raw = session.connection().connection.driver_connection
+    for batch in cases.to_batches(WRITE_CHUNK * 20):
+        values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+        raw.executemany(sql, [(*row, stamp) for row in zip(*values, strict=True)])

@@ -1,0 +1,111 @@
+"""One measured step of the analytics benchmark, run in its own process so that its peak RSS is its
+own: ``python -m bench.analytics_steps STEP --parquet FILE --store FILE``. Prints one JSON line:
+``{"step", "seconds", "first_seconds", "peak_rss_mb", "rows"}``.
+
+``seconds`` is the step's own work (imports and interpreter start excluded, for every step alike):
+for ``kpi`` the second of two identical calls (warm: the store's pages cached, the cases current),
+for the others a single run. Steps: ``duckdb``, ``pandas``, ``pm4py`` (the baselines, over the raw
+Parquet log), ``recompute`` (Kouan's set-based full recompute of the GAC cases from the events)
+and ``kpi`` (``kouan kpi --by month,direction`` through ``clearance.kpi.run``, from the case table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import analytics_baselines
+
+STEPS = ("duckdb", "pandas", "pm4py", "recompute", "kpi")
+
+
+def _store_url(store: str) -> str:
+    return f"sqlite:///{Path(store).resolve()}"
+
+
+def recompute(store: str) -> tuple[dict, float, float | None]:
+    from kouan.clearance import service
+    from kouan.clearance.clocks import GAC
+    from kouan.db.session import make_engine, make_session_factory, transaction
+    from kouan.kit.clock import utcnow
+    from kouan.partners.domain import system
+
+    sessions = make_session_factory(make_engine(_store_url(store)))
+    start = time.perf_counter()
+    with transaction(sessions, actor=system("bench")) as session:
+        report = service.recompute_all_set_based(session, now=utcnow(), clocks=[GAC])
+    return {"cases": report.cases}, time.perf_counter() - start, None
+
+
+def kpi(store: str) -> tuple[dict, float, float | None]:
+    from kouan.clearance import kpi as clearance_kpi
+    from kouan.db.session import make_engine, make_session_factory
+    from kouan.kit.clock import utcnow
+
+    url = _store_url(store)
+    sessions = make_session_factory(make_engine(url))
+    query = clearance_kpi.KpiQuery(clock="gac", by=("month", "direction"))
+    times = []
+    with tempfile.TemporaryDirectory() as export_dir:
+        for _ in range(2):
+            start = time.perf_counter()
+            result = clearance_kpi.run(sessions, query, database_url=url, export_dir=Path(export_dir),
+                                       now=utcnow())
+            times.append(time.perf_counter() - start)
+    rows = {f"{r.group['month']}|{r.group['direction']}": {"n": r.n, "mean_h": r.mean_h,
+                                                            "median_h": r.median_h,
+                                                            "p90_h": r.p90_h}
+            for r in result.rows if r.n}
+    return rows, times[1], times[0]
+
+
+def baseline(step: str, parquet: str) -> tuple[dict, float, float | None]:
+    fn = {"duckdb": analytics_baselines.duckdb_sql, "pandas": analytics_baselines.pandas_kpi,
+          "pm4py": analytics_baselines.pm4py_kpi}[step]
+    start = time.perf_counter()
+    stats = fn(parquet)
+    return {f"{m}|{d}": v for (m, d), v in stats.items()}, time.perf_counter() - start, None
+
+
+def run(step: str, parquet: str, store: str) -> dict[str, Any]:
+    if step == "recompute":
+        rows, seconds, first = recompute(store)
+    elif step == "kpi":
+        rows, seconds, first = kpi(store)
+    else:
+        rows, seconds, first = baseline(step, parquet)
+    return {"step": step, "seconds": seconds, "first_seconds": first, "peak_rss_mb": peak_rss_mb(),
+            "rows": rows}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set. Linux's ``ru_maxrss`` keeps the high-water mark of the
+    process that forked it (the benchmark driver, holding a whole log), so ``VmHWM`` is read
+    first; it restarts at ``exec``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.analytics_steps")
+    p.add_argument("step", choices=STEPS)
+    p.add_argument("--parquet", required=True)
+    p.add_argument("--store", required=True)
+    args = p.parse_args()
+    json.dump(run(args.step, args.parquet, args.store), sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""``python -m bench.kpi``: Kouan's clearance-time KPI and full recompute against pandas, PM4Py and a
+hand-written DuckDB SQL, on generated logs of 1 M and 10 M events, in one run.
+
+For each size: generate a seeded log (``bench.analytics_log``), write the raw lines to Parquet and
+bulk-load what ingestion would have stored into a freshly migrated SQLite store (setup: timed and
+reported, never part of a measurement). Then, each in its own process (``bench.analytics_steps``):
+the DuckDB SQL, pandas and PM4Py over the Parquet file, Kouan's set-based full recompute of the
+GAC cases from the events, and Kouan's warm ``kpi`` by month and direction from the case table.
+Every step's figures (n, mean, median, p90 per month and direction) must equal the DuckDB SQL's
+to 1e-6 h, or the run fails. Ratios are against the DuckDB SQL of the same size and run.
+Writes ``bench/results/kpi-<date>.json`` and prints a Markdown table.
+
+PM4Py is AGPL: it is not a dependency of Kouan. Its step runs in the benchmark's own environment
+(``make bench-kpi`` creates ``.venv-bench``); without PM4Py the step is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from bench import analytics_log, analytics_store
+
+RESULTS = Path(__file__).parent / "results"
+BENCH_VENV_PYTHON = Path(__file__).parent.parent / ".venv-bench" / "bin" / "python"
+STEPS = ("duckdb", "pandas", "pm4py", "recompute", "kpi")
+LABELS = {
+    "duckdb": "DuckDB SQL over Parquet (raw events)",
+    "pandas": "pandas over Parquet (raw events)",
+    "pm4py": "PM4Py (pandas derives start/end; PM4Py case durations)",
+    "recompute": "Kouan full recompute (set-based, GAC, SQLite store)",
+    "kpi": "Kouan `kpi` warm (case table, SQLite store)",
+}
+TOLERANCE_H = 1e-6
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.kpi", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--events", default="1000000,10000000", help="comma list of log sizes")
+    p.add_argument("--steps", default=",".join(STEPS), help=f"comma list of {', '.join(STEPS)}")
+    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--workdir", type=Path, default=None, help="where the logs and stores go (a temp dir)")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    return p.parse_args()
+
+
+def _has_pm4py(python: str) -> bool:
+    return subprocess.run([python, "-c", "import pm4py"], capture_output=True).returncode == 0
+
+
+def pm4py_python() -> str | None:
+    """This interpreter when it has PM4Py, else the benchmark environment's, else none."""
+    if _has_pm4py(sys.executable):
+        return sys.executable
+    if BENCH_VENV_PYTHON.exists() and _has_pm4py(str(BENCH_VENV_PYTHON)):
+        return str(BENCH_VENV_PYTHON)
+    return None
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def step(name: str, python: str, parquet: Path, store: Path) -> dict:
+    load_before = _load()
+    started = time.perf_counter()
+    done = subprocess.run([python, "-m", "bench.analytics_steps", name, "--parquet", str(parquet),
+                           "--store", str(store)], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent)
+    if done.returncode:
+        raise SystemExit(f"step {name} failed:\n{done.stderr[-4000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out["process_seconds"] = time.perf_counter() - started
+    out["load_before"], out["load_after"] = load_before, _load()
+    return out
+
+
+def disagreements(got: dict, want: dict) -> list[str]:
+    """Groups whose figures differ from ``want`` by more than 1e-6 h (or whose n differs)."""
+    bad = [f"missing or extra groups: {sorted(set(got) ^ set(want))[:5]}"] if set(got) != set(want) else []
+    for key in sorted(set(got) & set(want)):
+        a, b = got[key], want[key]
+        if a["n"] != b["n"] or any(abs(a[c] - b[c]) > TOLERANCE_H for c in ("mean_h", "median_h", "p90_h")):
+            bad.append(f"{key}: {a} != {b}")
+    return bad
+
+
+def measure(n_events: int, steps: list[str], seed: int, work: Path) -> dict:
+    t0 = time.perf_counter()
+    log = analytics_log.generate(n_events, seed=seed)
+    parquet = work / f"raw-{n_events}.parquet"
+    pq.write_table(analytics_log.raw_for_parquet(log), parquet)
+    generated = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    store = analytics_store.load(log, work / f"store-{n_events}.sqlite3")
+    loaded = time.perf_counter() - t0
+    data = {"events_stored": log.events.num_rows, "raw_lines": log.raw.num_rows,
+            "consignments": log.consignments, "declarations": log.consignments, "vessel_calls": log.calls,
+            "resent_duplicates": log.duplicates, "newer_versions": log.versions,
+            "parquet_mb": round(parquet.stat().st_size / 2**20, 1),
+            "store_mb": round(store.stat().st_size / 2**20, 1),
+            "setup_seconds": {"generate_and_parquet": round(generated, 1), "bulk_load": round(loaded, 1)}}
+    print(f"\n{n_events:,} events: {json.dumps(data)}", flush=True)
+    del log
+    results: dict[str, dict] = {}
+    pm4py = pm4py_python()
+    for name in steps:
+        if name == "pm4py" and pm4py is None:
+            print("pm4py: not installed here nor in .venv-bench: skipped (make bench-kpi installs it)")
+            continue
+        r = step(name, pm4py if name == "pm4py" else sys.executable, parquet, store)
+        results[name] = r
+        print(f"  {name}: {r['seconds']:.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
+              f"load {r['load_before']:.1f}", flush=True)
+    _check(results)
+    base = results.get("duckdb", {}).get("seconds")
+    for r in results.values():
+        r["ratio_to_duckdb"] = round(r["seconds"] / base, 3) if base else None
+        r["groups"] = len(r.pop("rows"))
+    return {"events": n_events, "data": data, "steps": results}
+
+
+def _check(results: dict[str, dict]) -> None:
+    reference = results.get("duckdb")
+    if reference is None:
+        return
+    for name, r in results.items():
+        if name == "recompute":
+            continue  # writes the cases; `kpi` reads them back
+        bad = disagreements(r["rows"], reference["rows"])
+        r["agrees_with_duckdb"] = not bad
+        if bad:
+            raise SystemExit(f"{name} disagrees with the DuckDB SQL:\n" + "\n".join(bad[:10]))
+
+
+def table(runs: list[dict]) -> str:
+    lines = ["| events | measurement | s | × DuckDB SQL | peak RSS MB | load |",
+             "| ---: | --- | ---: | ---: | ---: | ---: |"]
+    for run in runs:
+        for name, r in run["steps"].items():
+            ratio = r["ratio_to_duckdb"]
+            lines.append(f"| {run['events']:,} | {LABELS[name]} | {r['seconds']:.2f} | "
+                         f"{'' if ratio is None else f'{ratio:.2f}'} | {r['peak_rss_mb']:.0f} | "
+                         f"{r['load_before']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = _args()
+    started = datetime.now(UTC)
+    steps = [s.strip() for s in args.steps.split(",") if s.strip()]
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))}")
+    if "kpi" in steps and "recompute" not in steps:
+        raise SystemExit("kpi reads the cases the recompute step writes: keep both")
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="kouan-bench-kpi-", dir=args.workdir) as tmp:
+        for n in (int(x) for x in args.events.split(",") if x.strip()):
+            work = Path(tmp) / str(n)
+            work.mkdir()
+            runs.append(measure(n, steps, args.seed, work))
+            print(table(runs[-1:]), flush=True)
+    print("\n" + table(runs))
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"kpi-{started:%Y-%m-%d}.json"
+    out.write_text(json.dumps({
+        "started": started.isoformat(), "finished": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "seed": args.seed, "runs": runs}, indent=2, ensure_ascii=False))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()
