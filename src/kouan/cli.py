@@ -154,7 +154,7 @@ def demo(
         err.print(f"demo portal: {len(numbers)} declarations at work in every facilitation mode")
         err.print(f"demo events: {total:,} events loaded; computing every declaration's clearance time …")
         with transaction(kouan.sessions, actor=_cli_actor()) as session:
-            report = clearance_service.refresh(session, now=utcnow())
+            report = clearance_service.rebuild(session, now=utcnow())
         err.print(f"demo cases: {report.cases:,} cases of {report.consignments:,} consignments ready")
     if as_json:
         print(json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2))

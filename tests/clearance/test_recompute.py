@@ -420,3 +420,18 @@ def test_cases_refresh_all_set_based_recomputes_every_case_from_the_cli(kouan, t
     assert r.exit_code == 0, r.output
     assert "1 consignments" in r.output
     assert rows(kouan, [GAC])[(d, "gac")]["hours"] == 2.5
+
+
+def test_rebuild_gives_refresh_s_cases_and_clears_only_the_marks_it_covered(kouan):
+    from kouan.clearance.models import DirtyConsignment
+
+    d1, d2 = decl(62, "E"), decl(63, "E")
+    ingest(kouan, [ev("l1", "DECLARATION_LODGED", 0, declaration=d1), ev("r1", "CUSTOMS_RELEASED", 1.5, declaration=d1),
+                   ev("l2", "DECLARATION_LODGED", 0, declaration=d2), ev("r2", "CUSTOMS_RELEASED", 4, declaration=d2)])
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        assert len(s.scalars(select(DirtyConsignment)).all()) == 2
+        report = service.rebuild(s, now=utcnow(), clocks=[GAC])
+        assert report.cases == 2 and s.scalars(select(DirtyConsignment)).all() == []
+    rebuilt = rows(kouan, [GAC])
+    assert {k: v["hours"] for k, v in rebuilt.items()} == {(d1, "gac"): 1.5, (d2, "gac"): 4.0}
+    assert_same(rebuilt, python_rows(kouan, [GAC]))
