@@ -56,7 +56,8 @@
       var h = panelHeight(panel);
       option.title.push({ text: panel.title, top: top, left: 8, textStyle: { fontSize: 13, fontWeight: 600 } });
       option.grid.push({ top: top + 28, height: h, left: panel.horizontal ? 150 : 64,
-                         right: panel.value_name_2 ? 70 : 40, containLabel: false });
+                         // room for the value labels at the bars' ends ("56.81 小时")
+                         right: panel.value_name_2 ? 70 : (panel.horizontal ? 96 : 40), containLabel: false });
       var category = { type: "category", gridIndex: i, data: panel.categories, name: panel.category_name,
                        nameLocation: "middle", nameGap: panel.horizontal ? 135 : 28,
                        axisLabel: { hideOverlap: true, width: 130, overflow: "truncate" } };
@@ -75,7 +76,8 @@
       var secondIndex = null;
       if (panel.value_name_2) {
         option.yAxis.push({ type: "value", gridIndex: i, name: panel.value_name_2, position: "right",
-                            nameLocation: "middle", nameGap: 48, splitLine: { show: false } });
+                            nameLocation: "middle", nameGap: 48, splitLine: { show: false },
+                            minInterval: 1 });  // counts: no 0.5 ticks
         secondIndex = option.yAxis.length - 1;
       }
       var categoryIndex = (panel.horizontal ? option.yAxis : option.xAxis).length - 1;
@@ -90,7 +92,7 @@
                    formatter: (function (unit) { return function (p) { return withUnit(p.value, unit); }; })(s.unit) },
           emphasis: { focus: "series" }, cursor: s.drill ? "pointer" : "default"
         };
-        if (s.stack) { series.label.position = "inside"; }
+        if (s.stack) { series.label.position = "inside"; series.labelLayout = { hideOverlap: true }; }
         if (panel.horizontal) {
           series.xAxisIndex = valueIndex; series.yAxisIndex = categoryIndex;
         } else {
