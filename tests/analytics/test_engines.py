@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 import pytest
-from tests.analytics.oracle import ARROW_SCHEMA, Row, assert_same_kpi, reference_kpi
+from tests.analytics.oracle import ARROW_SCHEMA, PORTS, Row, assert_same_kpi, reference_kpi
 
 from kouan.analytics import engines
 from kouan.analytics.run import kpi, parquet_export
@@ -78,3 +78,24 @@ def test_it_refuses_unknown_engines_and_foreign_urls(kind: str, target: str) -> 
 def test_it_says_where_the_parquet_dataset_was_expected(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="clearance_case"):
         engines.connect("duckdb", str(tmp_path))
+
+
+@pytest.mark.parametrize("by", [["month"], ["month", "direction"], ["direction", "month", "port"]])
+def test_on_sqlite_months_are_answered_by_index_seeks_equal_to_the_window_path(
+    sqlite_url: str, shared_cases: list[Row], by: list[str]
+) -> None:
+    from kouan.analytics import metrics, run
+
+    con = engines.connect("sqlite", sqlite_url)
+    table = engines.clearance_case(con)
+    for filtered in (table, table.filter(table.direction == "I"), table.filter(table.port == PORTS[0])):
+        assert run._sqlite_backend(filtered) is not None
+        seek = run._stats_by_seek(run._sqlite_backend(filtered), filtered, by, "gac")
+        window = run._by_group(metrics.clearance_stats(filtered, by, clock="gac"), by)
+        assert seek.keys() == window.keys() and seek
+        for group, want in window.items():
+            for name in ("n", "mean_h", "median_h", "p90_h", "seg_1"):
+                got = seek[group][name]
+                assert (got is None and want[name] is None) or got == pytest.approx(want[name], abs=1e-9)
+    assert run._sqlite_backend(ibis.memtable(pa.Table.from_pylist(shared_cases, schema=ARROW_SCHEMA))) is None
+    con.disconnect()

@@ -119,9 +119,12 @@ def clearance_case(con: BaseBackend) -> ibis.Table:
     columns = {}
     for name, wanted in CLEARANCE_CASE.items():
         column = table[name]
-        if not isinstance(wanted, dt.Timestamp) and column.type().copy(nullable=True) != wanted.copy(
-            nullable=True
-        ):
+        have = column.type()
+        # A VARCHAR(7) is a string: casting it anyway would hide the column from the store's
+        # indexes (SQLite cannot use an index on CAST(month AS TEXT)).
+        same = (have.is_string() and wanted.is_string()) or (
+            have.copy(nullable=True) == wanted.copy(nullable=True))
+        if not isinstance(wanted, dt.Timestamp) and not same:
             column = column.cast(wanted)
         columns[name] = column
     return table.select(**columns)

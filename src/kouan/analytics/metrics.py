@@ -118,6 +118,25 @@ def clearance_stats(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFAUL
     return stats.select(*keys, **columns)
 
 
+def clearance_moments(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFAULT_CLOCK) -> ibis.Table:
+    """``clearance_stats`` without the quantiles: the ``by`` keys, ``n``, ``mean_h`` and the segment
+    means, one row per group (no window function: one grouped aggregate)."""
+    keys = check_group_keys(by)
+    closed = closed_cases(cases, clock=clock)
+    metrics: dict[str, ibis.Value] = {"n": closed.count(), "mean_h": closed.hours.mean()}
+    for seg in SEGMENTS:
+        metrics[f"_{seg}_sum"] = closed[seg].sum()
+    stats = closed.aggregate(metrics, by=keys)
+    return stats.select(*keys, n=stats.n, mean_h=stats.mean_h,
+                        **{seg: stats[f"_{seg}_sum"] / stats.n for seg in SEGMENTS})
+
+
+def quantile_position(n: int, num: int, den: int) -> tuple[int, int]:
+    """``(floor(pos), pos - floor(pos)) * den`` for ``pos = (n - 1) * num / den``, in integers: the
+    same interpolation ``clearance_stats`` computes in SQL."""
+    return divmod((n - 1) * num, den)
+
+
 def open_counts(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFAULT_CLOCK) -> ibis.Table:
     """Number of open cases of ``clock`` per group, in column ``n_open``.
 

@@ -40,7 +40,11 @@ def kpi(
     """
     keys = metrics.check_group_keys(by)
     table = source if isinstance(source, ibis.Table) else engines.clearance_case(source)
-    closed = _by_group(metrics.clearance_stats(table, keys, clock=clock), keys)
+    sqlite = _sqlite_backend(table)
+    if sqlite is not None and "month" in keys:
+        closed = _stats_by_seek(sqlite, table, keys, clock)
+    else:
+        closed = _by_group(metrics.clearance_stats(table, keys, clock=clock), keys)
     opened = _by_group(metrics.open_counts(table, keys, clock=clock), keys)
     rows = []
     for group in sorted(closed.keys() | opened.keys(), key=_sort_key):
@@ -57,6 +61,44 @@ def kpi(
             )
         )
     return rows
+
+
+def _sqlite_backend(table: ibis.Table) -> Any:
+    try:
+        backend = table._find_backend()
+    except Exception:  # noqa: BLE001 - an unbound (memtable) expression: no backend to specialise for
+        return None
+    return backend if getattr(backend, "name", None) == "sqlite" else None
+
+
+def _stats_by_seek(
+    backend: Any, table: ibis.Table, keys: list[str], clock: str
+) -> dict[Group, dict[str, Any]]:
+    """The same figures as ``metrics.clearance_stats`` on the SQLite store, when groups are months.
+
+    SQLite ranks with window functions by sorting every closed case of the question at once (most
+    of a warm ``kpi`` over the whole history went there). A month's cases are few and indexed
+    (``clearance_case (clock, status, month, direction, hours)``): here each group's n, mean and
+    segment means come from one grouped aggregate, and each quantile's one or two values from an
+    index seek (``ORDER BY hours LIMIT 2 OFFSET floor(pos)``), interpolated exactly as the window
+    path does (``metrics.quantile_position``). The query is the compiled Ibis expression (filters
+    included) with the group's keys bound as parameters, so nothing is defined twice.
+    """
+    moments = _by_group(metrics.clearance_moments(table, keys, clock=clock), keys)
+    closed = metrics.closed_cases(table, clock=clock).select(*keys, "hours", "declaration")
+    inner = backend.compile(closed)
+    where = " AND ".join(f'c."{k}" IS ?' for k in keys)
+    sql = f"SELECT c.hours FROM ({inner}) AS c WHERE {where} ORDER BY c.hours, c.declaration LIMIT ? OFFSET ?"
+    for group, stats in moments.items():
+        n = int(stats["n"] or 0)
+        for name, (num, den) in metrics.QUANTILES.items():
+            if n == 0:
+                stats[name] = None
+                continue
+            lo, rest = metrics.quantile_position(n, num, den)
+            picked = [row[0] for row in backend.con.execute(sql, (*group, 2 if rest else 1, lo))]
+            stats[name] = picked[0] + (picked[-1] - picked[0]) * (rest / den)
+    return moments
 
 
 def parquet_export(con: BaseBackend, out_dir: str | Path, table: str = TABLE_NAME) -> Path:
