@@ -81,3 +81,30 @@ def test_logout_ends_the_session(client, world):
     assert client.get("/api/v1/me").status_code == 200
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_login_works_when_the_organisation_has_left_the_identity_map(client, world, monkeypatch):
+    # The identity map holds objects weakly: the organisation loaded while checking the password may
+    # be gone when the principal is built, and its reload must not flush the person (here rehashed to
+    # new Argon2 parameters, an audited change) before the actor is known.
+    from kouan.partners import service
+    from kouan.partners.models import Organisation
+
+    original = service.principal_for_person
+
+    def forgetful(session, person):
+        for obj in [o for o in session.identity_map.values() if isinstance(o, Organisation)]:
+            session.expunge(obj)
+        return original(session, person)
+
+    monkeypatch.setattr(service, "principal_for_person", forgetful)
+    class Rehashing(type(service._hasher)):
+        def check_needs_rehash(self, hash):  # noqa: A002 - argon2's name
+            return True  # new parameters: the login rewrites the hash, an audited change
+
+    monkeypatch.setattr(service, "_hasher", Rehashing())
+    token = _csrf_from(client.get("/login").text)
+    r = client.post("/login", follow_redirects=False, data={
+        "username": world.trader_a.admin, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 303
+    assert client.get("/api/v1/me").json()["kind"] == "person"
