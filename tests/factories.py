@@ -89,3 +89,13 @@ def _csrf_from(html: str) -> str:
 
 def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
+
+
+def other_district_officer(kouan: Kouan, username: str = "sy.officer") -> str:
+    """A customs officer of another district (Shenyang 0800): sees none of Dalian's work."""
+    with transaction(kouan.sessions, actor=system("tests")) as s:
+        org = service.create_org(s, actor=system("tests"), now=utcnow(), fields=service.OrgFields(
+            code="SYCUS", name="沈阳海关", kind="customs", customs_district="0800"))
+        service.create_person(s, actor=system("tests"), org_id=org.id, username=username, display_name="x",
+                              password=PASSWORD, role="staff", now=utcnow())
+    return username

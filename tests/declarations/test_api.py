@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from tests.events.helpers import jsonl
-from tests.factories import bearer, login, valid_uscc
+from tests.factories import bearer, login, other_district_officer, valid_uscc
 
 from kouan.audit.models import AuditEntry
 from kouan.clearance import kpi
@@ -97,17 +97,9 @@ def test_only_the_declarant_lodges_and_only_the_districts_customs_decides(client
 
 
 def test_customs_of_another_district_sees_nothing(client, world, kouan, trader):
-    from kouan.db.session import transaction
-    from kouan.partners import service as partners_service
-    from kouan.partners.domain import system
 
     number = client.post("/api/v1/declarations", json=draft(), headers=trader).json()["number"]
-    with transaction(kouan.sessions, actor=system("tests")) as s:
-        org = partners_service.create_org(s, actor=system("tests"), now=utcnow(), fields=partners_service.OrgFields(
-            code="SYCUS", name="沈阳海关", kind="customs", customs_district="0800"))
-        partners_service.create_person(s, actor=system("tests"), org_id=org.id, username="sy.officer",
-                                       display_name="x", password="correct-horse-battery", role="staff",
-                                       now=utcnow())
+    other_district_officer(kouan)
     client.cookies.clear()
     login(client, "sy.officer")
     assert client.get(f"/api/v1/declarations/{number}").status_code == 404

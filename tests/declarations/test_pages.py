@@ -9,13 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 from tests.events.helpers import jsonl
-from tests.factories import _csrf_from, bearer, login, valid_uscc
+from tests.factories import _csrf_from, bearer, login, other_district_officer, valid_uscc
 
 from kouan.db.session import transaction
 from kouan.declarations import domain
 from kouan.declarations.models import DeclarationRecord
 from kouan.kit.clock import utcnow
-from kouan.partners import service as partners_service
 from kouan.partners.domain import system
 
 CALL = "9321483/2211N/CNDAL"
@@ -132,12 +131,7 @@ def test_another_trader_and_another_districts_officer_get_404(client, world, kou
     r = client.post(f"/declarations/{number}/actions/lodge", data={"csrf_token": token})
     assert r.status_code == 404
     assert number not in client.get("/declarations").text
-    with transaction(kouan.sessions, actor=system("tests")) as s:
-        org = partners_service.create_org(s, actor=system("tests"), now=utcnow(), fields=partners_service.OrgFields(
-            code="SYCUS", name="沈阳海关", kind="customs", customs_district="0800"))
-        partners_service.create_person(s, actor=system("tests"), org_id=org.id, username="sy.officer",
-                                       display_name="x", password="correct-horse-battery", role="staff",
-                                       now=utcnow())
+    other_district_officer(kouan)
     as_user(client, "sy.officer")
     assert client.get(f"/declarations/{number}").status_code == 404
     assert number not in client.get("/customs/queue").text

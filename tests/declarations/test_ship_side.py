@@ -9,14 +9,10 @@ from sqlalchemy import select
 from tests.declarations.test_api import CALL, draft, officer
 from tests.declarations.test_cli import push
 from tests.declarations.test_pages import as_user
-from tests.factories import _csrf_from, bearer, login
+from tests.factories import _csrf_from, bearer, login, other_district_officer
 
 from kouan.audit.models import AuditEntry
-from kouan.db.session import transaction
 from kouan.events.models import Event
-from kouan.kit.clock import utcnow
-from kouan.partners import service as partners_service
-from kouan.partners.domain import system
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 BOX = "CSQU3054383"
@@ -120,12 +116,7 @@ def test_appointments_are_seen_by_the_booker_the_terminal_and_the_districts_cust
     assert ref not in client.get("/appointments").text
     other = {"X-CSRF-Token": _csrf_from(client.get("/").text)}
     assert client.post(f"/api/v1/declarations/{number}/appointments", json=slot(), headers=other).status_code == 404
-    with transaction(kouan.sessions, actor=system("tests")) as s:
-        org = partners_service.create_org(s, actor=system("tests"), now=utcnow(), fields=partners_service.OrgFields(
-            code="SYCUS", name="沈阳海关", kind="customs", customs_district="0800"))
-        partners_service.create_person(s, actor=system("tests"), org_id=org.id, username="sy.officer",
-                                       display_name="x", password="correct-horse-battery", role="staff",
-                                       now=utcnow())
+    other_district_officer(kouan)
     as_user(client, "sy.officer")
     assert client.get("/api/v1/appointments").json() == []
     assert client.get(f"/api/v1/appointments/{ref}").status_code == 404
