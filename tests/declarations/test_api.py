@@ -97,7 +97,6 @@ def test_only_the_declarant_lodges_and_only_the_districts_customs_decides(client
 
 
 def test_customs_of_another_district_sees_nothing(client, world, kouan, trader):
-
     number = client.post("/api/v1/declarations", json=draft(), headers=trader).json()["number"]
     other_district_officer(kouan)
     client.cookies.clear()
