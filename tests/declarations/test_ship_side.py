@@ -145,3 +145,10 @@ def test_the_trader_books_on_the_page_and_the_terminal_records_the_pick_up(clien
     ref = slots.split("/appointments/", 1)[1].split("/actions/use", 1)[0]
     refused = client.post(f"/appointments/{ref}/actions/use", data={"csrf_token": token})
     assert refused.status_code == 409 and "货物尚未放行，放行前不得提离或装船" in refused.text
+
+
+def test_the_terminal_finds_its_appointments_in_the_navigation_and_a_trader_does_not(client, world):
+    as_user(client, world.terminal.admin)
+    assert 'href="/appointments"' in client.get("/").text
+    as_user(client, world.trader_b.admin)
+    assert 'href="/appointments"' not in client.get("/").text

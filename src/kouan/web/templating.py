@@ -39,7 +39,9 @@ def nav_flags(principal: Any) -> dict[str, bool]:
     kind = getattr(principal, "org_kind", None)
     # The port office oversees every district, so it sees the queue (read-only in practice).
     return {"declarations": kind in ("trader", "broker"),
-            "customs_queue": kind in ("customs", "port_office", "operator")}
+            "customs_queue": kind in ("customs", "port_office", "operator"),
+            # terminals record the ship-side lifts; declarants and customs reach theirs from a declaration
+            "appointments": kind in ("terminal", "port_office", "operator")}
 
 
 def render(
