@@ -104,18 +104,22 @@ def clearance_stats(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFAUL
     """
     keys = check_group_keys(by)
     ranked = _ranked(closed_cases(cases, clock=clock), keys)
-    metrics: dict[str, ibis.Value] = {"n": ranked.count(), "mean_h": ranked.hours.mean()}
-    for seg in SEGMENTS:
-        metrics[f"_{seg}_sum"] = ranked[seg].sum()
+    metrics = _moment_parts(ranked)
     for name, (num, den) in QUANTILES.items():
         metrics |= _quantile_parts(ranked, name, num, den)
     stats = ranked.aggregate(metrics, by=keys)
-    columns: dict[str, ibis.Value] = {"n": stats.n, "mean_h": stats.mean_h}
-    for name, (num, den) in QUANTILES.items():
-        columns[name] = _interpolate(stats, name, num, den)
-    for seg in SEGMENTS:
-        columns[seg] = stats[f"_{seg}_sum"] / stats.n
-    return stats.select(*keys, **columns)
+    quantiles = {name: _interpolate(stats, name, num, den) for name, (num, den) in QUANTILES.items()}
+    return stats.select(*keys, n=stats.n, mean_h=stats.mean_h, **quantiles, **_segment_means(stats))
+
+
+def _moment_parts(closed: ibis.Table) -> dict[str, ibis.Value]:
+    """The count, the mean and each segment's sum: aggregates of one group's closed cases."""
+    return {"n": closed.count(), "mean_h": closed.hours.mean(),
+            **{f"_{seg}_sum": closed[seg].sum() for seg in SEGMENTS}}
+
+
+def _segment_means(stats: ibis.Table) -> dict[str, ibis.Value]:
+    return {seg: stats[f"_{seg}_sum"] / stats.n for seg in SEGMENTS}
 
 
 def clearance_moments(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFAULT_CLOCK) -> ibis.Table:
@@ -123,12 +127,8 @@ def clearance_moments(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFA
     means, one row per group (no window function: one grouped aggregate)."""
     keys = check_group_keys(by)
     closed = closed_cases(cases, clock=clock)
-    metrics: dict[str, ibis.Value] = {"n": closed.count(), "mean_h": closed.hours.mean()}
-    for seg in SEGMENTS:
-        metrics[f"_{seg}_sum"] = closed[seg].sum()
-    stats = closed.aggregate(metrics, by=keys)
-    return stats.select(*keys, n=stats.n, mean_h=stats.mean_h,
-                        **{seg: stats[f"_{seg}_sum"] / stats.n for seg in SEGMENTS})
+    stats = closed.aggregate(_moment_parts(closed), by=keys)
+    return stats.select(*keys, n=stats.n, mean_h=stats.mean_h, **_segment_means(stats))
 
 
 def quantile_position(n: int, num: int, den: int) -> tuple[int, int]:

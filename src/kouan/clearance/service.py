@@ -112,10 +112,14 @@ def refresh(
         report.consignments += 1
         if progress:
             progress(i, len(ids))
+    _clear_marks(session, ids)
+    return report
+
+
+def _clear_marks(session: Session, ids: list[int]) -> None:
     for chunk in events_repo.chunks(ids):
         session.execute(delete(DirtyConsignment).where(DirtyConsignment.consignment_id.in_(chunk)))
     session.flush()
-    return report
 
 
 def recompute_all(session: Session, *, now: datetime, clocks: Sequence[Clock] | None = None) -> RefreshReport:
@@ -192,9 +196,7 @@ def rebuild(session: Session, *, now: datetime, clocks: Sequence[Clock] | None =
     dirty = DirtyConsignment.consignment_id
     ids = list(session.scalars(select(dirty)))
     report = recompute_all_set_based(session, now=now, clocks=clocks)
-    for chunk in events_repo.chunks(ids):
-        session.execute(delete(DirtyConsignment).where(dirty.in_(chunk)))
-    session.flush()
+    _clear_marks(session, ids)
     return report
 
 
@@ -209,19 +211,17 @@ def _insert_rows(session: Session, rows: list[dict], now: datetime) -> None:
 
 
 def _insert_sqlite(session: Session, cases: pa.Table, now: datetime) -> None:
-    """Plain ``executemany`` on the session's SQLite connection, instants already written as the
-    text ``UTCDateTime`` stores (naive UTC, microseconds): SQLAlchemy's per-value conversion was
-    most of the time of writing a million cases."""
+    """One ``executemany`` through ``events.bulk`` on the session's connection, instants already
+    written as the text ``UTCDateTime`` stores (naive UTC, microseconds): SQLAlchemy's per-value
+    conversion was most of the time of writing a million cases."""
     columns = list(cases.column_names)
     for column in _TIMESTAMPS:
         utc = pc.cast(cases[column], pa.timestamp("us", tz="UTC"))
-        text = pc.strftime(utc, format="%Y-%m-%d %H:%M:%S")
-        cases = cases.set_column(columns.index(column), column, text)
-    stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    names = [*columns, "updated_at"]
-    sql = (f"INSERT INTO clearance_case ({', '.join(names)}) "  # noqa: S608 - fixed column names
-           f"VALUES ({', '.join('?' * len(names))})")
-    raw = session.connection().connection.driver_connection
+        as_text = pc.strftime(utc, format="%Y-%m-%d %H:%M:%S")  # %S carries the microseconds
+        cases = cases.set_column(columns.index(column), column, as_text)
+    stamp = bulk.sqlite_ts(now)
+    out = bulk.Bulk(session)
     for batch in cases.to_batches(WRITE_CHUNK * 20):
         values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        raw.executemany(sql, [(*row, stamp) for row in zip(*values, strict=True)])
+        out.insert("clearance_case", [*columns, "updated_at"],
+                   [(*row, stamp) for row in zip(*values, strict=True)])

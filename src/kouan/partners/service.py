@@ -279,7 +279,11 @@ def authenticate_person(session: Session, *, username: str, password: str, now: 
 
 
 def principal_for_person(session: Session, person: Person) -> Principal:
-    org = repo.get_org(session, person.org_id)
+    # A read that must never flush: at login the person is already dirty (last_login_at, maybe a
+    # rehashed password) and the actor this builds is not set yet, so the audit hook would refuse
+    # the flush an organisation no longer in the identity map would trigger.
+    with session.no_autoflush:
+        org = repo.get_org(session, person.org_id)
     assert org is not None
     return Principal(
         kind="person", id=person.id, org_id=org.id, org_kind=OrgKind(org.kind),

@@ -68,10 +68,7 @@ def login(
     except NotAuthenticated as exc:
         return render(request, "login.html", {"next": _safe_next(next), "error": exc.detail,
                                               "username": username}, status=401)
-    # The login has dirtied the person (last_login_at): nothing may flush before the actor is set,
-    # or the audit hook refuses the change (an org no longer in the identity map is a query).
-    with session.no_autoflush:
-        principal = partners_service.principal_for_person(session, person)
+    principal = partners_service.principal_for_person(session, person)
     session.info["actor"] = principal
     audit_service.record(session, action="person.login", entity="person",
                          entity_id=str(person.id), subject_org_id=person.org_id)
