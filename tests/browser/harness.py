@@ -134,12 +134,15 @@ class UI:
         self.page.wait_for_load_state("networkidle")
         self.assert_no_problems()
 
-    def log_in(self, username: str = "port.admin", next_path: str = "/") -> None:
-        self.open(f"/login?next={next_path}")
+    def log_in(self, username: str = "port.admin", next_path: str | None = None, *,
+               lands_on: str = "/dashboard") -> None:
+        """Log in through the form; without ``next_path`` the person lands on their own page."""
+        self.open("/login" if next_path is None else f"/login?next={next_path}")
         self.page.fill("input[name=username]", username)
         self.page.fill("input[name=password]", self.logins[username])
         self.follow("form.stacked button[type=submit]")
-        assert urlparse(self.page.url).path == next_path.split("?")[0], f"login ended on {self.page.url}"
+        expected = lands_on if next_path is None else next_path.split("?")[0]
+        assert urlparse(self.page.url).path == expected, f"login ended on {self.page.url}"
 
     def nav_texts(self) -> list[str]:
         return [t.strip() for t in self.page.locator("header nav a").all_inner_texts()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -14,6 +15,7 @@ from tests.browser.harness import CJK
 
 from kouan.clearance.clocks import GAC
 from kouan.dashboard import labels
+from kouan.kit.clock import CHINA_TZ
 from kouan.web.i18n import gettext
 
 pytestmark = pytest.mark.browser
@@ -78,6 +80,31 @@ def test_every_dashboard_chart_draws_with_its_series_named_in_chinese(ui, clock_
     assert ui.page.locator("header nav").is_hidden()
     assert ui.page.locator("form#dashboard-filters").is_hidden()
     ui.page.emulate_media(media="screen")
+
+
+def test_the_month_not_over_yet_is_drawn_dashed_and_labelled_partial(ui):
+    """The month not over yet keeps its trend figure, with a "(未完)" label and a dashed segment;
+    no other month is marked."""
+    now = datetime.now(CHINA_TZ).strftime("%Y-%m")
+    ui.log_in("port.admin", next_path=f"/dashboard?to={now}")
+    ui.chart("trend").assert_drawn()
+    option = ui.page.evaluate("""() => { const o = window.kouanCharts.trend.getOption();
+        return {categories: o.xAxis.map((a) => a.data),
+                series: o.series.map((s) => ({id: String(s.id), name: s.name, data: s.data,
+                                             dashed: s.lineStyle && s.lineStyle.type}))}; }""")
+    partial = gettext("zh_CN", labels.PARTIAL_MONTH) % {"month": now}
+    for categories in option["categories"]:
+        assert [c for c in categories if "未完" in c] == [partial] and categories[-1] == partial, categories
+    names = {gettext("zh_CN", labels.DIRECTIONS[d]) for d in ("I", "E")}
+    with_figure = {series for _panel, month, series, _v, _href in _table_figures(ui.chart_table("trend"))
+                   if month == partial and series in names}
+    tails = [s for s in option["series"] if s["id"].startswith("partial:")]
+    assert {s["name"] for s in tails} == with_figure and all(s["dashed"] == "dashed" for s in tails)
+    for s in tails:  # the last complete month and the partial one, nothing else
+        assert s["data"][-1] is not None and sum(v is not None for v in s["data"]) <= 2
+        [solid] = [o for o in option["series"] if o["name"] == s["name"] and o["id"] != s["id"]]
+        assert solid["data"][-1] is None and solid["dashed"] == "solid"  # the solid line stops before
+    ui.shot("dashboard-partial-month")
 
 
 def test_switching_to_english_redraws_every_chart_with_english_series_names(ui, clock_segments):

@@ -28,16 +28,19 @@ def _a_liaoning_declaration(database) -> str:  # type: ignore[no-untyped-def]
     return str(row[0])
 
 
-def test_a_visitor_sees_the_home_page_in_chinese_and_the_port_office_logs_in(ui, live_server):
+def test_a_visitor_sees_the_home_page_in_chinese_and_the_port_office_lands_on_the_dashboard(ui, live_server):
     ui.open("/")
     assert ui.page.locator("html").get_attribute("lang") == "zh-CN"
     assert ui.page.locator("header .session a[href='/login']").inner_text() == _zh("Log in")
     ui.shot("home-visitor")
-    ui.log_in("port.admin")
+    ui.log_in("port.admin")  # lands on the dashboard, and the home link leads there too
     assert ui.page.locator("header .who").inner_text() == live_server.logins["port.admin"]["display_name"]
     nav = ui.nav_texts()
     assert all(_zh(label) in nav for label in NAV), nav
-    ui.shot("home-port-office")
+    ui.chart("trend").assert_drawn()
+    ui.shot("landing-port-office")
+    ui.follow("header a.brand")
+    assert urlparse(ui.page.url).path == "/dashboard"
 
 
 def test_a_wrong_password_is_refused_with_a_message_and_no_session(ui):
@@ -88,7 +91,7 @@ def test_a_consignment_found_by_its_declaration_shows_its_timeline_by_object(ui,
 
 
 def test_an_unknown_consignment_reference_answers_not_found_on_the_search_page(ui):
-    ui.log_in("port.admin")
+    ui.log_in("port.admin", next_path="/consignments")
     with ui.expecting(404):
         ui.open("/consignments/NOSUCHREF0000", status=404)
     assert ui.page.locator("p.error[role=alert] code").inner_text() == "NOSUCHREF0000"

@@ -129,9 +129,9 @@ def test_the_csv_holds_the_numbers_drawn_with_a_bom_and_chinese_headers(seeded, 
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     rows = csv_rows(r.content)
-    assert rows[0] == ["分图", "月份", "系列", "数值"]
-    from_csv = {(panel, cat, series): float(v) for panel, cat, series, v in rows[1:]}
-    assert from_csv == drawn(data)
+    assert rows[0] == ["分图", "月份", "系列", "数值", "未完月份"]  # the trend says which month is partial
+    from_csv = {(panel, cat, series): float(v) for panel, cat, series, v, _partial in rows[1:]}
+    assert from_csv == drawn(data) and {r[4] for r in rows[1:]} == {"false"}
     assert from_csv[("进口", "2022-03", "进口")] == pytest.approx(
         sum(c.hours for c in cases(direction="I", month="2022-03") if c.port != "CNSHA") / 4)
 

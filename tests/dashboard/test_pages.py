@@ -71,8 +71,8 @@ def test_the_consignment_page_has_a_gantt_view_of_its_events_by_object(seeded, c
                                        "Transport call 9321483/0001N/CNDAL"]
     milestones = {(data["objects"][p["object"]], p["milestone"], p["time"]) for p in data["points"]}
     # case 1: entry 2022-03-06 08:00 Beijing, lodged 7.5 h later, released 30 h after the entry
-    assert (f"Declaration {decl}", "DECLARATION_LODGED", "2022-03-06 15:30") in milestones
-    assert (f"Declaration {decl}", "CUSTOMS_RELEASED", "2022-03-07 14:00") in milestones
+    assert (f"Declaration {decl}", "Declaration lodged", "2022-03-06 15:30") in milestones
+    assert (f"Declaration {decl}", "Customs released", "2022-03-07 14:00") in milestones
     assert data["series_names"] == ["Span", "Actual"]
     assert all(s["start"] <= s["end"] for s in data["spans"]) and len(data["spans"]) == 3
 

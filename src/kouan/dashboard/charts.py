@@ -21,6 +21,7 @@ from kouan.dashboard.filters import Filters, months_between
 from kouan.dashboard.model import Chart, Panel, Series, Translate
 from kouan.db.session import transaction
 from kouan.events import docking as docking_service
+from kouan.kit.clock import CHINA_TZ
 from kouan.partners.domain import Principal, system
 
 BASELINE_YEAR = "2017"
@@ -35,6 +36,11 @@ class Store:
     database_url: str
     export_dir: Path
     now: datetime
+
+
+def this_month(store: Store) -> str:
+    """The month that contains "now" in Asia/Shanghai: the only one not over yet."""
+    return store.now.astimezone(CHINA_TZ).strftime("%Y-%m")
 
 
 def refresh_cases(store: Store) -> None:
@@ -70,10 +76,22 @@ def _national(store: Store) -> dict[tuple[str, str], float]:
         return {(r.period, r.direction): r.hours for r in figures.list_figures(s, scope="CN")}
 
 
+def month_labels(store: Store, months: list[str], t: Translate) -> tuple[list[str], list[bool]]:
+    """Each month's axis label and whether it is partial: the month not over yet keeps its figure
+    (declarations count in the month their clock ends, so it holds only the fast ones so far) but
+    says so, "2026-11 (partial)"."""
+    current = this_month(store)
+    partial = [m == current for m in months]
+    shown = [t(labels.PARTIAL_MONTH) % {"month": m} if p else m for m, p in zip(months, partial, strict=True)]
+    return shown, partial
+
+
 def trend(store: Store, f: Filters, t: Translate) -> Chart:
-    """Mean hours by month per direction, with the national average and half of 2017."""
+    """Mean hours by month per direction, with the national average and half of 2017; the month not
+    over yet is marked partial (its label, and ``partial`` on its figures)."""
     _clock, rows = kpi_rows(store, f, ("month", "direction"))
     months = months_between(f.first_month, f.last_month)
+    categories, partial = month_labels(store, months, t)
     by_key = {(r.group["month"], r.group["direction"]): r for r in rows}
     national = _national(store)
     panels = []
@@ -84,9 +102,9 @@ def trend(store: Store, f: Filters, t: Translate) -> Chart:
         baseline = national.get((BASELINE_YEAR, d))
         has_data = any(v is not None for v in values)
         panels.append(Panel(
-            title=name, category_name=t(labels.MONTH), value_name=t(labels.HOURS), categories=months,
+            title=name, category_name=t(labels.MONTH), value_name=t(labels.HOURS), categories=categories,
             series=[
-                Series(name=name, kind="line", values=values, drill=drill),
+                Series(name=name, kind="line", values=values, drill=drill, partial=partial),
                 Series(name=f"{t(labels.NATIONAL)} · {name}", kind="line", style="dashed",
                        values=[national.get((m, d)) if has_data else None for m in months]),
                 Series(name=f"{t(labels.HALVED)} · {name}", kind="line", style="dotted",

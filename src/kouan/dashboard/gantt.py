@@ -14,6 +14,7 @@ from kouan.consignments import timeline as timeline_service
 from kouan.dashboard import labels
 from kouan.dashboard.drill import beijing
 from kouan.dashboard.model import Translate
+from kouan.events.domain import milestone_name
 from kouan.kit.clock import CHINA_TZ
 from kouan.partners.domain import Principal
 
@@ -38,7 +39,7 @@ def chart(session: Session, *, actor: Principal, ref: str, t: Translate) -> dict
         for e in events:
             series = t(labels.CLASSIFIERS.get(e.classifier, e.classifier))
             classes[series] = None
-            milestone = t(e.milestone)
+            milestone = t(milestone_name(e.milestone))
             points.append({"object": i, "at": _wall_ms(e.occurred_at), "series": series,
                            "milestone": milestone, "time": beijing(e.occurred_at), "source": e.source})
             rows.append([objects[i], milestone, beijing(e.occurred_at), e.source, series])

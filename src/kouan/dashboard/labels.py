@@ -30,6 +30,8 @@ TITLES = {
 }
 
 MONTH = N_("Month")
+PARTIAL_MONTH = N_("%(month)s (partial)")  # the axis label of the month not over yet
+PARTIAL_COLUMN = N_("Partial month")  # the CSV column: true for a figure of that month
 PORT = N_("Port")
 PARTNER = N_("Partner")
 PERIOD = N_("Period")

@@ -28,6 +28,9 @@ class Series:
     stack: str | None = None
     axis: int = 0  # 0: the panel's value axis, 1: its second axis
     unit: str = "h"
+    # per value: is it a figure of a month not over yet (Asia/Shanghai)? Only measured series that
+    # can be partial carry the list; their table, JSON and CSV rows say so.
+    partial: list[bool] | None = None
 
 
 @dataclass
@@ -56,8 +59,14 @@ class Chart:
     def series_names(self) -> list[str]:
         return list(dict.fromkeys(s.name for p in self.panels for s in p.series))
 
+    @property
+    def has_partial(self) -> bool:
+        """Whether the chart's figures can be partial (a month not over yet): then its CSV says which."""
+        return any(s.partial is not None for p in self.panels for s in p.series)
+
     def table(self, t: Translate) -> tuple[list[str], list[list[Any]]]:
-        """Long format: panel, category, series, value (and the drill-down link, if any)."""
+        """Long format: panel, category, series, value (then the drill-down link, if any, and
+        whether the figure is partial: two columns the header does not name)."""
         category = self.panels[0].category_name if self.panels else t(labels.PERIOD)
         header = [t(labels.PANEL), category, t(labels.SERIES), t(labels.VALUE)]
         rows: list[list[Any]] = []
@@ -66,7 +75,8 @@ class Chart:
                 for i, cat in enumerate(p.categories):
                     value = s.values[i]
                     if value is not None:
-                        rows.append([p.title, cat, s.name, value, s.drill[i] if s.drill else None])
+                        rows.append([p.title, cat, s.name, value, s.drill[i] if s.drill else None,
+                                     bool(s.partial and s.partial[i])])
         return header, rows
 
     def as_dict(self, t: Translate) -> dict[str, Any]:
@@ -88,4 +98,7 @@ def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
 
 def chart_csv(chart: Chart, t: Translate) -> bytes:
     header, rows = chart.table(t)
+    if chart.has_partial:
+        return csv_bytes([*header, t(labels.PARTIAL_COLUMN)],
+                         [[*r[:4], "true" if r[5] else "false"] for r in rows])
     return csv_bytes(header, [r[:4] for r in rows])

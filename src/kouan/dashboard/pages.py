@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from kouan.clearance import bulletins as clearance_bulletins
-from kouan.dashboard import drill, labels, public, service
+from kouan.dashboard import access, drill, labels, public, service
 from kouan.dashboard.api import _Page, drill_page, language, store_of
 from kouan.dashboard.charts import segment_label
 from kouan.dashboard.filters import Filters
-from kouan.kit.errors import InvalidInput
+from kouan.kit.errors import Forbidden, InvalidInput
+from kouan.partners.domain import Principal
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
 from kouan.web.templating import render
 
@@ -19,6 +20,16 @@ router = APIRouter(include_in_schema=False)
 
 CHARTS = ("trend", "segments", "ports", "facilitation", "docking")
 FILTER_NAMES = ("region", "port", "from", "to", "direction", "mode")
+
+
+def dashboard_principal(principal: PagePrincipal) -> Principal:
+    """The logged-in person, if their role may open the dashboard (``access.can_view``)."""
+    if not access.can_view(principal):
+        raise Forbidden("your role does not open the dashboard")
+    return principal
+
+
+DashboardPrincipal = Annotated[Principal, Depends(dashboard_principal)]
 
 
 def _raw(request: Request) -> dict[str, str | None]:
@@ -34,7 +45,7 @@ def _filters_or_errors(request: Request) -> tuple[Filters, InvalidInput | None]:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, session: DbSession, principal: PagePrincipal):
+def dashboard(request: Request, session: DbSession, principal: DashboardPrincipal):
     f, error = _filters_or_errors(request)
     return render(request, "dashboard/index.html", {
         "f": f, "query": f.query(), "error": error, "charts": CHARTS, "titles": labels.TITLES,
@@ -42,7 +53,7 @@ def dashboard(request: Request, session: DbSession, principal: PagePrincipal):
 
 
 @router.get("/dashboard/declarations")
-def declarations(request: Request, session: DbSession, principal: PagePrincipal,
+def declarations(request: Request, session: DbSession, principal: DashboardPrincipal,
                  p: Annotated[_Page, Depends(drill_page)]):
     f, error = _filters_or_errors(request)
     if error:

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from kouan.clearance import bulletins
 from kouan.dashboard import filters
 from kouan.dashboard import repository as repo
-from kouan.dashboard.charts import Store, refresh_cases
+from kouan.dashboard.charts import Store, refresh_cases, this_month
 from kouan.declarations.domain import Mode
-from kouan.kit.clock import CHINA_TZ
 
 MODES: tuple[str, ...] = ("standard", *(m.value for m in Mode))
 
@@ -20,10 +19,6 @@ class Choices:
     regions: list[tuple[str, str, str]]  # code, name_zh, name_en; "CN" first
     ports: list[tuple[str, str]]  # locode, name
     modes: tuple[str, ...]
-
-
-def this_month(store: Store) -> str:
-    return store.now.astimezone(CHINA_TZ).strftime("%Y-%m")
 
 
 def resolve(store: Store, raw: dict[str, str | None]) -> filters.Filters:

@@ -40,6 +40,42 @@ class Milestone(StrEnum):
     OTHER = "OTHER"  # a code Kouan cannot map: kept with its original code, never dropped
 
 
+def N_(message: str) -> str:  # noqa: N802 - Babel's marker: the name is translated where it is shown
+    return message
+
+
+# Every milestone's name in English (the msgid; the catalogs give the Chinese and the English),
+# so a page never shows a code such as CUSTOMS_RELEASED. A new milestone needs a name here.
+MILESTONE_NAMES: dict[Milestone, str] = {
+    Milestone.TRANSPORT_ENTRY_DECLARED: N_("Transport entry declared"),
+    Milestone.TRANSPORT_ARRIVED: N_("Transport arrived"),
+    Milestone.TRANSPORT_DEPARTED: N_("Transport departed"),
+    Milestone.TRANSPORT_CHECK_DONE: N_("Transport check done"),
+    Milestone.TRANSPORT_CLEARED: N_("Transport cleared"),
+    Milestone.MANIFEST_FILED: N_("Manifest filed"),
+    Milestone.GOODS_ARRIVED_AT_PORT: N_("Goods arrived at port"),
+    Milestone.DISCHARGED: N_("Discharged"),
+    Milestone.LOADED: N_("Loaded"),
+    Milestone.DECLARATION_LODGED: N_("Declaration lodged"),
+    Milestone.DECLARATION_COMPLETED: N_("Declaration completed"),
+    Milestone.DECLARATION_ACCEPTED: N_("Declaration accepted"),
+    Milestone.DECLARATION_RETURNED: N_("Declaration returned"),
+    Milestone.INSPECTION_ORDERED: N_("Inspection ordered"),
+    Milestone.INSPECTION_DONE: N_("Inspection done"),
+    Milestone.CUSTOMS_HOLD: N_("Customs hold"),
+    Milestone.CUSTOMS_RELEASED: N_("Customs released"),
+    Milestone.GATE_OUT: N_("Gate out"),
+    Milestone.MARKET_RELEASED: N_("Released to market"),
+    Milestone.DECLARATION_CLOSED: N_("Declaration closed"),
+    Milestone.OTHER: N_("Other event"),
+}
+
+
+def milestone_name(code: str) -> str:
+    """The English name of a milestone code (translate it to show it); an unknown code as is."""
+    return MILESTONE_NAMES.get(code, code)  # type: ignore[call-overload]  # a StrEnum key is its str
+
+
 class Classifier(StrEnum):
     ACT = "ACT"  # actual: the only kind that counts in clearance time
     EST = "EST"

@@ -16,6 +16,7 @@ from kouan.partners.domain import OrgKind, Principal, Role, sees_all_organisatio
 from kouan.ports.models import Port
 from kouan.vessels import domain
 from kouan.vessels.models import VesselCheck, VesselClearance
+from kouan.vessels.refusals import field_error, problem
 
 OPENERS = frozenset({OrgKind.SHIPPING_LINE, OrgKind.PORT_OFFICE, OrgKind.OPERATOR})
 
@@ -37,16 +38,15 @@ def _event(
 
 
 def _validate_call(session: Session, transport_call: str, port: str) -> list[FieldError]:
-    errors = []
+    errors: list[FieldError] = []
     parts = transport_call.split("/")
     if len(parts) != 3 or ids.check_imo(parts[0]) or not parts[1]:
-        errors.append(
-            FieldError("/transport_call", "IMO/VOYAGE/LOCODE with a valid IMO number", transport_call)
-        )
+        errors.append(field_error("/transport_call", "transport_call_invalid", transport_call))
     elif parts[2] != port:
-        errors.append(FieldError("/transport_call", f"the call's port is {parts[2]}, not {port}"))
+        errors.append(field_error("/transport_call", "transport_call_port", transport_call,
+                                  call_port=parts[2], port=port))
     if session.get(Port, port) is None:
-        errors.append(FieldError("/port", "unknown UN/LOCODE", port))
+        errors.append(field_error("/port", "port_unknown", port))
     return errors
 
 
@@ -60,8 +60,8 @@ def open_clearance(
     if errors := _validate_call(session, call, port):
         raise InvalidInput("the entry declaration is not valid", errors=errors)
     if session.scalar(select(VesselClearance).where(VesselClearance.transport_call == call)):
-        raise Conflict(f"the entry of {call} is already declared",
-                       extra={"code": "entry_declared", "params": {"transport_call": call}})
+        detail, extra = problem("entry_declared", transport_call=call)
+        raise Conflict(detail, extra=extra)
     c = VesselClearance(transport_call=call, port=port, declarant_org_id=actor.org_id, opened_at=now)
     session.add(c)
     session.flush()
@@ -108,8 +108,8 @@ def complete_check(
     try:
         done, cleared = domain.complete(checks(session, c), agency, now)
     except domain.AlreadyDone as exc:
-        raise Conflict(str(exc), extra={"code": "check_done", "params": {
-            "agency": agency.value, "done_at": exc.done_at.isoformat()}}) from None
+        detail, extra = problem("check_done", agency=agency.value, done_at=exc.done_at.isoformat())
+        raise Conflict(detail, extra=extra) from None
     session.add(VesselCheck(clearance_id=c.id, agency=agency.value, done_at=now, done_by=actor.label))
     events = [_event(c, Milestone.TRANSPORT_CHECK_DONE, now, agency.value, agency=agency.value)]
     if cleared:

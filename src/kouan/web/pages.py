@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from kouan.audit import service as audit_service
+from kouan.dashboard import access as dashboard_access
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import NotAuthenticated
 from kouan.partners import service as partners_service
@@ -21,11 +22,14 @@ router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never redirect a login to another host."""
+    """Only same-site relative paths: never redirect a login to another host. Browsers read a
+    backslash as a slash (``/\\evil.example`` is ``//evil.example``), so none is accepted, nor a
+    control character or a space."""
     if not target:
         return "/"
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(c <= " " or c == "\x7f" for c in target)):
         return "/"
     return target
 
@@ -42,13 +46,17 @@ def healthz(request: Request) -> JSONResponse:
 
 @router.get("/")
 def home(request: Request, session: DbSession):
-    load_person_principal(request, session)
+    principal = load_person_principal(request, session)
+    landing = dashboard_access.landing_page(principal)
+    if landing != dashboard_access.HOME:  # a logged-in person goes on to their own page
+        return RedirectResponse(landing, status_code=303)
     return render(request, "home.html")
 
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None):
-    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+    # No next=: the form sends none either, and the login lands on the person's own page.
+    return render(request, "login.html", {"next": _safe_next(next) if next else "", "error": None})
 
 
 @router.post("/login")
@@ -58,7 +66,7 @@ def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/",
+    next: Annotated[str, Form()] = "",
 ):
     csrf.verify(request, csrf_token)
     try:
@@ -66,8 +74,8 @@ def login(
             session, username=username.strip(), password=password, now=utcnow()
         )
     except NotAuthenticated as exc:
-        return render(request, "login.html", {"next": _safe_next(next), "error": exc.detail,
-                                              "username": username}, status=401)
+        return render(request, "login.html", {"next": _safe_next(next) if next else "",
+                                              "error": exc.detail, "username": username}, status=401)
     principal = partners_service.principal_for_person(session, person)
     session.info["actor"] = principal
     audit_service.record(session, action="person.login", entity="person",
@@ -75,7 +83,8 @@ def login(
     request.session.clear()
     request.session["person_id"] = person.id
     csrf.rotate(request)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    target = _safe_next(next) if next else dashboard_access.landing_page(principal)
+    response = RedirectResponse(target, status_code=303)
     if person.locale in i18n.LOCALES:
         response.set_cookie(i18n.LANG_COOKIE, person.locale, max_age=365 * 86400, samesite="lax")
     return response

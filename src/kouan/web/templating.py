@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from kouan import __version__
+from kouan.events.domain import milestone_name
 from kouan.kit.clock import CHINA_TZ
 from kouan.web import csrf, i18n
 
@@ -24,7 +25,7 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(version=__version__, locales=i18n.LOCALES)
+    env.globals.update(version=__version__, locales=i18n.LOCALES, milestone_name=milestone_name)
     env.filters["beijing"] = lambda dt: dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
     return env
 

@@ -5,6 +5,8 @@
  * When drawn, the container gets data-rendered="true" and data-series="<names joined by |>";
  * with no data, data-rendered="empty" and a message. The <details class="chart-data"> table and
  * the CSV hold the same numbers; a figure that has declarations behind it links to them (a.drill).
+ * A figure of the month not over yet (series.partial) is drawn as a dashed segment (an ECharts
+ * series with the same name, id "partial:<n>"); its axis label already says "(partial)".
  */
 (function () {
   "use strict";
@@ -41,6 +43,18 @@
   function panelHeight(panel) {
     if (panel.horizontal) { return Math.max(90, 34 * panel.categories.length + 40); }
     return 240;
+  }
+
+  /* A measured line whose last figures are partial (s.partial[i], the month not over yet): the
+   * solid line stops at the last complete month; a dashed one joins it to the partial figures. */
+  function partialTail(s) {
+    if (s.kind !== "line" || !s.partial || s.partial.indexOf(true) < 0) { return null; }
+    var solid = s.values.map(function (v, i) { return s.partial[i] ? null : v; });
+    var dashed = s.values.map(function (v, i) {
+      var joins = !s.partial[i] && s.partial[i + 1] && v !== null;
+      return s.partial[i] || joins ? v : null;
+    });
+    return { solid: solid, dashed: dashed };
   }
 
   function panelsOption(data, el) {
@@ -99,8 +113,17 @@
           series.xAxisIndex = categoryIndex;
           series.yAxisIndex = s.axis === 1 && secondIndex !== null ? secondIndex : valueIndex;
         }
+        var tail = partialTail(s);
+        if (tail) { series.data = tail.solid; }
         option.series.push(series);
         meta.push({ drill: s.drill, categories: panel.categories });
+        if (tail) {  // the month not over yet: a dashed segment to a larger point, same name and colour
+          option.series.push(Object.assign({}, series, {
+            id: "partial:" + option.series.length, data: tail.dashed, showSymbol: true, symbolSize: 9,
+            connectNulls: false, lineStyle: { type: "dashed", width: 2 }, z: 1
+          }));
+          meta.push({ drill: s.drill, categories: panel.categories });
+        }
       });
       top += 28 + h + 56;
     });
