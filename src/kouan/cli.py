@@ -1,4 +1,9 @@
-"""The ``kouan`` command. Each command builds Kouan from the environment and owns its transaction."""
+"""The ``kouan`` command. Each command builds Kouan from the environment and owns its transaction.
+
+Every command starts by importing this module: the analytics stack (Ibis, pandas, PyArrow
+datasets, DuckDB, Spark) is imported only by the commands that use it, so that
+``kouan events import`` starts in a fraction of a second (``tests/test_cli_startup.py``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,6 @@ from rich.table import Table
 
 from kouan import __version__
 from kouan.bootstrap import Kouan, build
-from kouan.clearance import service as clearance_service
 from kouan.clearance.cli import (
     benchmarks_app,
     bulletin_command,
@@ -25,7 +29,6 @@ from kouan.clearance.cli import (
 )
 from kouan.cli_errors import fail as _fail
 from kouan.config import get_settings
-from kouan.db import migrate
 from kouan.db.session import transaction
 from kouan.declarations.cli import declarations_app
 from kouan.demo import portal as demo_portal
@@ -71,6 +74,8 @@ def _cli_actor() -> Principal:
 
 
 def _require_schema(kouan: Kouan) -> None:
+    from kouan.db import migrate  # Alembic (and Mako) only for the commands that need the schema
+
     current = migrate.current_revision(kouan.engine)
     head = migrate.head_revision()
     if current != head:
@@ -110,6 +115,8 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations and load the reference data (ports, customs districts)."""
+    from kouan.db import migrate
+
     kouan = _kouan()
     report = migrate.upgrade(kouan.engine, revision)
     console.print(f"database at {migrate.current_revision(kouan.engine)}; "
@@ -119,6 +126,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision."""
+    from kouan.db import migrate
+
     console.print(migrate.current_revision(_kouan().engine) or "none")
 
 
@@ -141,6 +150,8 @@ def demo(
     with transaction(kouan.sessions, actor=_cli_actor()) as session:
         logins = demo_service.load(session, actor=_cli_actor(), now=utcnow())
     if events:
+        from kouan.clearance import service as clearance_service
+
         years: set[str] = set()
 
         def progress(month: str, received: int) -> None:

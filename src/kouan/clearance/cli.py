@@ -1,27 +1,32 @@
-"""`kouan kpi`, `kouan bulletin`, `kouan benchmarks import`, `kouan cases refresh`."""
+"""`kouan kpi`, `kouan bulletin`, `kouan benchmarks import`, `kouan cases refresh`.
+
+The analytics stack (Ibis, pandas, PyArrow datasets, DuckDB) is imported inside the commands that
+use it: every ``kouan`` command imports this module to register its commands, and
+``kouan events import`` must start without loading it.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from kouan.analytics import bulletin as bulletin_text
-from kouan.analytics import engines, export, filters
 from kouan.bootstrap import Kouan, build
-from kouan.clearance import bulletins, clock_registry, figures, kpi
-from kouan.clearance import service as clearance_service
+from kouan.clearance import clock_registry, figures
 from kouan.cli_errors import fail as _fail
 from kouan.config import get_settings
 from kouan.db.session import transaction
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners.domain import system
+
+if TYPE_CHECKING:
+    from kouan.analytics import filters
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -36,6 +41,9 @@ def _export_dir(k: Kouan) -> Path:
 
 
 def _period(month: str | None, date_from: str | None, date_to: str | None) -> filters.Period | None:
+    from kouan.analytics import filters
+    from kouan.clearance import bulletins
+
     if month:
         bulletins.check_month(month)
         return filters.Period(first_month=month, last_month=month)
@@ -62,6 +70,8 @@ def kpi_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Clearance time (n, mean, median, p90, segments) from the case table."""
+    from kouan.clearance import kpi
+
     k = build(get_settings())
     query = kpi.KpiQuery(clock=clock, period=_period(month, date_from, date_to), province=region,
                          port=port.upper() if port else None,
@@ -95,6 +105,9 @@ def bulletin_command(
     clock: Annotated[str, typer.Option()] = "gac",
 ) -> None:
     """The month's clearance-time statement, compared with the national average and 2017."""
+    from kouan.analytics import bulletin as bulletin_text
+    from kouan.clearance import bulletins
+
     if lang not in ("zh", "en") or fmt not in ("text", "markdown", "html"):
         err.print("[bold red]error:[/] --lang is zh or en; --format is text, markdown or html")
         raise typer.Exit(code=2)
@@ -145,6 +158,8 @@ def cases_refresh(
     ] = False,
 ) -> None:
     """Recompute the cases of consignments that changed (or all of them)."""
+    from kouan.clearance import service as clearance_service
+
     if set_based and not all_:
         err.print("[bold red]error:[/] --set-based recomputes every case: use it with --all")
         raise typer.Exit(code=2)
@@ -163,6 +178,9 @@ def cases_refresh(
 def export_parquet(out_dir: Annotated[Path, typer.Argument(file_okay=False)]) -> None:
     """Write events (partitioned by month and port) and clearance cases as Parquet, for DuckDB or
     Spark (`kouan kpi --engine duckdb|spark` reads the same layout)."""
+    from kouan.analytics import engines, export
+    from kouan.clearance import service as clearance_service
+
     k = build(get_settings())
     with transaction(k.sessions, actor=system("cli")) as s:
         clearance_service.refresh(s, now=utcnow())
@@ -190,6 +208,8 @@ def clocks_list() -> None:
 def clocks_add(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Define a clock from JSON (the shape of a built-in: see `kouan clocks show gac`) and compute
     it for every declaration."""
+    from kouan.clearance import service as clearance_service
+
     k = build(get_settings())
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
@@ -226,6 +246,8 @@ def facilitation_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Advance-declaration rate and two-step usage by month and port, against a year before."""
+    from kouan.clearance import bulletins, kpi
+
     k = build(get_settings())
     keys = tuple(b.strip() for b in by.split(",") if b.strip())
     for m in (month, from_month, to_month):

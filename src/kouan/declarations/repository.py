@@ -32,20 +32,20 @@ def transport_call_keys_with_prefix(session: Session, prefix: str) -> list[str]:
 
 
 def arrival_keys(session: Session, batch_ids: Iterable[int]) -> dict[str, set[str]]:
-    """The calls, B/Ls and containers named by the arrival events of these ingest batches."""
-    rows = session.execute(
-        select(EventRef.kind, EventRef.key)
-        .join(Event, Event.id == EventRef.event_pk)
-        .where(
+    """The calls, B/Ls and containers named by the arrival events of these ingest batches (read from
+    the events' own ``refs``: ``event_ref`` has no index that starts with the event)."""
+    rows = session.scalars(
+        select(Event.refs).where(
             Event.batch_id.in_(list(batch_ids)),
             Event.milestone.in_(ARRIVAL_MILESTONES),
             Event.classifier == "ACT",
-            EventRef.kind.in_(("transport_call", "bill_of_lading", "container")),
         )
     )
     keys: dict[str, set[str]] = {"transport_call": set(), "bill_of_lading": set(), "container": set()}
-    for kind, key in rows:
-        keys[kind].add(key)
+    for refs in rows:
+        for kind, key in refs:
+            if kind in keys:
+                keys[kind].add(key)
     return keys
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kouan.db.base import Base, JSONType, UTCDateTime
@@ -69,10 +78,16 @@ class Event(Base):
 
 
 class EventRef(Base):
-    """One object an event names; the index that linking and timelines search by."""
+    """One object an event names; the index that linking and timelines search by.
+
+    Keyed by what readers search: ``(kind, key)`` first, the event last, and nothing else (SQLite
+    keeps the key as the row, ``WITHOUT ROWID``): one b-tree written per reference instead of three.
+    Nothing looks the rows up by ``event_pk`` alone: an event's own ``refs`` column names its rows
+    (replacing a version deletes them by the full key) and its batch's arrival keys are read there.
+    """
 
     __tablename__ = "event_ref"
-    __table_args__ = (Index("ix_event_ref_kind_key", "kind", "key"),)
+    __table_args__ = (PrimaryKeyConstraint("kind", "key", "event_pk"), {"sqlite_with_rowid": False})
 
     event_pk: Mapped[int] = mapped_column(
         BigId, ForeignKey("event.id", ondelete="CASCADE"), primary_key=True

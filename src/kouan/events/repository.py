@@ -53,6 +53,17 @@ def existing_versions(
     return found
 
 
+def refs_of(session: Session, pks: Sequence[int]) -> list[tuple[int, str, str]]:
+    """``(event_pk, kind, key)`` of every ``event_ref`` row of these events, read from the events'
+    own ``refs`` column: ``event_ref`` is keyed by ``(kind, key, event_pk)`` and has no index that
+    starts with the event."""
+    found: list[tuple[int, str, str]] = []
+    for matching in in_chunks(session, Event.id, pks):
+        for pk, refs in session.execute(select(Event.id, Event.refs).where(matching)):
+            found.extend((pk, kind, key) for kind, key in refs)
+    return found
+
+
 def events_by_refs(session: Session, refs: Sequence[tuple[str, str]]) -> list[Event]:
     """Every event naming any of ``refs`` ((kind, key) pairs), oldest first."""
     pks: set[int] = set()

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from kouan.audit import service as audit_service
@@ -202,12 +202,16 @@ def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: da
         out.insert("event", EVENT_COLUMNS, events)
         out.insert("event_ref", REF_COLUMNS, refs)
     if plan.replace:
+        # The replaced versions' refs, by their full key (read before the update overwrites them).
+        stale = [{"k": kind, "y": key, "p": pk}
+                 for pk, kind, key in repo.refs_of(session, [pk for pk, *_ in plan.replace])]
         updates = [{**_row(w, source=source, batch_id=batch_id, now=now), "id": pk,
                     "revision": rev + 1} for pk, rev, w in plan.replace]
         session.execute(update(Event), updates)
-        pks = [pk for pk, *_ in plan.replace]
-        for chunk in repo.chunks(pks):
-            session.execute(delete(EventRef).where(EventRef.event_pk.in_(chunk)))
+        if stale:
+            ref = EventRef.__table__.c
+            session.execute(EventRef.__table__.delete().where(
+                ref.kind == bindparam("k"), ref.key == bindparam("y"), ref.event_pk == bindparam("p")), stale)
         refs = [r for pk, _rev, w in plan.replace for r in _ref_rows(pk, w)]
         if refs:
             session.execute(EventRef.__table__.insert(), refs)

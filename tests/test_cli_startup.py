@@ -1,0 +1,65 @@
+"""The `kouan` command starts without the analytics stack: `kouan events import` loads neither Ibis
+nor pandas, PyArrow datasets, DuckDB or Spark, and every command is still listed with its help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.events.helpers import jsonl, shipment
+
+ANALYTICS_STACK = ("ibis", "pandas", "pyarrow.dataset", "duckdb", "pyspark")
+
+# Runs the real `kouan` command and, when it exits, prints which of the modules were loaded.
+PROBE = f"""
+import atexit, json, sys
+atexit.register(lambda: print("LOADED " + json.dumps([m for m in {ANALYTICS_STACK!r} if m in sys.modules]),
+                              file=sys.stderr))
+from kouan.cli import app
+sys.argv[0] = "kouan"
+app()
+"""
+
+
+def loaded_after(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    r = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True,
+                       timeout=120)
+    line = next(x for x in r.stderr.splitlines() if x.startswith("LOADED "))
+    return r, json.loads(line.removeprefix("LOADED "))
+
+
+def test_importing_the_cli_loads_no_analytics_module():
+    code = ("import json, sys; import kouan.cli; "
+            f"print(json.dumps([m for m in {ANALYTICS_STACK!r} if m in sys.modules]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == []
+
+
+def test_events_import_runs_without_the_analytics_stack(kouan, world, tmp_path):
+    env = dict(os.environ, KOUAN_DATABASE_URL=kouan.settings.effective_database_url,
+               KOUAN_DATA_DIR=str(tmp_path))
+    f = tmp_path / "feed.jsonl"
+    f.write_bytes(jsonl(*shipment()))
+    r, loaded = loaded_after(env, "events", "import", str(f), "--source", "DCT", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["stored"] == 8
+    assert loaded == []
+
+
+def test_help_still_lists_every_command_with_its_help():
+    from kouan.cli import app
+
+    expected = {c.name or c.callback.__name__.replace("_", "-"): (c.help or c.callback.__doc__ or "")
+                for c in app.registered_commands}
+    expected |= {g.name: g.typer_instance.info.help for g in app.registered_groups}
+    assert {"events", "kpi", "bulletin", "cases", "export", "clocks", "facilitation"} <= set(expected)
+    r = subprocess.run([sys.executable, "-m", "kouan.cli", "--help"], capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ, COLUMNS="200", TERM="dumb"))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    for name, help_text in expected.items():
+        first_words = " ".join(help_text.split()[:3])
+        assert any(f" {name} " in line and first_words in line for line in lines), (name, first_words)
