@@ -100,10 +100,11 @@ def assert_same(got: dict, want: dict) -> None:
 
 
 def both_paths(kouan, clocks=CLOCKS):
-    """The Python path, then every set-based engine of the store (SQLite: DuckDB over Arrow and the
-    query on SQLite itself; PostgreSQL: the query on PostgreSQL), all equal."""
+    """The Python path, then every set-based engine of the store (SQLite: DuckDB reading the file
+    through its SQLite scanner, DuckDB over Arrow and the query on SQLite itself; PostgreSQL: the
+    query on PostgreSQL), all equal."""
     want = python_rows(kouan, clocks)
-    engines_ = ("duckdb", "store") if kouan.engine.dialect.name == "sqlite" else ("store",)
+    engines_ = ("scan", "duckdb", "store") if kouan.engine.dialect.name == "sqlite" else ("store",)
     for engine in engines_:
         got = set_rows(kouan, clocks, engine)
         assert_same(got, want)
@@ -397,16 +398,43 @@ def test_a_call_shared_by_many_consignments_starts_each_of_their_clocks(kouan):
 
 
 def test_on_sqlite_the_recompute_reads_the_events_of_its_own_transaction(kouan):
+    """With uncommitted events the default engine on SQLite is DuckDB over the session's own reads
+    (the scanner would not see them), and the scan engine refuses rather than miss them."""
     if kouan.engine.dialect.name != "sqlite":
-        pytest.skip("the DuckDB engine reads a SQLite store")
+        pytest.skip("the DuckDB engines read a SQLite store")
     d = decl(60, "I")
     with transaction(kouan.sessions, actor=ACTOR) as s:
         events_service.ingest(s, source="DCT", org_id=None, fmt="jsonl", channel="test", now=utcnow(),
                               actor="tests", data=jsonl(ev("l", "DECLARATION_LODGED", 0, declaration=d),
                                                         ev("r", "CUSTOMS_RELEASED", 1, declaration=d)))
-        report = service.recompute_all_set_based(s, now=utcnow(), clocks=[GAC], engine="duckdb")
+        with pytest.raises(ValueError, match="commit"):
+            service.recompute_all_set_based(s, now=utcnow(), clocks=[GAC], engine="scan")
+        report = service.recompute_all_set_based(s, now=utcnow(), clocks=[GAC])
     assert report.cases == 1
     assert rows(kouan, [GAC])[(d, "gac")]["status"] == "incomplete"  # released, no call seen
+
+
+def test_on_a_committed_sqlite_store_the_default_engine_scans_the_file(kouan, monkeypatch):
+    if kouan.engine.dialect.name != "sqlite":
+        pytest.skip("the scanner reads a SQLite store")
+    d = decl(62, "E")
+    ingest(kouan, [ev("l", "DECLARATION_LODGED", 0, declaration=d), ev("r", "CUSTOMS_RELEASED", 2, declaration=d)])
+    scanned = []
+    real = analytics_cases.run_cases_scan
+    monkeypatch.setattr(analytics_cases, "run_cases_scan",
+                        lambda path, clocks: scanned.append(path) or real(path, clocks))
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        report = service.recompute_all_set_based(s, now=utcnow(), clocks=[GAC])
+    assert report.cases == 1 and len(scanned) == 1
+    case = rows(kouan, [GAC])[(d, "gac")]
+    assert (case["status"], case["hours"]) == ("closed", 2.0)  # an export's clock starts at lodgement
+
+
+def test_a_failed_scan_says_why(tmp_path):
+    from kouan.analytics import sqlite_scan
+
+    with pytest.raises(sqlite_scan.ScanError, match="exit"):
+        analytics_cases.run_cases_scan(str(tmp_path / "missing.sqlite3"), [GAC])
 
 
 def test_cases_refresh_all_set_based_recomputes_every_case_from_the_cli(kouan, tmp_path):

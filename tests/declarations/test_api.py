@@ -128,7 +128,8 @@ def test_a_two_step_import_shows_up_in_kpi_with_the_right_clearance_time(client,
     with kouan.sessions() as s:
         emitted = s.scalars(select(Event).where(Event.source == "kouan").order_by(Event.id)).all()
         audited = s.scalars(select(AuditEntry).where(AuditEntry.entity == "declaration",
-                                                     AuditEntry.action == "declaration.update")).all()
+                                                     AuditEntry.action == "declaration.update")
+                            .order_by(AuditEntry.id)).all()
     assert [e.milestone for e in emitted] == [
         "DECLARATION_LODGED", "DECLARATION_ACCEPTED", "CUSTOMS_RELEASED"]
     # every transition audited with the status before and after

@@ -84,7 +84,7 @@ def _record(s, number: str) -> DeclarationRecord:  # type: ignore[no-untyped-def
 
 def _audit_rows(s, rec: DeclarationRecord):  # type: ignore[no-untyped-def]
     return select(AuditEntry).where(AuditEntry.entity == "declaration", AuditEntry.entity_id == str(rec.id),
-                                    AuditEntry.action == "declaration.update")
+                                    AuditEntry.action == "declaration.update").order_by(AuditEntry.id)
 
 
 def _kouan_events(s, number: str) -> list[Event]:  # type: ignore[no-untyped-def]

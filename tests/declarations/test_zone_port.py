@@ -58,7 +58,8 @@ def test_one_declaration_moves_the_goods_under_seal_and_is_released_after_arriva
     assert released["receipt"] == "P"
     with kouan.sessions() as s:
         events = s.scalars(select(Event).where(Event.source == "kouan").order_by(Event.id)).all()
-        audited = s.scalars(select(AuditEntry).where(AuditEntry.entity == "declaration_movement")).all()
+        audited = s.scalars(select(AuditEntry).where(AuditEntry.entity == "declaration_movement")
+                            .order_by(AuditEntry.id)).all()
     assert [(e.milestone, e.original_code) for e in events][-3:] == [
         ("GATE_OUT", "kouan/start_movement"), ("OTHER", "kouan/arrive_movement"),
         ("CUSTOMS_RELEASED", "kouan/release")]

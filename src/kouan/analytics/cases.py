@@ -162,8 +162,9 @@ def _is_digit(c: ibis.StringValue) -> ibis.BooleanValue:
     return c.isin(DIGITS)
 
 
-def _commodity(hs: ibis.StringValue) -> ibis.StringValue:
-    chapter = hs.substr(0, 2)
+def _commodity(chapter: ibis.StringValue) -> ibis.StringValue:
+    """The commodity group of an HS chapter (the code's first two digits): a plain column, since
+    every branch of the CASE this compiles to evaluates it again."""
     return chapter.substitute(HS_CHAPTER_SECTION, else_=ibis.null("string"))
 
 
@@ -278,18 +279,21 @@ def cases_expr(tables: Mapping[str, ibis.Table], clock: Any, *, engine: str | No
     d_port = _pick_first(d_port.mutate(prio=priority), "d_key", ["prio", "occurred_at", "pk"])
     d_port = d_port.select(dp_key="d_key", decl_port="port")
 
+    # The attributes are read out of the JSON *before* the pick: the window is a barrier Ibis does not
+    # merge through, so each is parsed once per lodgement. Read after it, Ibis inlines the extraction
+    # into every branch of the HS-chapter CASE (a hundred JSON parses a row: most of the recompute).
     lodged = d_events.filter(d_events.milestone == "DECLARATION_LODGED")
-    lodged = _pick_first(lodged, "d_key", ["occurred_at", "pk"])
-    modes0 = lodged.attrs["facilitation_modes"][0].str
-    single = lodged.attrs["facilitation_mode"].str
-    mode = ibis.ifelse(modes0.notnull(), modes0,
-                       ibis.ifelse(single.isnull() | (single == ""), "standard", single))
-    group = lodged.attrs["commodity_group"].str
-    hs = lodged.attrs["hs_code"].str
     lodged = lodged.select(
-        la_key="d_key", la_mode=mode,
-        la_group=ibis.ifelse(group.isnull() | (group == ""), _commodity(hs), group),
+        "d_key", "occurred_at", "pk",
+        m0=lodged.attrs["facilitation_modes"][0].str, m1=lodged.attrs["facilitation_mode"].str,
+        grp=lodged.attrs["commodity_group"].str, chapter=lodged.attrs["hs_code"].str.substr(0, 2),
     )
+    lodged = _pick_first(lodged, "d_key", ["occurred_at", "pk"])
+    mode = ibis.ifelse(lodged.m0.notnull(), lodged.m0,
+                       ibis.ifelse(lodged.m1.isnull() | (lodged.m1 == ""), "standard", lodged.m1))
+    no_group = lodged.grp.isnull() | (lodged.grp == "")
+    lodged = lodged.select(la_key="d_key", la_mode=mode,
+                           la_group=ibis.ifelse(no_group, _commodity(lodged.chapter), lodged.grp))
 
     key = decl.declaration
     numbered = (key.length() == 18) & key.substr(8, 1).isin(["0", "1"])
@@ -574,18 +578,44 @@ def run_cases_duckdb(tables: Mapping[str, pa.Table], clocks: Sequence[Any]) -> d
         out = {}
         for clock in clocks:
             spec = clock_spec(clock)
-            out[str(spec["name"])] = con.sql(_duckdb_sql(tables, spec)).to_arrow_table()
+            sql = _duckdb_sql(tables, spec)  # in key order: see sqlite_scan
+            out[str(spec["name"])] = con.sql(f"SELECT * FROM ({sql}) ORDER BY declaration").to_arrow_table()  # noqa: S608
         return out
     finally:
         con.close()
 
 
 def _duckdb_sql(tables: Mapping[str, pa.Table], spec: dict[str, Any]) -> str:
-    key = (json.dumps(spec, sort_keys=True), tuple((n, str(t.schema)) for n, t in sorted(tables.items())))
+    return duckdb_sql(spec, {n: t.schema for n, t in tables.items()})
+
+
+def store_schemas() -> dict[str, pa.Schema]:
+    """The Arrow schemas of the tables ``cases_expr`` reads, as ``read_sqlite_tables`` types them."""
+    return {name: pa.schema([(c, UTC_US if t == "timestamp" else t) for c, t in columns.items()])
+            for name, columns in STORE_COLUMNS.items()}
+
+
+def duckdb_sql(clock: Any, schemas: Mapping[str, pa.Schema] | None = None) -> str:
+    """``cases_expr`` for ``clock`` compiled to DuckDB SQL over tables named as in the store, with
+    ``schemas`` (by default ``store_schemas()``); kept per clock and schemas (compiling takes
+    seconds)."""
+    spec = clock_spec(clock)
+    schemas = schemas or store_schemas()
+    key = (json.dumps(spec, sort_keys=True), tuple((n, str(s)) for n, s in sorted(schemas.items())))
     if key not in _DUCKDB_SQL:
-        unbound = {n: ibis.table(ibis.Schema.from_pyarrow(t.schema), name=n) for n, t in tables.items()}
+        unbound = {n: ibis.table(ibis.Schema.from_pyarrow(s), name=n) for n, s in schemas.items()}
         _DUCKDB_SQL[key] = str(ibis.to_sql(cases_expr(unbound, spec, engine="duckdb"), dialect="duckdb"))
     return _DUCKDB_SQL[key]
+
+
+def run_cases_scan(db_path: str, clocks: Sequence[Any]) -> dict[str, pa.Table]:
+    """Every case of each clock, computed by DuckDB reading the SQLite store file at ``db_path``
+    through its SQLite scanner, in a child process (``kouan.analytics.sqlite_scan``): the fast
+    full recompute of a large SQLite store. Reads the committed store only."""
+    from kouan.analytics import sqlite_scan  # Imported here: only this path runs the child.
+
+    sqls = {str(clock_spec(c)["name"]): duckdb_sql(c) for c in clocks}
+    return sqlite_scan.run_cases(db_path, sqls)
 
 
 _DUCKDB_SQL: dict[tuple, str] = {}

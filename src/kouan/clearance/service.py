@@ -13,14 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from kouan.analytics import cases as analytics_cases
-from kouan.analytics import engines
 from kouan.clearance import clock_registry
 from kouan.clearance.clocks import Clock
 from kouan.clearance.domain import Obs, compute, scope_events
@@ -33,6 +30,13 @@ from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, RefKind
 from kouan.events.models import Event
 from kouan.ports.models import Port
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# The set-based paths import the analytics stack (Ibis, PyArrow, DuckDB) inside their functions:
+# ingestion marks consignments dirty through this module, and `kouan events import` or the web
+# server's start-up should not pay seconds of imports for a full recompute they never run.
 
 
 @dataclass
@@ -131,8 +135,9 @@ def recompute_all(session: Session, *, now: datetime, clocks: Sequence[Clock] | 
 
 
 WRITE_CHUNK = 5_000
+SQLITE_WRITE_CACHE_KIB = 256 * 1024
 _TIMESTAMPS = ("start_at", "end_at")
-SET_BASED_ENGINES = ("auto", "duckdb", "store")
+SET_BASED_ENGINES = ("auto", "scan", "duckdb", "store")
 
 
 def recompute_all_set_based(
@@ -140,9 +145,13 @@ def recompute_all_set_based(
 ) -> RefreshReport:
     """The full path as one set-based query per clock: the same rows as ``recompute_all``.
 
-    The cases are computed by ``kouan.analytics.cases.cases_expr``, on one of two engines:
+    The cases are computed by ``kouan.analytics.cases.cases_expr``, on one of three engines:
 
-    - ``duckdb`` (the default on SQLite): the store's tables are read into Arrow through
+    - ``scan`` (the default on a SQLite file when DuckDB's SQLite scanner is installed and
+      ``session`` holds no uncommitted writes): a child process reads the store file with DuckDB's
+      SQLite scanner and runs the expression on DuckDB (``kouan.analytics.sqlite_scan``). It reads
+      the *committed* store, so it refuses a session with uncommitted writes;
+    - ``duckdb`` (the fallback on SQLite): the store's tables are read into Arrow through
       ``session``'s own connection (so inside its transaction) and DuckDB runs the expression.
       SQLite's planner runs the same query row by row with automatic indexes: more than a minute
       at 100,000 events, against seconds;
@@ -153,17 +162,33 @@ def recompute_all_set_based(
     delete, then bulk insert. Dirty-consignment marks are left for ``refresh``, which is idempotent
     and gives the same rows.
     """
+    import pyarrow.compute as pc
+
+    from kouan.analytics import cases as analytics_cases
+    from kouan.analytics import engines, sqlite_scan
+
     if engine not in SET_BASED_ENGINES:
         raise ValueError(f"unknown engine {engine!r}: one of {', '.join(SET_BASED_ENGINES)}")
     clocks = list(clocks or clock_registry.all_clocks(session))
     url = session.get_bind().url
     kind = "sqlite" if url.get_backend_name() == "sqlite" else "postgres"
+    raw = session.connection().connection.driver_connection
     if engine == "auto":
-        engine = "duckdb" if kind == "sqlite" else "store"
-    if engine == "duckdb":
         if kind != "sqlite":
-            raise ValueError("the duckdb engine reads a SQLite store; use engine='store'")
-        tables = analytics_cases.read_sqlite_tables(session.connection().connection.driver_connection)
+            engine = "store"
+        elif url.database not in (None, "", ":memory:") and not raw.in_transaction \
+                and sqlite_scan.available():
+            engine = "scan"
+        else:
+            engine = "duckdb"
+    if engine in ("scan", "duckdb") and kind != "sqlite":
+        raise ValueError(f"the {engine} engine reads a SQLite store; use engine='store'")
+    if engine == "scan":
+        if raw.in_transaction:
+            raise ValueError("the scan engine reads the committed store: commit this session's writes first")
+        computed = analytics_cases.run_cases_scan(url.database, clocks)
+    elif engine == "duckdb":
+        tables = analytics_cases.read_sqlite_tables(raw)
         computed = analytics_cases.run_cases_duckdb(tables, clocks)
     else:
         con = engines.connect(kind, url.render_as_string(hide_password=False))
@@ -214,6 +239,9 @@ def _insert_sqlite(session: Session, cases: pa.Table, now: datetime) -> None:
     """One ``executemany`` through ``events.bulk`` on the session's connection, instants already
     written as the text ``UTCDateTime`` stores (naive UTC, microseconds): SQLAlchemy's per-value
     conversion was most of the time of writing a million cases."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     columns = list(cases.column_names)
     for column in _TIMESTAMPS:
         utc = pc.cast(cases[column], pa.timestamp("us", tz="UTC"))
@@ -221,7 +249,15 @@ def _insert_sqlite(session: Session, cases: pa.Table, now: datetime) -> None:
         cases = cases.set_column(columns.index(column), column, as_text)
     stamp = bulk.sqlite_ts(now)
     out = bulk.Bulk(session)
-    for batch in cases.to_batches(WRITE_CHUNK * 20):
-        values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        out.insert("clearance_case", [*columns, "updated_at"],
-                   [(*row, stamp) for row in zip(*values, strict=True)])
+    # The four indexes of a million cases outgrow SQLite's default 2 MB page cache, and each row
+    # then reads index pages back from disk: a larger cache for this write halved it (measured at
+    # 150,000 cases). The connection goes back to the pool, so the default is restored.
+    cache = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text(f"PRAGMA cache_size = {-SQLITE_WRITE_CACHE_KIB}"))
+    try:
+        for batch in cases.to_batches(WRITE_CHUNK * 20):
+            values = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            out.insert("clearance_case", [*columns, "updated_at"],
+                       [(*row, stamp) for row in zip(*values, strict=True)])
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(cache)}"))
