@@ -13,7 +13,7 @@ import ibis
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 from tests.conftest import _wipe
 from tests.events.helpers import jsonl
 from typer.testing import CliRunner
@@ -420,9 +420,9 @@ def test_on_a_committed_sqlite_store_the_default_engine_scans_the_file(kouan, mo
     d = decl(62, "E")
     ingest(kouan, [ev("l", "DECLARATION_LODGED", 0, declaration=d), ev("r", "CUSTOMS_RELEASED", 2, declaration=d)])
     scanned = []
-    real = analytics_cases.run_cases_scan
-    monkeypatch.setattr(analytics_cases, "run_cases_scan",
-                        lambda path, clocks: scanned.append(path) or real(path, clocks))
+    real = analytics_cases.replace_cases_scan
+    monkeypatch.setattr(analytics_cases, "replace_cases_scan",
+                        lambda path, clocks, **kw: scanned.append(path) or real(path, clocks, **kw))
     with transaction(kouan.sessions, actor=ACTOR) as s:
         report = service.recompute_all_set_based(s, now=utcnow(), clocks=[GAC])
     assert report.cases == 1 and len(scanned) == 1
@@ -463,3 +463,26 @@ def test_rebuild_gives_refresh_s_cases_and_clears_only_the_marks_it_covered(koua
     rebuilt = rows(kouan, [GAC])
     assert {k: v["hours"] for k, v in rebuilt.items()} == {(d1, "gac"): 1.5, (d2, "gac"): 4.0}
     assert_same(rebuilt, python_rows(kouan, [GAC]))
+
+
+def test_a_large_scan_rebuilds_the_case_indexes_and_keeps_other_clocks(kouan, monkeypatch):
+    """From SQLITE_REINDEX_ROWS cases on, the scan's process drops the case indexes, copies and
+    builds them again: the same indexes after, the same rows as the Python path, other clocks'
+    rows untouched."""
+    if kouan.engine.dialect.name != "sqlite":
+        pytest.skip("the scanner reads a SQLite store")
+    log = []
+    for i in range(6):
+        d = decl(70 + i, "IE"[i % 2])
+        log += [ev(f"l{i}", "DECLARATION_LODGED", i, declaration=d), ev(f"r{i}", "CUSTOMS_RELEASED", 2 * i + 1, declaration=d)]
+    ingest(kouan, log)
+    want = python_rows(kouan, CLOCKS)
+    index_sql = text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clearance_case'")
+    with kouan.sessions() as s:
+        before = s.execute(index_sql).all()
+    monkeypatch.setattr(service, "SQLITE_REINDEX_ROWS", 1)
+    got = set_rows(kouan, [GAC], engine="scan")
+    with kouan.sessions() as s:
+        assert s.execute(index_sql).all() == before
+    assert_same(got, {k: v for k, v in want.items() if k[1] == "gac"})
+    assert_same(rows(kouan, CLOCKS), want)  # the other clocks' rows are still there

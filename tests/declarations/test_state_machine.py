@@ -84,7 +84,7 @@ def _record(s, number: str) -> DeclarationRecord:  # type: ignore[no-untyped-def
 
 def _audit_rows(s, rec: DeclarationRecord):  # type: ignore[no-untyped-def]
     return select(AuditEntry).where(AuditEntry.entity == "declaration", AuditEntry.entity_id == str(rec.id),
-                                    AuditEntry.action == "declaration.update").order_by(AuditEntry.id)
+                                    AuditEntry.action == "declaration.update")
 
 
 def _kouan_events(s, number: str) -> list[Event]:  # type: ignore[no-untyped-def]
@@ -288,7 +288,8 @@ class DeclarationMachine(RuleBasedStateMachine):
                 rec = _record(s, t.number)
                 events = _kouan_events(s, t.number)
                 assert [e.event_id for e in events] == [f"decl/{t.number}/{i}" for i in range(1, rec.steps + 1)]
-                stepped = [r.after["steps"] for r in s.scalars(_audit_rows(s, rec)) if "steps" in r.after]
+                stepped = [r.after["steps"] for r in s.scalars(_audit_rows(s, rec).order_by(AuditEntry.id))
+                           if "steps" in r.after]
                 assert sorted(stepped) == list(range(1, rec.steps + 1))  # one audit row per transition
                 _released_only_after_lodging(rec, events)
                 _completed_only_after_summary(rec, events)

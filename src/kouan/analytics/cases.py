@@ -618,4 +618,16 @@ def run_cases_scan(db_path: str, clocks: Sequence[Any]) -> dict[str, pa.Table]:
     return sqlite_scan.run_cases(db_path, sqls)
 
 
+def replace_cases_scan(db_path: str, clocks: Sequence[Any], *, updated_at: str,
+                       reindex_rows: int) -> dict[str, int]:
+    """As ``run_cases_scan``, and the child process replaces each clock's rows of
+    ``clearance_case`` itself, in its own transaction, rows never passing through Python
+    (``sqlite_scan.replace_cases``). ``{"cases": n, "consignments": n}``."""
+    from kouan.analytics import sqlite_scan
+
+    sqls = {str(clock_spec(c)["name"]): duckdb_sql(c) for c in clocks}
+    return sqlite_scan.replace_cases(db_path, sqls, table="clearance_case", timestamps=("start_at", "end_at"),
+                                     updated_at=updated_at, reindex_rows=reindex_rows)
+
+
 _DUCKDB_SQL: dict[tuple, str] = {}
