@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+SQLITE_CACHE_KIB = 64 * 1024
+
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     if url.startswith("sqlite"):
@@ -23,6 +25,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 64 MB of page cache instead of SQLite's 2 MB: an ingest batch inserts into indexes filled in
+    # random order ((source, event_id), (milestone, occurred_at), event_ref's key), which outgrow
+    # 2 MB within a batch; `kouan events import` of 200k events went from 27.5 s to 23-25 s.
+    # Per connection and grown only as used.
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from kouan.kit.errors import FieldError
 
@@ -130,6 +130,7 @@ class CodedFieldError(FieldError):
 
     code: str = ""
     params: dict[str, Any] = field(default_factory=dict)
+    refusal_type: ClassVar[type[Refusal]] = Refusal  # another domain's messages: a subclass sets it
 
     def as_dict(self) -> dict[str, Any]:
         out = super().as_dict()
@@ -140,10 +141,14 @@ class CodedFieldError(FieldError):
 
     @property
     def refusal(self) -> Refusal:
-        return Refusal(self.code, self.params)
+        return self.refusal_type(self.code, self.params)
+
+    @classmethod
+    def of(cls, pointer: str, code: str, value: Any = None, **params: Any) -> CodedFieldError:
+        """The error at ``pointer`` with ``code``; ``value`` (when given) is also a parameter."""
+        if value is not None:
+            params.setdefault("value", value)
+        return cls(pointer, cls.refusal_type(code, params).english, value, code, params)
 
 
-def field_error(pointer: str, code: str, value: Any = None, **params: Any) -> CodedFieldError:
-    if value is not None:
-        params.setdefault("value", value)
-    return CodedFieldError(pointer, Refusal(code, params).english, value, code, params)
+field_error = CodedFieldError.of

@@ -43,15 +43,10 @@ class Refusal(declaration_refusals.Refusal):
 
 
 class CodedFieldError(declaration_refusals.CodedFieldError):
-    @property
-    def refusal(self) -> Refusal:
-        return Refusal(self.code, self.params)
+    refusal_type = Refusal
 
 
-def field_error(pointer: str, code: str, value: Any = None, **params: Any) -> CodedFieldError:
-    if value is not None:
-        params.setdefault("value", value)
-    return CodedFieldError(pointer, Refusal(code, params).english, value, code, params)
+field_error = CodedFieldError.of
 
 
 def problem(code: str, **params: Any) -> tuple[str, dict[str, Any]]:
