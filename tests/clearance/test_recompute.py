@@ -434,7 +434,8 @@ def test_a_failed_scan_says_why(tmp_path):
     from kouan.analytics import sqlite_scan
 
     with pytest.raises(sqlite_scan.ScanError, match="exit"):
-        analytics_cases.run_cases_scan(str(tmp_path / "missing.sqlite3"), [GAC])
+        analytics_cases.replace_cases_scan(str(tmp_path / "missing.sqlite3"), [GAC],
+                                           updated_at="2026-11-27 00:00:00.000000", reindex_rows=1)
 
 
 def test_cases_refresh_all_set_based_recomputes_every_case_from_the_cli(kouan, tmp_path):
@@ -486,3 +487,27 @@ def test_a_large_scan_rebuilds_the_case_indexes_and_keeps_other_clocks(kouan, mo
         assert s.execute(index_sql).all() == before
     assert_same(got, {k: v for k, v in want.items() if k[1] == "gac"})
     assert_same(rows(kouan, CLOCKS), want)  # the other clocks' rows are still there
+
+
+def test_a_failed_recompute_in_the_session_keeps_the_case_indexes_and_rows(kouan, monkeypatch):
+    """On the in-session path the indexes are dropped in the caller's transaction even when it had
+    written nothing yet (SQLite would run the DDL in autocommit): a failure brings them back."""
+    if kouan.engine.dialect.name != "sqlite":
+        pytest.skip("the DuckDB engines read a SQLite store")
+    d = decl(80, "E")
+    ingest(kouan, [ev("l", "DECLARATION_LODGED", 0, declaration=d), ev("r", "CUSTOMS_RELEASED", 3, declaration=d)])
+    want = python_rows(kouan, CLOCKS)
+    index_sql = text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clearance_case'")
+    with kouan.sessions() as s:
+        before = s.scalars(index_sql).all()
+    monkeypatch.setattr(service, "SQLITE_REINDEX_ROWS", 1)
+
+    def broken(*_args, **_kw):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service, "_insert_sqlite", broken)
+    with pytest.raises(RuntimeError, match="disk full"), transaction(kouan.sessions, actor=ACTOR) as s:
+        service.recompute_all_set_based(s, now=utcnow(), clocks=[GAC], engine="duckdb")
+    with kouan.sessions() as s:
+        assert s.scalars(index_sql).all() == before
+    assert_same(rows(kouan, CLOCKS), want)

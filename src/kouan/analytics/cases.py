@@ -608,22 +608,14 @@ def duckdb_sql(clock: Any, schemas: Mapping[str, pa.Schema] | None = None) -> st
     return _DUCKDB_SQL[key]
 
 
-def run_cases_scan(db_path: str, clocks: Sequence[Any]) -> dict[str, pa.Table]:
-    """Every case of each clock, computed by DuckDB reading the SQLite store file at ``db_path``
-    through its SQLite scanner, in a child process (``kouan.analytics.sqlite_scan``): the fast
-    full recompute of a large SQLite store. Reads the committed store only."""
-    from kouan.analytics import sqlite_scan  # Imported here: only this path runs the child.
-
-    sqls = {str(clock_spec(c)["name"]): duckdb_sql(c) for c in clocks}
-    return sqlite_scan.run_cases(db_path, sqls)
-
-
 def replace_cases_scan(db_path: str, clocks: Sequence[Any], *, updated_at: str,
                        reindex_rows: int) -> dict[str, int]:
-    """As ``run_cases_scan``, and the child process replaces each clock's rows of
+    """Every case of each clock, computed by DuckDB reading the SQLite store file at ``db_path``
+    through its SQLite scanner in a child process, which replaces each clock's rows of
     ``clearance_case`` itself, in its own transaction, rows never passing through Python
-    (``sqlite_scan.replace_cases``). ``{"cases": n, "consignments": n}``."""
-    from kouan.analytics import sqlite_scan
+    (``kouan.analytics.sqlite_scan.replace_cases``): the fast full recompute of a large SQLite
+    store. Reads the committed store only. ``{"cases": n, "consignments": n}``."""
+    from kouan.analytics import sqlite_scan  # Imported here: only this path runs the child.
 
     sqls = {str(clock_spec(c)["name"]): duckdb_sql(c) for c in clocks}
     return sqlite_scan.replace_cases(db_path, sqls, table="clearance_case", timestamps=("start_at", "end_at"),

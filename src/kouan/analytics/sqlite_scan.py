@@ -19,8 +19,8 @@ writes it expects to see (``clearance.service`` checks).
 The child copies the tables the expression reads into an in-memory DuckDB database (a view over
 the scanner would scan SQLite again for every reference; at 10 M events the copy took 28 s in
 memory against 42 s into a DuckDB file, for a peak of 4.8 GB against 3.5 GB; DuckDB spills to the
-scratch directory past its memory limit), runs each clock's SQL and writes the cases as Arrow IPC
-files, which the parent reads back.
+scratch directory past its memory limit), runs each clock's SQL and replaces the clock's cases in
+the store itself (``replace_cases``).
 """
 
 from __future__ import annotations
@@ -34,9 +34,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
-EXTENSION_PACKAGE = "duckdb_extension_sqlite_scanner"
 TIMEOUT_S = 6 * 3600
 
 # The store's columns as ``cases_expr`` reads them (``cases.STORE_COLUMNS``): instants are kept by
@@ -70,20 +67,6 @@ def extension_path() -> Path | None:
 
 def available() -> bool:
     return extension_path() is not None
-
-
-def run_cases(db_path: str | os.PathLike[str], sqls: Mapping[str, str]) -> dict[str, pa.Table]:
-    """Run each ``{clock name: DuckDB SQL}`` over the SQLite store at ``db_path`` in a child
-    process; the cases of each clock as an Arrow table."""
-    with tempfile.TemporaryDirectory(prefix="kouan-scan-") as scratch:
-        _run_child({"db": str(Path(db_path).resolve()), "sqls": dict(sqls), "scratch": scratch})
-        out = {}
-        for i, name in enumerate(sqls):
-            with pa.memory_map(str(Path(scratch) / f"{i}.arrow")) as source:
-                # read_all keeps the buffers mapped; combine_chunks copies them out of the file
-                # before the scratch directory goes.
-                out[name] = pa.ipc.open_file(source).read_all().combine_chunks()
-        return out
 
 
 def replace_cases(db_path: str | os.PathLike[str], sqls: Mapping[str, str], *, table: str,
@@ -120,8 +103,7 @@ def _run_child(job: Mapping[str, Any]) -> str:
 def _child(job: Mapping[str, Any]) -> None:
     import duckdb
 
-    scratch = Path(job["scratch"])
-    write = job.get("write")
+    scratch, write = Path(job["scratch"]), job["write"]
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -131,27 +113,19 @@ def _child(job: Mapping[str, Any]) -> None:
         for name, columns in SELECTS.items():
             con.execute(f"CREATE TABLE main.{name} AS SELECT {columns} FROM store.{name}")  # noqa: S608
         con.execute("DETACH store")
-        if write:
-            con.execute(f"ATTACH '{_quote(str(scratch / 'cases.sqlite3'))}' AS out (TYPE sqlite)")
+        con.execute(f"ATTACH '{_quote(str(scratch / 'cases.sqlite3'))}' AS out (TYPE sqlite)")
+        stamps = set(write["timestamps"])
         columns: list[str] = []
-        for i, (_name, sql) in enumerate(job["sqls"].items()):
+        for i, sql in enumerate(job["sqls"].values()):
             # In key order: the store's primary-key index then fills at its end.
             ordered = f"SELECT * FROM ({sql}) ORDER BY declaration"  # noqa: S608
-            if write:
-                columns = con.sql(ordered).columns
-                stamps = set(write["timestamps"])
-                select = ", ".join(f"strftime({c}, '%Y-%m-%d %H:%M:%S.%f') AS {c}" if c in stamps else c
-                                   for c in columns)
-                con.execute(f"CREATE TABLE out.c{i} AS SELECT {select} FROM ({ordered})")  # noqa: S608
-                continue
-            reader = con.sql(ordered).fetch_record_batch()
-            with pa.ipc.new_file(str(scratch / f"{i}.arrow"), reader.schema) as sink:
-                for batch in reader:
-                    sink.write_batch(batch)
+            columns = con.sql(ordered).columns
+            select = ", ".join(f"strftime({c}, '%Y-%m-%d %H:%M:%S.%f') AS {c}" if c in stamps else c
+                               for c in columns)
+            con.execute(f"CREATE TABLE out.c{i} AS SELECT {select} FROM ({ordered})")  # noqa: S608
     finally:
         con.close()  # DuckDB's SQLite copy lets go of every file before sqlite3 opens the store
-    if write:
-        print(json.dumps(_copy_into_store(job, columns)))
+    print(json.dumps(_copy_into_store(job, columns)))
 
 
 def _copy_into_store(job: Mapping[str, Any], columns: Sequence[str]) -> dict[str, int]:
@@ -168,18 +142,13 @@ def _copy_into_store(job: Mapping[str, Any], columns: Sequence[str]) -> dict[str
         try:
             cases = sum(db.execute(f"SELECT count(*) FROM scan.c{i}").fetchone()[0]  # noqa: S608
                         for i in range(len(names)))
-            indexes = []
-            if cases >= write["reindex_rows"]:
-                indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                     "AND tbl_name = ? AND sql IS NOT NULL", (table,)).fetchall()
-                for name, _sql in indexes:
-                    db.execute(f'DROP INDEX "{name}"')
+            indexes = drop_indexes(db, table) if cases >= write["reindex_rows"] else []
             listed = ", ".join(columns)
             for i, name in enumerate(names):
                 db.execute(f"DELETE FROM {table} WHERE clock = ?", (name,))  # noqa: S608
                 db.execute(f"INSERT INTO {table} ({listed}, updated_at) "  # noqa: S608
                            f"SELECT {listed}, ? FROM scan.c{i}", (write["updated_at"],))
-            for _name, sql in indexes:
+            for sql in indexes:
                 db.execute(sql)
             union = " UNION ".join(f"SELECT consignment_id FROM scan.c{i}" for i in range(len(names)))
             consignments = db.execute(f"SELECT count(consignment_id) FROM ({union})").fetchone()[0]  # noqa: S608
@@ -191,6 +160,22 @@ def _copy_into_store(job: Mapping[str, Any], columns: Sequence[str]) -> dict[str
     finally:
         db.close()
     return {"cases": cases, "consignments": consignments}
+
+
+def drop_indexes(db: Any, table: str) -> list[str]:
+    """Drop ``table``'s secondary indexes on the ``sqlite3`` connection ``db``; the statements that
+    make them again. Replacing many rows with them in place deletes and inserts in random order
+    in indexes larger than the page cache; building each once afterwards is a sort.
+
+    Always inside a transaction (one is begun when none is open: SQLite runs DDL outside one in
+    autocommit), so the caller's rollback brings the indexes back with the rows."""
+    if not db.in_transaction:
+        db.execute("BEGIN")
+    rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                      "AND tbl_name = ? AND sql IS NOT NULL", (table,)).fetchall()
+    for name, _sql in rows:
+        db.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in rows]
 
 
 def _quote(text: str) -> str:
