@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from tests.declarations.test_api import draft, officer
 from tests.declarations.test_cli import push
 from tests.events.helpers import jsonl
@@ -13,6 +14,7 @@ from kouan.db.session import transaction
 from kouan.declarations import jobs, service
 from kouan.declarations import repository as repo
 from kouan.events import service as events_service
+from kouan.events.models import Event
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
 
@@ -88,3 +90,31 @@ def test_without_a_vessel_arrival_the_tally_of_the_bills_discharge_is_the_arriva
     batch = stored_without_match(kouan, {"event_id": "disc", "milestone": "DISCHARGED", "port": "CNDAL",
                                          "occurred_at": NOW.isoformat(), "refs": {"bill_of_lading": "BLD"}})
     assert jobs.run_arrival_match(kouan.sessions, [batch]) == [number]
+
+
+def test_an_advance_declaration_accepted_after_the_arrival_is_released_at_acceptance(client, world, kouan):
+    voyage, call = "9321483/F1", "9321483/F1/CNDAL"
+    push(client, world, {"event_id": "dep-f1", "milestone": "TRANSPORT_DEPARTED", "port": "AUPHE",
+                         "occurred_at": (NOW - timedelta(days=5)).isoformat(),
+                         "refs": {"transport_call": f"{voyage}/AUPHE"}})
+    client.cookies.clear()
+    trader = {"X-CSRF-Token": login(client, world.trader_a.admin)}
+    body = draft(modes=["advance"], transport_call=call, bill_of_lading="BLF", containers=["CSQU3054383"])
+    number = client.post("/api/v1/declarations", json=body, headers=trader).json()["number"]
+    assert client.post(f"/api/v1/declarations/{number}/actions/lodge", headers=trader).status_code == 200
+    # Lodged in advance; the vessel arrives before customs accepts, and that batch matched nothing.
+    batch = stored_without_match(kouan, {"event_id": "arri-f1", "milestone": "TRANSPORT_ARRIVED", "port": "CNDAL",
+                                         "occurred_at": NOW.isoformat(), "refs": {"transport_call": call}})
+    assert jobs.run_arrival_match(kouan.sessions, [batch]) == [] and status(kouan, number) == "lodged"
+    accepted = client.post(f"/api/v1/declarations/{number}/actions/accept", headers=officer(client, world))
+    assert accepted.status_code == 200 and accepted.json()["status"] == "released"
+    with kouan.sessions() as s:
+        milestones = [e.milestone for e in s.scalars(select(Event).where(Event.source == "kouan")
+                                                      .order_by(Event.id))]
+    assert milestones[-2:] == ["DECLARATION_ACCEPTED", "CUSTOMS_RELEASED"]
+    assert jobs.run_arrival_match(kouan.sessions) == []  # nothing left for the sweep
+
+
+def test_an_advance_declaration_accepted_before_the_arrival_waits_for_it(client, world, kouan):
+    number = advance(client, world, "9321483/G1/CNDAL", "BLG", "CSQU3054383")
+    assert status(kouan, number) == "accepted"

@@ -345,6 +345,10 @@ def act(session: Session, *, actor: Principal, number: str, action: str, now: da
     _persist_movement(session, rec, after, seal=f.seal, by=actor.label)
     _persist(session, rec, after, now)
     events_record.record(session, [_event(rec, emitted, state.hs_codes)], actor=actor.label, now=now)
+    if act_on == Action.ACCEPT:
+        # An advance declaration accepted after its vessel arrived (or its goods reached the port)
+        # has nothing left to wait for: released now, not by the next partner batch or sweep.
+        match_one(session, rec, now=now)
     return rec
 
 
