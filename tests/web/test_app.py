@@ -1,6 +1,7 @@
 """The application shell: health, OpenAPI, problem documents, the bilingual home page."""
 
 from babel.messages.extract import extract_from_dir
+from tests.factories import login
 
 from kouan.web import i18n
 
@@ -44,6 +45,16 @@ def test_unknown_api_paths_are_problem_documents(client):
 def test_unknown_pages_render_an_html_error(client):
     r = client.get("/nowhere", headers={"Accept": "text/html"})
     assert r.status_code == 404 and "未找到" in r.text
+
+
+def test_a_logged_in_person_gets_the_error_page_with_their_name(client, world):
+    login(client, world.trader_a.admin)
+    missing = client.get("/declarations/090020261000000999", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "未找到" in missing.text
+    name = f"{world.trader_a.code} admin"
+    assert name in missing.text  # the header still says who is logged in
+    foreign = client.get(f"/orgs/{world.trader_b.id}", headers={"Accept": "text/html"})
+    assert foreign.status_code in (403, 404) and name in foreign.text
 
 
 def test_a_bad_query_parameter_names_it(client):

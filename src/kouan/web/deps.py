@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,6 +24,15 @@ SESSION_COOKIE = "kouan_session"
 _bearer = HTTPBearer(auto_error=False, description="A partner API key: `Authorization: Bearer kouan_…`")
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
                        description="A person's login session; state changes also need X-CSRF-Token")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    """Who the page header names."""
+
+    id: int
+    username: str
+    display_name: str
 
 
 def get_kouan(request: Request) -> Kouan:
@@ -52,7 +62,10 @@ def load_person_principal(request: Request, session: Session) -> Principal | Non
     if person is None or not person.active or org is None or not org.active:
         request.session.clear()
         return None
-    request.state.person = person
+    # A plain copy for the page header: error pages render after the request's session is closed,
+    # when the ORM row can no longer load anything (a detached instance raised, and every error page
+    # a logged-in person met became a 500).
+    request.state.person = LoggedIn(id=person.id, username=person.username, display_name=person.display_name)
     request.state.principal = partners_service.principal_for_person(session, person)
     return request.state.principal
 
