@@ -1,4 +1,5 @@
-"""Milestones are shown by name, in the page's language: never as a code such as CUSTOMS_RELEASED."""
+"""Milestones and classifiers are shown by name, in the page's language: never only as a code such
+as CUSTOMS_RELEASED or EST."""
 
 from __future__ import annotations
 
@@ -7,9 +8,21 @@ from html.parser import HTMLParser
 
 import pytest
 from tests.dashboard.helpers import CASES, csv_rows, seed
+from tests.events.helpers import jsonl
 from tests.factories import login
 
-from kouan.events.domain import MILESTONE_NAMES, Milestone, milestone_name
+from kouan.db.session import transaction
+from kouan.events import service as events_service
+from kouan.events.domain import (
+    CLASSIFIER_NAMES,
+    MILESTONE_NAMES,
+    Classifier,
+    Milestone,
+    classifier_name,
+    milestone_name,
+)
+from kouan.kit.clock import utcnow
+from kouan.partners.domain import system
 from kouan.web.i18n import gettext
 
 CODES = {m.value for m in Milestone}
@@ -86,3 +99,39 @@ def test_the_english_gantt_chart_and_its_csv_name_the_milestones(seeded, client)
     assert rows[1:] and not CODES & {r[1] for r in rows[1:]}
     zh = client.get("/api/v1/dashboard/gantt", params={"ref": decl, "lang": "zh-CN"}).json()
     assert "海关放行" in {p["milestone"] for p in zh["points"]}
+
+
+def classifier_column(html: str) -> list[str]:
+    parser = _Cells()
+    parser.feed(html)
+    return [" ".join(row[2].split()) for row in parser.rows if len(row) == 6]
+
+
+def test_every_classifier_has_an_english_and_a_chinese_name():
+    assert set(CLASSIFIER_NAMES) == set(Classifier)
+    for c in Classifier:
+        english, chinese = gettext("en", classifier_name(c)), gettext("zh_CN", classifier_name(c))
+        assert english != c.value and CJK.search(chinese) and not CJK.search(english), (c, english, chinese)
+    assert classifier_name("XYZ") == "XYZ"
+
+
+@pytest.mark.parametrize(("locale", "names"), [("en", {"ACT": "Actual", "EST": "Estimated", "PLN": "Planned"}),
+                                               ("zh_CN", {"ACT": "实际", "EST": "预计", "PLN": "计划"})])
+def test_the_consignment_timeline_names_its_classifiers_and_keeps_the_code(seeded, kouan, client, locale, names):
+    case = CASES[0]
+    call = f"9321483/{case.serial:04d}N/{case.port}"
+    expected = [{"event_id": "eta-1", "milestone": "TRANSPORT_ARRIVED", "classifier": "EST", "port": case.port,
+                 "occurred_at": "2022-03-04T08:00:00+08:00", "refs": {"transport_call": call}},
+                {"event_id": "pln-1", "milestone": "GATE_OUT", "classifier": "PLN", "port": case.port,
+                 "occurred_at": "2022-03-09T08:00:00+08:00",
+                 "refs": {"declaration": case.declaration, "bill_of_lading": f"BLI{case.serial}"}}]
+    with transaction(kouan.sessions, actor=system("tests")) as s:
+        events_service.ingest(s, source="DCT", org_id=None, data=jsonl(*expected), fmt="jsonl",
+                              channel="test", now=utcnow(), actor="tests")
+    client.cookies.set("kouan_lang", locale)
+    html = client.get(f"/consignments/{case.declaration}").text
+    shown = classifier_column(html)
+    assert {f"{names[code]} {code}" for code in names} == set(shown), shown
+    assert "<small><code>EST</code></small>" in html
+    api = client.get(f"/api/v1/consignments/{case.declaration}").json()
+    assert {e["classifier"] for e in api["events"]} == {"ACT", "EST", "PLN"}  # the API keeps the codes

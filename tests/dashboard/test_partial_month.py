@@ -1,5 +1,5 @@
-"""The month not over yet (Asia/Shanghai) keeps its trend figure, marked partial: in the axis label,
-as ``partial`` on its figures in the JSON, and in a CSV column."""
+"""The month not over yet (Asia/Shanghai) keeps its trend and facilitation figures, marked partial:
+in the axis label, as ``partial`` on its figures in the JSON, and in a CSV column."""
 
 from __future__ import annotations
 
@@ -76,3 +76,42 @@ def test_months_that_are_over_are_not_partial(seeded, client):
     assert all(p["series"][0]["partial"] == [False, False] for p in data["panels"])
     rows = csv_rows(client.get("/api/v1/dashboard/trend", params={**RANGE, "format": "csv"}).content)
     assert {r[4] for r in rows[1:]} == {"false"}
+
+
+def facilitation(client, lang: str = "en", **query: str) -> dict:  # type: ignore[no-untyped-def]
+    r = client.get("/api/v1/dashboard/facilitation", params={**RANGE, **query, "lang": lang})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_facilitation_chart_marks_the_current_month_partial_too(seeded, client, monkeypatch):
+    later = facilitation(client)  # today: March 2022 is long over
+    [full] = later["panels"]
+    assert full["categories"] == ["2022-02", "2022-03"]
+    assert all(s["partial"] == [False, False] for s in full["series"])
+    at(monkeypatch, MARCH_EVENING)
+    data = facilitation(client)
+    [panel] = data["panels"]
+    assert panel["categories"] == ["2022-02", "2022-03 (partial)"]
+    for series, complete in zip(panel["series"], full["series"], strict=True):
+        assert series["partial"] == [False, True], series["name"]
+        assert series["values"] == complete["values"]  # the figure stays, only marked
+    assert panel["series"][2]["values"][1] == 1  # case 3: a two-step declaration in March
+    flagged = {(r[1], r[2]) for r in data["table"]["rows"] if r[5]}
+    assert flagged == {("2022-03 (partial)", s["name"]) for s in panel["series"] if s["values"][1] is not None}
+    assert not any(r[5] for r in data["table"]["rows"] if r[1] == "2022-02")
+    zh = facilitation(client, lang="zh-CN")
+    assert zh["panels"][0]["categories"] == ["2022-02", "2022-03（未完）"]
+
+
+def test_the_facilitation_csv_has_the_partial_column(seeded, client, monkeypatch):
+    at(monkeypatch, MARCH_EVENING)
+    body = client.get("/api/v1/dashboard/facilitation", params={**RANGE, "lang": "en", "format": "csv"}).content
+    rows = csv_rows(body)
+    assert rows[0] == ["Panel", "Month", "Series", "Numeric value", "Partial month"]
+    assert {r[4] for r in rows[1:]} == {"true", "false"}
+    assert all((r[1] == "2022-03 (partial)") == (r[4] == "true") for r in rows[1:])
+    at(monkeypatch, APRIL_NIGHT)
+    rows = csv_rows(client.get("/api/v1/dashboard/facilitation",
+                               params={**RANGE, "lang": "en", "format": "csv"}).content)
+    assert {r[4] for r in rows[1:]} == {"false"} and {r[1] for r in rows[1:]} == {"2022-02", "2022-03"}

@@ -159,13 +159,15 @@ def _pct(rate: float | None) -> float | None:
 
 
 def facilitation(store: Store, f: Filters, t: Translate) -> Chart:
-    """Advance-declaration rate and two-step usage by month (``kpi.facilitation``)."""
+    """Advance-declaration rate and two-step usage by month (``kpi.facilitation``); the month not
+    over yet is marked partial, as on the trend."""
     by = ("month", "direction") if f.direction else ("month",)
     rows = kpi.facilitation(store.sessions, database_url=store.database_url, by=by, now=store.now,
                             first_month=f.first_month, last_month=f.last_month, port=f.port,
                             province=f.province)
     rows = [r for r in rows if r.get("month") and (not f.direction or r.get("direction") == f.direction)]
     months = months_between(f.first_month, f.last_month)
+    categories, partial = month_labels(store, months, t)
     by_month = {r["month"]: r for r in rows}
 
     def column(key: str, pct: bool) -> list[float | None]:
@@ -175,13 +177,13 @@ def facilitation(store: Store, f: Filters, t: Translate) -> Chart:
     panel = Panel(
         title=t(labels.DIRECTIONS[f.direction]) if f.direction else t(labels.ALL),
         category_name=t(labels.MONTH), value_name=t(labels.PERCENT), value_name_2=t(labels.COUNT),
-        categories=months,
+        categories=categories,
         series=[Series(name=t(labels.ADVANCE_RATE), kind="line", values=column("advance_rate", True),
-                       unit="%"),
+                       unit="%", partial=partial),
                 Series(name=t(labels.TWO_STEP_SHARE), kind="line", values=column("two_step_share", True),
-                       unit="%"),
+                       unit="%", partial=partial),
                 Series(name=t(labels.TWO_STEP_COUNT), kind="bar", axis=1, values=column("two_step", False),
-                       unit="")])
+                       unit="", partial=partial)])
     notes = [t(labels.MODE_NOT_APPLIED)] if f.mode else []
     return Chart("facilitation", t(labels.TITLES["facilitation"]), [panel], notes=notes)
 

@@ -3,6 +3,8 @@ request's language before the numbers leave the server (chart titles, axes and s
 
 from __future__ import annotations
 
+from kouan.events.domain import CLASSIFIER_NAMES
+
 
 def N_(message: str) -> str:  # noqa: N802 - Babel's conventional marker name
     return message
@@ -56,8 +58,9 @@ PANEL = N_("Panel")
 SERIES = N_("Series")
 VALUE = N_("Numeric value")
 SPAN = N_("Span")
-CLASSIFIERS = {"ACT": N_("Actual"), "EST": N_("Estimated"), "PLN": N_("Planned")}
+CLASSIFIERS = {c.value: name for c, name in CLASSIFIER_NAMES.items()}  # one vocabulary with the pages
 DECLARATION = N_("Declaration")
+NO_DASHBOARD = N_("your role does not open the dashboard")  # the page's refusal (``access.can_view``)
 DIRECTION = N_("Direction")
 MODE = N_("Facilitation mode")
 START = N_("Start")

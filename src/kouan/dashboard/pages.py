@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from kouan.clearance import bulletins as clearance_bulletins
 from kouan.dashboard import access, drill, labels, public, service
-from kouan.dashboard.api import _Page, drill_page, language, store_of
+from kouan.dashboard.api import _Page, drill_page, language, store_of, translator
 from kouan.dashboard.charts import segment_label
 from kouan.dashboard.filters import Filters
 from kouan.kit.errors import Forbidden, InvalidInput
@@ -22,10 +22,11 @@ CHARTS = ("trend", "segments", "ports", "facilitation", "docking")
 FILTER_NAMES = ("region", "port", "from", "to", "direction", "mode")
 
 
-def dashboard_principal(principal: PagePrincipal) -> Principal:
-    """The logged-in person, if their role may open the dashboard (``access.can_view``)."""
+def dashboard_principal(request: Request, principal: PagePrincipal) -> Principal:
+    """The logged-in person, if their role may open the dashboard (``access.can_view``); the
+    refusal is in the page's language."""
     if not access.can_view(principal):
-        raise Forbidden("your role does not open the dashboard")
+        raise Forbidden(translator(request)(labels.NO_DASHBOARD))
     return principal
 
 

@@ -82,6 +82,19 @@ class Classifier(StrEnum):
     PLN = "PLN"
 
 
+# Every classifier's name in English (the msgid), so a page shows 实际 / Actual, not ACT.
+CLASSIFIER_NAMES: dict[Classifier, str] = {
+    Classifier.ACT: N_("Actual"),
+    Classifier.EST: N_("Estimated"),
+    Classifier.PLN: N_("Planned"),
+}
+
+
+def classifier_name(code: str) -> str:
+    """The English name of a classifier code (translate it to show it); an unknown code as is."""
+    return CLASSIFIER_NAMES.get(code, code)  # type: ignore[call-overload]  # a StrEnum key is its str
+
+
 class Direction(StrEnum):
     IMPORT = "I"
     EXPORT = "E"

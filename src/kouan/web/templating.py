@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from kouan import __version__
-from kouan.events.domain import milestone_name
+from kouan.events.domain import classifier_name, milestone_name
 from kouan.kit.clock import CHINA_TZ
 from kouan.web import csrf, i18n
 
@@ -25,7 +25,8 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(version=__version__, locales=i18n.LOCALES, milestone_name=milestone_name)
+    env.globals.update(version=__version__, locales=i18n.LOCALES, milestone_name=milestone_name,
+                       classifier_name=classifier_name)
     env.filters["beijing"] = lambda dt: dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
     return env
 
