@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -12,11 +13,16 @@ from kouan.clearance import bulletins, kpi
 from kouan.db.session import transaction
 from kouan.demo import generator
 from kouan.demo import service as demo_service
+from kouan.events import docking
 from kouan.events.formats.canonical import parse_jsonl
+from kouan.events.models import Event, IngestBatch
+from kouan.kit.clock import CHINA_TZ
 from kouan.kit.ids import check_container
 from kouan.partners.domain import system
 
 NOW = datetime.fromisoformat("2022-04-20T12:00:00+08:00")
+DOCKED = datetime.fromisoformat("2022-02-01T00:00:00+08:00")  # SMALL's first month
+A_WEEK_AND_A_HALF_HOUR = timedelta(days=7, minutes=30)
 SMALL = {"seed": 7, "scale": 0.3, "now": NOW, "first_month": "2022-02", "last_month": "2022-04"}
 
 
@@ -51,6 +57,22 @@ def test_nothing_actual_happens_after_now_and_some_declarations_stay_open():
     assert {"standard", "advance"} <= modes
 
 
+def test_the_partners_send_every_event_once_within_a_week_of_it_and_never_after_now():
+    sends = list(generator.deliveries(**SMALL))
+    lines = Counter(line for _s, _m, d in log() for line in d.splitlines())
+    assert Counter(line for *_x, d in sends for line in d.splitlines()) == lines
+    assert [at for _s, _m, at, _d in sends] == sorted(at for _s, _m, at, _d in sends)
+    assert len({(source, at) for source, _m, at, _d in sends}) == len(sends)
+    assert {m for _s, m, _at, _d in sends} == {"2022-02", "2022-03", "2022-04"}
+    for _source, month, at, data in sends:
+        assert DOCKED < at <= NOW and at.astimezone(CHINA_TZ).strftime("%Y-%m") == month
+        for e in parse_jsonl(data).events:
+            assert e.occurred_at <= at
+            if e.occurred_at >= DOCKED:  # what happened before docking came with the first send
+                assert at - e.occurred_at <= A_WEEK_AND_A_HALF_HOUR
+    assert max(at for _s, _m, at, _d in sends) == NOW  # this week's events so far
+
+
 @pytest.fixture
 def loaded(kouan):
     with transaction(kouan.sessions, actor=system("tests")) as s:
@@ -83,3 +105,35 @@ def test_the_path_declines_from_the_baseline_and_facilitation_grows():
     assert generator.advance_share(generator.Month(2022, 3), "E") == pytest.approx(0.74)
     assert generator.two_step_share(generator.Month(2022, 5)) == 3 * generator.two_step_share(
         generator.Month(2021, 5))
+
+
+def test_the_docking_status_of_the_demo_partners_looks_like_weekly_feeds(loaded):
+    window = NOW - docking.WINDOW
+    occurred = Counter()  # (source, in the window, at most a week before it) -> events
+    for source, _month, data in log():
+        for e in parse_jsonl(data).events:
+            occurred[source, e.occurred_at >= window, e.occurred_at >= window - A_WEEK_AND_A_HALF_HOUR] += 1
+    with loaded.sessions() as s:
+        rows = docking.statuses(s, actor=system("tests"), now=NOW)
+    assert {r.source for r in rows} == {source for source, *_x in occurred}
+    for r in rows:
+        # Only what was received in the last 30 days: all that happened in them, and at most what
+        # happened up to a week before (the week's send came in the window); not the whole log.
+        low = occurred[r.source, True, True]
+        high = low + occurred[r.source, False, True]
+        assert low - 0.15 <= r.events_per_day * docking.WINDOW.days <= high + 0.15, r.source
+        assert r.events_per_day * docking.WINDOW.days < r.events - 0.15, r.source
+        assert 0 < r.median_latency_hours <= A_WEEK_AND_A_HALF_HOUR / timedelta(hours=1), r.source
+        assert r.docked_since.astimezone(CHINA_TZ).strftime("%Y-%m") == "2022-02", r.source
+        assert r.last_received_at <= NOW and r.batches > 3, r.source  # more than one a month
+
+
+def test_loading_the_demo_again_stores_nothing_new(loaded):
+    with loaded.sessions() as s:
+        events = s.query(Event).count()
+        batches = s.query(IngestBatch).count()
+    assert demo_service.load_events(loaded.sessions, **SMALL) == events
+    with loaded.sessions() as s:
+        assert s.query(Event).count() == events
+        again = s.query(IngestBatch).order_by(IngestBatch.id).offset(batches).all()
+    assert len(again) == batches and not any(b.stored or b.updated for b in again)

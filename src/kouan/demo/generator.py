@@ -15,7 +15,10 @@ exact to the microsecond (as tests/clearance/test_kpi.py builds its log).
 
 Size at ``scale=1.0``: about 1,400 events a month, about 168,000 events from 2017-01 to 2026-11
 (about 45 s for ``kouan demo`` on 2 cores, SQLite). ``scale`` multiplies the declarations per
-month. Output is JSON Lines batches, one per (source, month), so memory stays bounded by a month.
+month. Output is JSON Lines batches, one per (source, month), so memory stays bounded by a month;
+``deliveries`` regroups them as the partners send them: every week, the week's events, received
+half an hour after Monday midnight (about 3.5 days' median reporting latency, never more than a
+week and half an hour once docked), so the docking status of the demo partners looks real.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ START_IMPORT_H, START_EXPORT_H = BASELINE_IMPORT_H * 1.09, BASELINE_EXPORT_H * 1
 DECLARATIONS_PER_MONTH = 75  # per direction at scale 1.0
 CARRIER, DECLARANTS = "COSCO", ("DLBROKER", "DLBROKER", "LNTRADE")
 OWNER_CODES = ("CSNU", "CBHU", "CCLU", "TGHU", "FCIU", "TCNU")
+# The partners send the week's events every Monday, this long after midnight (Beijing time).
+SEND_DELAY = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -401,6 +406,11 @@ def generate_month(m: Month, *, seed: int, scale: float, now: datetime,
     return b.events
 
 
+def _jsonl(rows: list[dict]) -> bytes:
+    rows = sorted(rows, key=lambda e: (e["occurred_at"], e["event_id"]))
+    return ("\n".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in rows) + "\n").encode()
+
+
 def batches(*, seed: int = 2022, scale: float = 1.0, now: datetime, first_month: str = FIRST_MONTH,
             last_month: str | None = None) -> Iterator[tuple[str, str, bytes]]:
     """(source, month, JSON Lines) batches, month by month, each source's events in time order."""
@@ -409,6 +419,43 @@ def batches(*, seed: int = 2022, scale: float = 1.0, now: datetime, first_month:
     for m in months(first_month, last):
         by_source = generate_month(m, seed=seed, scale=scale, now=now, vessels=vessels)
         for source in sorted(by_source):
-            rows = sorted(by_source[source], key=lambda e: (e["occurred_at"], e["event_id"]))
-            data = "\n".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in rows)
-            yield source, m.label, (data + "\n").encode()
+            yield source, m.label, _jsonl(by_source[source])
+
+
+def received_at(occurred: datetime, *, docked: datetime, now: datetime) -> datetime:
+    """When a partner's weekly send brings an event: ``SEND_DELAY`` after the Monday midnight
+    (Beijing time) that ends the week it occurred in. What happened before the partner docked
+    comes in the send it docked with; nothing comes after ``now`` (this week's events so far)."""
+    if occurred < docked:
+        at = docked
+    else:
+        day = occurred.astimezone(CHINA_TZ).date()
+        monday = day + timedelta(days=7 - day.weekday())
+        at = datetime(monday.year, monday.month, monday.day, tzinfo=CHINA_TZ)
+    return min(at + SEND_DELAY, now)
+
+
+def deliveries(*, seed: int = 2022, scale: float = 1.0, now: datetime, first_month: str = FIRST_MONTH,
+               last_month: str | None = None) -> Iterator[tuple[str, str, datetime, bytes]]:
+    """The events of ``batches`` as the partners send them, docked at the start of ``first_month``:
+    (source, month received, received at, JSON Lines), one batch per source and weekly send (see
+    ``received_at``), in the order received. A month's log reaches a few weeks into its neighbours
+    (manifests before the call, two-step completions after the release), so a send is held until
+    the months generated after it can add nothing to it (they reach back less than a month)."""
+    docked = parse_month(first_month).start
+    pending: dict[tuple[datetime, str], list[dict]] = defaultdict(list)
+
+    def release(before: datetime | None) -> Iterator[tuple[str, str, datetime, bytes]]:
+        for at, source in sorted(k for k in pending if before is None or k[0] < before):
+            month = at.astimezone(CHINA_TZ).strftime("%Y-%m")
+            yield source, month, at, _jsonl(pending.pop((at, source)))
+
+    last = last_month or now.astimezone(CHINA_TZ).strftime("%Y-%m")
+    vessels = fleet(seed)
+    for m in months(first_month, last):
+        for source, rows in generate_month(m, seed=seed, scale=scale, now=now, vessels=vessels).items():
+            for e in rows:
+                occurred = datetime.fromisoformat(e["occurred_at"])
+                pending[(received_at(occurred, docked=docked, now=now), source)].append(e)
+        yield from release(m.start)
+    yield from release(None)
