@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 import pytest
 from starlette.requests import Request
@@ -13,8 +14,9 @@ from tests.factories import login
 from typer.testing import CliRunner
 
 from kouan.cli import app as cli_app
-from kouan.dashboard import access
+from kouan.dashboard import access, public
 from kouan.dashboard.pages import dashboard_principal
+from kouan.kit.clock import CHINA_TZ
 from kouan.kit.errors import Forbidden
 from kouan.partners.domain import OrgKind, Principal, Role
 
@@ -119,7 +121,11 @@ def test_the_public_bulletin_states_the_sentence_and_figures_without_login(seede
     index = client.get("/bulletins")
     assert index.status_code == 200 and 'href="/bulletins/CN-LN/2022-03"' in index.text
     assert 'href="/bulletins/CN-LN/2022-02"' in index.text
-    assert index.text.index("2022-03") < index.text.index("2022-02")  # newest first
+    liaoning = index.text.split('data-region="CN-LN"')[1].split("</table>")[0]
+    row_2022 = liaoning.split("<th scope=\"row\">2022</th>")[1].split("</tr>")[0]
+    cells = re.findall(r"<td>(.*?)</td>", row_2022)
+    assert len(cells) == 12 and "/bulletins/CN-LN/2022-02" in cells[1] and "/bulletins/CN-LN/2022-03" in cells[2]
+    assert ">3月<" in cells[2] and cells[11] == "—"  # a month without released declarations has none
     page = client.get("/bulletins/CN-LN/2022-03")
     assert page.status_code == 200
     sentence = re.search(r'id="bulletin-sentence"[^>]*>([^<]+)<', page.text).group(1)
@@ -128,8 +134,23 @@ def test_the_public_bulletin_states_the_sentence_and_figures_without_login(seede
     row = page.text.split('data-direction="I"')[1].split("</tr>")[0]
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)
     assert cells == ["35.00", "40.09", "5.09", "97.39", "64.1%", "4"]
+    assert 'id="bulletin-partial"' not in page.text
+    this_month = datetime.now(CHINA_TZ).strftime("%Y-%m")
+    current = client.get(f"/bulletins/CN-LN/{this_month}")
+    assert current.status_code == 200 and 'id="bulletin-partial"' in current.text  # figures so far, said so
     en = client.get("/bulletins/CN-LN/2022-03?lang=en").text
     assert kouan_bulletin(kouan, tmp_path, "en") in en.replace("&#39;", "'")
+
+
+def test_the_bulletin_calendar_reads_by_year_and_marks_the_month_not_over():
+    entries = [public.IndexEntry("CN-LN", "辽宁", "Liaoning", m, n)
+               for m, n in (("2026-11", 3), ("2026-01", 5), ("2024-12", 7))]
+    [c] = public.calendars(entries, this_month="2026-11")
+    assert [year for year, _cells in c.years] == [2026, 2024]  # newest first, years without any left out
+    cells_2026 = dict(c.years)[2026]
+    assert [cell.month if cell else None for cell in cells_2026] == ["2026-01"] + [None] * 9 + ["2026-11", None]
+    assert cells_2026[10].partial and not cells_2026[0].partial and cells_2026[0].declarations == 5
+    assert dict(c.years)[2024][11].month == "2024-12"
 
 
 def test_the_public_bulletin_tells_nothing_beyond_the_bulletin(seeded, client):

@@ -60,6 +60,8 @@ VALUE = N_("Numeric value")
 SPAN = N_("Span")
 CLASSIFIERS = {c.value: name for c, name in CLASSIFIER_NAMES.items()}  # one vocabulary with the pages
 DECLARATION = N_("Declaration")
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"),
+          N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))  # the bulletin calendar's columns
 NO_DASHBOARD = N_("your role does not open the dashboard")  # the page's refusal (``access.can_view``)
 DIRECTION = N_("Direction")
 MODE = N_("Facilitation mode")

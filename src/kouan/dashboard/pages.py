@@ -11,6 +11,7 @@ from kouan.dashboard import access, drill, labels, public, service
 from kouan.dashboard.api import _Page, drill_page, language, store_of, translator
 from kouan.dashboard.charts import segment_label
 from kouan.dashboard.filters import Filters
+from kouan.kit.clock import CHINA_TZ
 from kouan.kit.errors import Forbidden, InvalidInput
 from kouan.partners.domain import Principal
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
@@ -76,11 +77,12 @@ def declarations(request: Request, session: DbSession, principal: DashboardPrinc
 @router.get("/bulletins")
 def bulletin_index(request: Request, session: DbSession):
     load_person_principal(request, session)  # public, but the header still shows who is logged in
-    entries = public.index(store_of(request))
-    regions = sorted({(e.region, e.region_zh, e.region_en) for e in entries})
-    months = sorted({e.month for e in entries}, reverse=True)
-    have = {(e.region, e.month): e.declarations for e in entries}
-    return render(request, "bulletins/index.html", {"regions": regions, "months": months, "have": have})
+    store = store_of(request)
+    this_month = store.now.astimezone(CHINA_TZ).strftime("%Y-%m")
+    calendars = public.calendars(public.index(store), this_month=this_month)
+    partial = any(cell and cell.partial for c in calendars for _year, cells in c.years for cell in cells)
+    return render(request, "bulletins/index.html", {"calendars": calendars, "month_names": labels.MONTHS,
+                                                    "any_partial": partial})
 
 
 @router.get("/bulletins/{region}/{month}")
@@ -89,6 +91,8 @@ def bulletin_page(region: str, month: str, request: Request, session: DbSession)
     region = region.upper()
     clearance_bulletins.check_month(month)
     lang = language(request)
-    b = public.bulletin(store_of(request), region=region, month=month, lang=lang)
+    store = store_of(request)
+    b = public.bulletin(store, region=region, month=month, lang=lang)
     return render(request, "bulletins/bulletin.html", {
-        "b": b, "lang": lang, "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}"})
+        "b": b, "lang": lang, "partial": month == store.now.astimezone(CHINA_TZ).strftime("%Y-%m"),
+        "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}"})

@@ -44,6 +44,38 @@ class Bulletin:
     lines: list[DirectionLine]
 
 
+@dataclass(frozen=True)
+class IndexCell:
+    month: str  # YYYY-MM
+    declarations: int
+    partial: bool  # the month is not over: its bulletin states the figures so far
+
+
+@dataclass(frozen=True)
+class RegionCalendar:
+    """One region's bulletins as a year-by-month grid (a printed bulletin list reads by year)."""
+
+    region: str
+    region_zh: str
+    region_en: str
+    years: list[tuple[int, list[IndexCell | None]]]  # newest year first; twelve cells, January first
+
+
+def calendars(entries: list[IndexEntry], *, this_month: str) -> list[RegionCalendar]:
+    """``entries`` (from ``index``) as one calendar per region, regions in code order."""
+    out = []
+    for region in sorted({e.region for e in entries}):
+        mine = [e for e in entries if e.region == region]
+        cells: dict[int, list[IndexCell | None]] = {}
+        for e in mine:
+            year, month = int(e.month[:4]), int(e.month[5:7])
+            cells.setdefault(year, [None] * 12)[month - 1] = IndexCell(e.month, e.declarations,
+                                                                      e.month == this_month)
+        out.append(RegionCalendar(region, mine[0].region_zh, mine[0].region_en,
+                                  sorted(cells.items(), reverse=True)))
+    return out
+
+
 def index(store: Store) -> list[IndexEntry]:
     """Every (region, month) with released declarations, newest month first."""
     names = bulletins.region_names()
