@@ -42,6 +42,25 @@ def test_a_missing_direction_is_said_not_averaged():
     assert "进口暂无已放行报关单" in text
 
 
+def test_the_direction_with_figures_is_still_stated_when_the_other_has_none():
+    only_exports = Figures(2026, 1, "上海市", "Shanghai", None, 0.764, 40.09, 1.36, 97.39, 12.29)
+    zh = sentence(only_exports)
+    assert zh == ("2026年1月，上海市出口整体通关时间为0.76小时，较全国平均水平快0.60小时；与2017年相比压缩93.8%，"
+                  "实现“比2017年压缩一半”目标；进口暂无已放行报关单，无法计算整体通关时间。")
+    en = sentence(only_exports, "en")
+    assert "overall clearance time was 0.76 hours for exports, 0.60 hours faster" in en
+    assert "No import declaration was released" in en
+    only_imports = sentence(Figures(2026, 1, "上海市", "Shanghai", 41.5, None, 40.09, 1.36), "zh")
+    assert "进口整体通关时间为41.50小时，较全国平均水平慢1.41小时；出口暂无已放行报关单" in only_imports
+    assert "2017" not in only_imports  # no baseline given, none stated
+
+
+def test_a_month_with_no_release_at_all_says_so():
+    none = Figures(2026, 1, "上海市", "Shanghai", None, None, 40.09, 1.36)
+    assert "进口、出口均暂无已放行报关单" in sentence(none)
+    assert "no released import or export declarations" in sentence(none, "en")
+
+
 def test_figures_have_two_decimals_and_differences_add_up():
     f = Figures(2022, 3, "辽宁省", "Liaoning", 39.925, 0.835, 40.09, 1.36)
     assert "39.93小时和0.84小时" in sentence(f) and "快0.16和0.52小时" in sentence(f)

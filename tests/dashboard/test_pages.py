@@ -167,6 +167,10 @@ def test_the_public_bulletin_tells_nothing_beyond_the_bulletin(seeded, client):
 
 def test_bulletin_pages_refuse_a_bad_month_or_region(seeded, client):
     assert client.get("/bulletins/CN-LN/2022-13", headers={"Accept": "text/html"}).status_code == 422
+    future = f"{datetime.now(CHINA_TZ).year + 1}-01"
+    assert client.get(f"/bulletins/CN-LN/{future}", headers={"Accept": "text/html"}).status_code == 404
+    api = client.get("/api/v1/dashboard/bulletin", params={"region": "CN-LN", "month": future})
+    assert api.status_code == 404 and "has not begun" in api.json()["detail"]
     assert client.get("/bulletins/CN-XX/2022-03", headers={"Accept": "text/html"}).status_code == 422
 
 

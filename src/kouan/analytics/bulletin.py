@@ -108,19 +108,51 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
              "October", "November", "December")
 
 
+def _zh_one(label: str, c: Comparison) -> str:
+    """One direction's figure, comparison and baseline, for a month whose other direction has none."""
+    text = f"{label}整体通关时间为{c.value}小时"
+    if c.diff is not None:
+        text += f"，较全国平均水平{'快' if c.diff >= 0 else '慢'}{abs(c.diff)}小时"
+    if c.reduction_pct is not None:
+        not_yet = "" if c.halved else "尚未"
+        text += f"；与2017年相比压缩{c.reduction_pct}%，{not_yet}实现“比2017年压缩一半”目标"
+    return text
+
+
+def _en_one(label: str, c: Comparison) -> str:
+    text = f"overall clearance time was {c.value} hours for {label}"
+    if c.diff is not None:
+        text += f", {abs(c.diff)} hours {'faster' if c.diff >= 0 else 'slower'} than the national average"
+    if c.reduction_pct is not None:
+        met = "met" if c.halved else "not yet met"
+        text += f". Against 2017, that is {c.reduction_pct}% less: the goal of halving it is {met}"
+    return text
+
+
 def sentence(f: Figures, lang: str = "zh") -> str:
     imp = compare(f.import_h, f.national_import_h, f.baseline_import_h)
     exp = compare(f.export_h, f.national_export_h, f.baseline_export_h)
-    if imp is None or exp is None:
-        missing = "进口" if imp is None else "出口"
+    month_en = f"{MONTHS_EN[f.month - 1]} {f.year}"
+    if imp is None and exp is None:
         if lang == "zh":
-            return f"{f.year}年{f.month}月，{f.region_zh}{missing}暂无已放行报关单，无法计算整体通关时间。"
-        return (f"In {MONTHS_EN[f.month - 1]} {f.year}, {f.region_en} had no released "
-                f"{'import' if imp is None else 'export'} declarations: no overall clearance time.")
+            return f"{f.year}年{f.month}月，{f.region_zh}进口、出口均暂无已放行报关单，无法计算整体通关时间。"
+        return (f"In {month_en}, {f.region_en} had no released import or export declarations: "
+                "no overall clearance time.")
+    if imp is None or exp is None:
+        # The direction with figures is stated in full; the other is said to have none, never averaged.
+        if imp is None:
+            present, (zh_have, zh_none, en_have, en_none) = exp, ("出口", "进口", "exports", "import")
+        else:
+            present, (zh_have, zh_none, en_have, en_none) = imp, ("进口", "出口", "imports", "export")
+        if lang == "zh":
+            return (f"{f.year}年{f.month}月，{f.region_zh}{_zh_one(zh_have, present)}；"
+                    f"{zh_none}暂无已放行报关单，无法计算整体通关时间。")
+        return (f"In {month_en}, {f.region_en}'s {_en_one(en_have, present)}. "
+                f"No {en_none} declaration was released: no overall clearance time for {en_none}s.")
     if lang == "zh":
         return (f"{f.year}年{f.month}月，{f.region_zh}进口、出口整体通关时间分别为{imp.value}小时和"
                 f"{exp.value}小时{_zh_versus(imp, exp)}{_zh_baseline(imp, exp)}。")
-    return (f"In {MONTHS_EN[f.month - 1]} {f.year}, {f.region_en}'s overall clearance time was "
+    return (f"In {month_en}, {f.region_en}'s overall clearance time was "
             f"{imp.value} hours for imports and {exp.value} hours for exports"
             f"{_en_versus(imp, exp)}{_en_baseline(imp, exp)}.")
 

@@ -16,6 +16,7 @@ from kouan.dashboard import repository as repo
 from kouan.dashboard.charts import Store, refresh_cases
 from kouan.dashboard.model import Chart, Panel, Series, Translate
 from kouan.kit.clock import CHINA_TZ
+from kouan.kit.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def index(store: Store) -> list[IndexEntry]:
 
 
 def bulletin(store: Store, *, region: str, month: str, lang: str) -> Bulletin:
+    """One region's bulletin for ``month``; a month that has not begun has none (404)."""
+    bulletins.check_month(month)
+    if month > store.now.astimezone(CHINA_TZ).strftime("%Y-%m"):
+        raise NotFound(f"no bulletin for {month}: the month has not begun")
     f = bulletins.figures_for(store.sessions, month=month, region=region, clock="gac",
                               database_url=store.database_url, export_dir=store.export_dir, now=store.now)
     lines = [
