@@ -126,6 +126,7 @@ def test_the_docking_status_of_the_demo_partners_looks_like_weekly_feeds(loaded)
         assert 0 < r.median_latency_hours <= A_WEEK_AND_A_HALF_HOUR / timedelta(hours=1), r.source
         assert r.docked_since.astimezone(CHINA_TZ).strftime("%Y-%m") == "2022-02", r.source
         assert r.last_received_at <= NOW and r.batches > 3, r.source  # more than one a month
+        assert r.organisation, f"{r.source} sends the demo's events but is no demo organisation"
 
 
 def test_loading_the_demo_again_stores_nothing_new(loaded):

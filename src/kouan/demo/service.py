@@ -79,6 +79,12 @@ ORGS: tuple[DemoOrg, ...] = (
             uscc_serial=100000110, region="210100"),
     DemoOrg("LNCOM", "辽宁省商务厅", "Liaoning Department of Commerce", OrgKind.COMMERCE_BUREAU,
             region="210100"),
+    # Shanghai's feeds give the log its second province (the dashboard's and bulletins' comparison).
+    DemoOrg("SHCUS", "上海海关", "Shanghai Customs", OrgKind.CUSTOMS, province="CN-SH",
+            customs_district="2200", region="310000"),
+    DemoOrg("SIPG", "上海国际港务（集团）股份有限公司", "Shanghai International Port Group", OrgKind.TERMINAL,
+            province="CN-SH", customs_district="2200", home_port="CNSHA", uscc_serial=100000111,
+            region="310000"),
 )
 
 PEOPLE: tuple[DemoPerson, ...] = (

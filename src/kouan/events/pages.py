@@ -17,6 +17,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/docking")
 def docking_page(request: Request, session: DbSession, principal: PagePrincipal):
     rows = docking.statuses(session, actor=principal, now=utcnow())
-    source = None if sees_all_organisations(principal) else (principal.org_code or "\x00")
+    sees_all = sees_all_organisations(principal)
+    source = None if sees_all else (principal.org_code or "\x00")
     quarantined = repo.list_quarantined(session, source=source, status="open", limit=20, offset=0)
-    return render(request, "events/docking.html", {"rows": rows, "quarantined": quarantined})
+    return render(request, "events/docking.html",
+                  {"rows": rows, "quarantined": quarantined, "sees_all": sees_all})

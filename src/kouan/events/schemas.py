@@ -74,6 +74,8 @@ class DockingStatusRead(BaseModel):
         description="share of container refs with a valid ISO 6346 check digit")
     locode_validity: float | None
     formats: list[str]
+    silent_days: int | None = Field(
+        description="whole days since the last batch when that is SILENT_AFTER (7) days or more, else null")
 
 
 class DcsaFeedCreate(BaseModel):
