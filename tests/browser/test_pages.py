@@ -13,7 +13,7 @@ from kouan.web.i18n import gettext
 
 pytestmark = pytest.mark.browser
 
-NAV = ("Home", "Partner docking", "Consignments", "Organisations")
+NAV = ("Dashboard", "Partner docking", "Consignments", "Organisations")  # logged in: the brand leads home
 
 
 def _zh(msgid: str) -> str:
@@ -37,6 +37,7 @@ def test_a_visitor_sees_the_home_page_in_chinese_and_the_port_office_lands_on_th
     assert ui.page.locator("header .who").inner_text() == live_server.logins["port.admin"]["display_name"]
     nav = ui.nav_texts()
     assert all(_zh(label) in nav for label in NAV), nav
+    assert _zh("Home") not in nav  # it would lead to the dashboard too
     ui.chart("trend").assert_drawn()
     ui.shot("landing-port-office")
     ui.follow("header a.brand")

@@ -147,8 +147,10 @@ def test_the_trader_books_on_the_page_and_the_terminal_records_the_pick_up(clien
     assert refused.status_code == 409 and "货物尚未放行，放行前不得提离或装船" in refused.text
 
 
-def test_the_terminal_finds_its_appointments_in_the_navigation_and_a_trader_does_not(client, world):
+def test_the_terminal_and_the_declarant_find_appointments_in_the_navigation_and_customs_does_not(client, world):
     as_user(client, world.terminal.admin)
     assert 'href="/appointments"' in client.get("/").text
-    as_user(client, world.trader_b.admin)
+    as_user(client, world.trader_b.admin)  # books its ship-side slots and follows them there
+    assert 'href="/appointments"' in client.get("/").text
+    as_user(client, world.customs.admin)  # reaches a declaration's slots from the declaration
     assert 'href="/appointments"' not in client.get("/").text

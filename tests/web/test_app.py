@@ -77,3 +77,14 @@ def test_every_ui_string_has_a_chinese_translation():
         if isinstance(message, str) and zh.gettext(message) == message:
             missing.append(message)
     assert missing == [], "add these to translations/zh_CN/LC_MESSAGES/messages.po"
+
+
+def test_the_navigation_fits_the_role(client, world):
+    visitor = client.get("/").text.split("<nav>")[1].split("</nav>")[0]
+    assert 'href="/"' in visitor and 'href="/bulletins"' in visitor and 'href="/orgs"' not in visitor
+    login(client, world.trader_a.admin)
+    trader = client.get("/dashboard").text.split("<nav>")[1].split("</nav>")[0]
+    # Logged in, "home" is the dashboard: one link, not two; declarants follow their ship-side slots.
+    assert 'href="/"' not in trader and 'href="/dashboard"' in trader
+    assert 'href="/appointments"' in trader and 'href="/declarations"' in trader
+    assert 'href="/customs/queue"' not in trader

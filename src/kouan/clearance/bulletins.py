@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kouan.analytics import bulletin, filters
 from kouan.clearance import figures, kpi
-from kouan.kit.errors import FieldError, InvalidInput
+from kouan.kit.errors import N_, FieldError, InvalidInput
 
 BASELINE_YEAR = "2017"
 
@@ -27,7 +27,7 @@ def region_names() -> dict[str, tuple[str, str]]:
 def check_month(month: str) -> tuple[int, int]:
     m = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", month)
     if not m:
-        raise InvalidInput("the month is not valid", errors=[FieldError("month", "YYYY-MM", month)])
+        raise InvalidInput(N_("the month is not valid"), errors=[FieldError("month", "YYYY-MM", month)])
     return int(m.group(1)), int(m.group(2))
 
 
@@ -38,7 +38,8 @@ def figures_for(
     year, mon = check_month(month)
     names = region_names()
     if region not in names:
-        raise InvalidInput("unknown region", errors=[FieldError("region", "CN or CN-XX, e.g. CN-LN", region)])
+        raise InvalidInput(N_("unknown region"),
+                           errors=[FieldError("region", N_("CN or CN-XX, e.g. CN-LN"), region)])
     query = kpi.KpiQuery(clock=clock, period=filters.Period(first_month=month, last_month=month),
                          province=None if region == "CN" else region, by=("direction",))
     result = kpi.run(sessions, query, database_url=database_url, export_dir=export_dir, now=now)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember, TransportCallAlias
+from kouan.declarations.models import DeclarationRecord
+from kouan.events.models import Event, EventRef
+
+TRIP_LEAD = timedelta(days=30)  # a container's events count for a trip from this long before its link
 
 
 def member_consignment(session: Session, key: str) -> int | None:
@@ -49,4 +53,54 @@ def call_aliases(session: Session, keys: Sequence[str]) -> set[str]:
     if canon:
         out.update(session.scalars(select(TransportCallAlias.key)
                                    .where(TransportCallAlias.canonical.in_(canon))))
+    return out
+
+
+def declared_for(session: Session, org_id: int, numbers: Sequence[str]) -> bool:
+    """Whether one of these declarations was lodged in Kouan by ``org_id`` or names it as consignee."""
+    if not numbers:
+        return False
+    return session.scalar(select(DeclarationRecord.id).where(
+        DeclarationRecord.number.in_(sorted(set(numbers))),
+        or_(DeclarationRecord.declarant_org_id == org_id, DeclarationRecord.consignee_org_id == org_id),
+    ).limit(1)) is not None
+
+
+def reported_by(session: Session, source: str) -> set[int]:
+    """Consignments whose timeline (``timeline.build``) holds an event from ``source`` naming one of
+    their shipment keys, or one of their containers during the trip. Events naming only a transport
+    call are left out: a vessel's arrival is on the timeline of every consignment aboard."""
+    found = set(session.scalars(
+        select(ConsignmentMember.consignment_id)
+        .join(EventRef, (EventRef.kind == ConsignmentMember.kind) & (EventRef.key == ConsignmentMember.key))
+        .join(Event, Event.id == EventRef.event_pk).where(Event.source == source).distinct()))
+    seen: dict[str, list[datetime]] = {}
+    boxes = (select(EventRef.key, Event.occurred_at).join(Event, Event.id == EventRef.event_pk)
+             .where(Event.source == source, EventRef.kind == "container"))
+    for key, at in session.execute(boxes):
+        seen.setdefault(key, []).append(at)
+    trips: dict[str, list[tuple[datetime, int]]] = {}
+    keys = sorted(seen)
+    for i in range(0, len(keys), 500):
+        rows = session.execute(
+            select(ConsignmentHub.key, ConsignmentHub.linked_at, ConsignmentHub.consignment_id)
+            .where(ConsignmentHub.kind == "container", ConsignmentHub.key.in_(keys[i:i + 500])))
+        for key, linked_at, cid in rows:
+            trips.setdefault(key, []).append((linked_at, cid))
+    for key, links in trips.items():
+        links.sort()
+        for n, (linked_at, cid) in enumerate(links):
+            # the trip ends when the container is next linked to another consignment (next_trip_start)
+            end = next((at for at, other in links[n + 1:] if other != cid and at > linked_at), None)
+            if any(linked_at - TRIP_LEAD <= at and (end is None or at < end) for at in seen[key]):
+                found.add(cid)
+    return found
+
+
+def declarations_of(session: Session, cids: Sequence[int]) -> set[str]:
+    """The declaration numbers of these consignments."""
+    ids, out = sorted(set(cids)), set()
+    for i in range(0, len(ids), 500):
+        out.update(session.scalars(select(ConsignmentMember.key).where(
+            ConsignmentMember.kind == "declaration", ConsignmentMember.consignment_id.in_(ids[i:i + 500]))))
     return out

@@ -12,7 +12,7 @@ Which events belong to a consignment:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -20,10 +20,10 @@ from kouan.consignments import repository as repo
 from kouan.events import repository as events_repo
 from kouan.events.domain import RefKind
 from kouan.events.models import Event
-from kouan.kit.errors import NotFound
+from kouan.kit.errors import N_, NotFound
 from kouan.partners.domain import OrgKind, Principal, sees_all_organisations
 
-TRIP_LEAD = timedelta(days=30)
+TRIP_LEAD = repo.TRIP_LEAD
 SHIPMENT = {RefKind.DECLARATION.value, RefKind.BILL_OF_LADING.value, RefKind.BOOKING.value}
 
 
@@ -50,7 +50,7 @@ def resolve(session: Session, ref: str) -> tuple[int, list[int]]:
         return cid, []
     trips = repo.hub_consignments(session, ref)
     if not trips:
-        raise NotFound(f"no consignment names {ref!r}")
+        raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
     ids = list(dict.fromkeys(t[0] for t in trips))
     return ids[0], ids[1:]
 
@@ -70,7 +70,7 @@ def _call_events(session: Session, keys: list[str]) -> list[Event]:
 
 def build(session: Session, cid: int) -> Timeline:
     if repo.get(session, cid) is None:
-        raise NotFound(f"no consignment {cid}")
+        raise NotFound(N_("no consignment %(cid)s"), params={"cid": cid})
     members = repo.members(session, cid)
     hubs = repo.hubs(session, cid)
     objects = [TimelineObject(m.kind, m.key) for m in members]
@@ -91,17 +91,35 @@ def build(session: Session, cid: int) -> Timeline:
     return Timeline(consignment_id=cid, objects=objects, events=ordered)
 
 
-def can_view(actor: Principal, timeline: Timeline) -> bool:
-    """The port office and customs see every consignment; a partner sees those it reported on."""
-    if sees_all_organisations(actor) or (actor.is_person and actor.org_kind == OrgKind.CUSTOMS):
+def _sees_every_consignment(actor: Principal) -> bool:
+    return sees_all_organisations(actor) or (actor.is_person and actor.org_kind == OrgKind.CUSTOMS)
+
+
+def can_view(session: Session, actor: Principal, timeline: Timeline) -> bool:
+    """Who may open a consignment. The port office and customs officers: every one. Any other
+    organisation: one it has a stake in, that is one its own systems sent an event on the timeline
+    for (a terminal's gate move, a line's manifest, a trader's feed), or one holding a declaration it
+    lodged in Kouan or that names it as consignee (those events carry the source ``kouan``, not the
+    trader's). A consignment of another trader stays unseen."""
+    if _sees_every_consignment(actor):
         return True
-    return any(e.source == actor.org_code for e in timeline.events)
+    if actor.org_code and any(e.source == actor.org_code for e in timeline.events):
+        return True
+    numbers = [o.key for o in timeline.objects if o.kind == RefKind.DECLARATION.value]
+    return actor.org_id is not None and repo.declared_for(session, actor.org_id, numbers)
 
 
 def for_ref(session: Session, *, actor: Principal, ref: str) -> Timeline:
+    """The consignment ``ref`` names, as ``actor`` may see it. A container or call names several
+    trips: the actor gets the latest one it may open, and only the others it may open are listed."""
     cid, others = resolve(session, ref.strip().upper())
-    timeline = build(session, cid)
-    if not can_view(actor, timeline):
-        raise NotFound(f"no consignment names {ref!r}")
-    timeline.other_consignments = others
+    if _sees_every_consignment(actor):
+        timeline = build(session, cid)
+        timeline.other_consignments = others
+        return timeline
+    visible = [t for t in (build(session, c) for c in [cid, *others]) if can_view(session, actor, t)]
+    if not visible:
+        raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
+    timeline = visible[0]
+    timeline.other_consignments = [t.consignment_id for t in visible[1:]]
     return timeline

@@ -1,7 +1,7 @@
 """Who may open the dashboard, and so where a person lands after logging in. Pure rules.
 
 The dashboard's figures are the province's and the nation's; the drill-down then lists only the
-declarations the person may see (``drill._visible``). So every logged-in person's role may open it;
+declarations the person may see (``drill.listing_of``). So every logged-in person's role may open it;
 an API key may not (its data comes from ``/api/v1/dashboard``). Keep the page check, the landing
 page and the navigation on this one rule.
 """

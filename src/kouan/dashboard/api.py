@@ -141,10 +141,12 @@ def declarations(request: Request, principal: ReadPrincipal, f: DashboardFilters
                             f"kouan-declarations-{result.filters.first_month}_{result.filters.last_month}.csv")
     return {"filters": result.filters.params(), "month": result.month, "n": result.n,
             "mean_h": result.mean_h, "figure_n": result.figure_n, "figure_mean_h": result.figure_mean_h,
-            "restricted": result.restricted, "page": result.page, "pages": result.pages,
+            "restricted": result.restricted, "listing": result.listing.value, "page": result.page,
+            "pages": result.pages,
             "rows": [{"declaration": r.declaration, "port": r.port, "direction": r.direction,
                       "facilitation_mode": r.mode, "start_at": r.start_at, "end_at": r.end_at,
-                      "hours": r.hours, "segments": r.segments} for r in result.rows]}
+                      "hours": r.hours, "segments": r.segments, "consignment": r.link}
+                     for r in result.rows]}
 
 
 @router.get("/gantt")

@@ -3,14 +3,16 @@
 The list is ``clearance_case`` narrowed by exactly the rules the figure used — ``analytics.filters.
 select_cases`` and ``analytics.metrics.closed_cases`` with the same period, region and port, then
 direction and mode — and its count and mean come from ``analytics.run.kpi`` over the listed cases,
-so for someone who sees every declaration they equal the figure clicked. Others (a trader, a
-district's customs) see only their own cases; the page then says how many the figure holds.
+so for someone who sees every declaration they equal the figure clicked. Others see only the cases
+``listing_of`` grants them (a trader its own, a district's customs its district's, an insurer none);
+the page then says how many the figure holds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import ibis
@@ -22,7 +24,7 @@ from kouan.dashboard import repository as repo
 from kouan.dashboard.charts import Store, kpi_rows
 from kouan.dashboard.filters import MONTH_RE, Filters
 from kouan.kit.clock import CHINA_TZ
-from kouan.kit.errors import FieldError, InvalidInput
+from kouan.kit.errors import N_, FieldError, InvalidInput, TemplatedFieldError
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, sees_all_organisations
 
@@ -42,6 +44,7 @@ class DrillRow:
     end_at: datetime | None
     hours: float | None
     segments: list[float | None]
+    link: str | None = None  # the consignment page, where the viewer may open it
 
 
 @dataclass
@@ -53,6 +56,7 @@ class DrillResult:
     figure_n: int
     figure_mean_h: float | None
     restricted: bool
+    listing: Listing
     segment_names: dict[str, tuple[str, ...]]
     rows: list[DrillRow] = field(default_factory=list)
     page: int = 1
@@ -77,34 +81,85 @@ def beijing(value: datetime | None) -> str:
     return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _visible(store: Store, actor: Principal, cases: ibis.Table) -> tuple[ibis.Table, bool]:
-    """The cases the actor may list: all for the port office, the district's for customs, an
-    enterprise's own otherwise (the rules of ``declarations.service``)."""
-    if sees_all_organisations(actor):
-        return cases, False
+class Listing(StrEnum):
+    """How much of a figure's declaration list a principal sees (``listing_of``)."""
+
+    ALL = "all"
+    DISTRICT = "district"
+    DECLARED = "declared"
+    REPORTED = "reported"
+    NONE = "none"
+
+
+_DECLARANTS = frozenset({OrgKind.TRADER, OrgKind.BROKER})
+_CARRIERS = frozenset({OrgKind.TERMINAL, OrgKind.SHIPPING_LINE, OrgKind.RAIL_OPERATOR})
+
+
+def listing_of(actor: Principal) -> Listing:
+    """Which declarations a principal may list behind a figure (the aggregate figures themselves
+    stay open to every logged-in person: they name no declaration):
+    - the port office (and the platform operator) and the provincial commerce department: all;
+    - customs: its own district's, as its declaration list and queue;
+    - a trader or broker: those it filed or declared for (``repository.own_declarations``);
+    - a terminal, shipping line or rail operator: the declarations of the consignments it sent
+      events for (``repository.reported_declarations``);
+    - anyone else (an insurer, a fee publisher, border inspection, maritime safety, an overseer's
+      API key): none; the page says so and still shows the figure's count and mean.
+    """
+    if sees_all_organisations(actor) or (actor.is_person and actor.org_kind == OrgKind.COMMERCE_BUREAU):
+        return Listing.ALL
+    if actor.org_kind == OrgKind.CUSTOMS:
+        return Listing.DISTRICT
+    if actor.org_kind in _DECLARANTS:
+        return Listing.DECLARED
+    if actor.org_kind in _CARRIERS:
+        return Listing.REPORTED
+    return Listing.NONE
+
+
+def opens_consignments(actor: Principal, listing: Listing) -> bool:
+    """Whether every listed declaration's consignment page opens for the actor
+    (``consignments.timeline.can_view``): the commerce department lists declarations it has no
+    timeline of, so its rows carry no link."""
+    if listing in (Listing.DECLARED, Listing.REPORTED):
+        return True
+    return sees_all_organisations(actor) or (actor.is_person and actor.org_kind == OrgKind.CUSTOMS)
+
+
+def _visible(store: Store, actor: Principal, cases: ibis.Table) -> tuple[ibis.Table, Listing]:
+    """The cases the actor may list (``listing_of``)."""
+    listing = listing_of(actor)
+    if listing == Listing.ALL:
+        return cases, listing
+    if listing == Listing.NONE:
+        return cases.filter(ibis.literal(False)), listing
     with store.sessions() as s:
-        if actor.org_kind == OrgKind.CUSTOMS:
+        if listing == Listing.DISTRICT:
             org = partners_repo.get_org(s, actor.org_id) if actor.org_id else None
             district = org.customs_district if org else None
-            return cases.filter(cases.customs_district == (district or "\x00")), True
-        numbers = repo.own_declarations(s, org_id=actor.org_id, org_code=actor.org_code)
+            return cases.filter(cases.customs_district == (district or "\x00")), listing
+        if listing == Listing.DECLARED:
+            numbers = repo.own_declarations(s, org_id=actor.org_id, org_code=actor.org_code)
+        else:
+            numbers = repo.reported_declarations(s, org_code=actor.org_code)
     if not numbers:
-        return cases.filter(ibis.literal(False)), True
-    return cases.filter(cases.declaration.isin(sorted(numbers))), True
+        return cases.filter(ibis.literal(False)), listing
+    return cases.filter(cases.declaration.isin(sorted(numbers))), listing
 
 
 def check_page(sort: str, order: str, page: int, month: str | None) -> None:
     errors = []
     if sort not in SORTS:
-        errors.append(FieldError("sort", f"one of {', '.join(SORTS)}", sort))
+        errors.append(TemplatedFieldError("sort", N_("one of %(sorts)s"), sort,
+                                          params={"sorts": ", ".join(SORTS)}))
     if order not in ("asc", "desc"):
-        errors.append(FieldError("order", "asc or desc", order))
+        errors.append(FieldError("order", N_("asc or desc"), order))
     if page < 1:
-        errors.append(FieldError("page", "a page number from 1", page))
+        errors.append(FieldError("page", N_("a page number from 1"), page))
     if month is not None and not MONTH_RE.fullmatch(month):
-        errors.append(FieldError("month", "a month as YYYY-MM", month))
+        errors.append(FieldError("month", N_("a month as YYYY-MM"), month))
     if errors:
-        raise InvalidInput("the drill-down parameters are not valid", errors=errors)
+        raise InvalidInput(N_("the drill-down parameters are not valid"), errors=errors)
 
 
 def cases(
@@ -126,7 +181,8 @@ def cases(
         table = table.filter(table.direction == f.direction)
     if f.mode:
         table = table.filter(table.facilitation_mode == f.mode)
-    table, restricted = _visible(store, actor, table)
+    table, listing = _visible(store, actor, table)
+    link = opens_consignments(actor, listing)
     [stats] = analytics_run.kpi(table, [], clock=clock.name)
     key = table[sort].desc() if order == "desc" else table[sort].asc()
     ordered = table.order_by([key, table.declaration]).select(*COLUMNS)
@@ -135,9 +191,11 @@ def cases(
     rows = [DrillRow(declaration=r["declaration"], port=r["port"], direction=r["direction"],
                      mode=r["facilitation_mode"], start_at=_instant(r["start_at"]),
                      end_at=_instant(r["end_at"]), hours=r["hours"],
-                     segments=[r[f"seg_{i}"] for i in range(1, 5)])
+                     segments=[r[f"seg_{i}"] for i in range(1, 5)],
+                     link=f"/consignments/{r['declaration']}" if link else None)
             for r in ordered.to_pyarrow().to_pylist()]
     names = {"I": clock.imports.segment_names, "E": clock.exports.segment_names}
     return DrillResult(filters=f, month=month, n=stats.n, mean_h=stats.mean_h, figure_n=figure_n,
-                       figure_mean_h=figure_mean, restricted=restricted, segment_names=names, rows=rows,
+                       figure_mean_h=figure_mean, restricted=listing != Listing.ALL,
+                       listing=listing, segment_names=names, rows=rows,
                        page=page, per_page=per_page or max(stats.n, 1), sort=sort, order=order)

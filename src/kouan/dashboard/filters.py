@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from kouan.analytics import filters as analytics_filters
-from kouan.kit.errors import FieldError, InvalidInput
+from kouan.kit.errors import N_, FieldError, InvalidInput, TemplatedFieldError
 
 MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 LOCODE_RE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
@@ -96,7 +96,7 @@ def parse(
         if len(value) == 10 and value[7] == "-":  # a date picker's YYYY-MM-DD: keep the month
             value = value[:7]
         if not MONTH_RE.fullmatch(value):
-            errors.append(FieldError(name, "a month as YYYY-MM", raw.get(name)))
+            errors.append(FieldError(name, N_("a month as YYYY-MM"), raw.get(name)))
             return None
         return value
 
@@ -106,20 +106,22 @@ def parse(
         first = max(default_first, BASELINE_FIRST, shift(last, -(MAX_DEFAULT_MONTHS - 1)))
     first = first or shift(last, -(DEFAULT_MONTHS - 1))
     if first > last:
-        errors.append(FieldError("from", f"a month not after 'to' ({last})", first))
+        errors.append(TemplatedFieldError("from", N_("a month not after 'to' (%(to)s)"), first,
+                                          params={"to": last}))
     region = (raw.get("region") or DEFAULT_REGION).strip().upper()
     if not REGION_RE.fullmatch(region) or (region != "CN" and region not in regions):
-        errors.append(FieldError("region", "CN (all) or a province such as CN-LN", raw.get("region")))
+        errors.append(FieldError("region", N_("CN (all) or a province such as CN-LN"), raw.get("region")))
     port = None if _blank(raw.get("port")) else raw["port"].strip().upper()  # type: ignore[union-attr]
     if port and not LOCODE_RE.fullmatch(port):
-        errors.append(FieldError("port", "a UN/LOCODE such as CNDAL, or all", raw.get("port")))
+        errors.append(FieldError("port", N_("a UN/LOCODE such as CNDAL, or all"), raw.get("port")))
     direction = None if _blank(raw.get("direction")) else raw["direction"].strip().upper()  # type: ignore[union-attr]
     if direction and direction not in DIRECTIONS:
-        errors.append(FieldError("direction", "I (import), E (export) or all", raw.get("direction")))
+        errors.append(FieldError("direction", N_("I (import), E (export) or all"), raw.get("direction")))
     mode = None if _blank(raw.get("mode")) else raw["mode"].strip()  # type: ignore[union-attr]
     if mode and mode not in modes:
-        errors.append(FieldError("mode", f"all or one of {', '.join(modes)}", raw.get("mode")))
+        errors.append(TemplatedFieldError("mode", N_("all or one of %(modes)s"), raw.get("mode"),
+                                          params={"modes": ", ".join(modes)}))
     if errors:
-        raise InvalidInput("the dashboard filters are not valid", errors=errors)
+        raise InvalidInput(N_("the dashboard filters are not valid"), errors=errors)
     return Filters(first_month=first, last_month=last, region=region, port=port,  # type: ignore[arg-type]
                    direction=direction, mode=mode)

@@ -59,6 +59,10 @@ def declarations(request: Request, session: DbSession, principal: DashboardPrinc
                  p: Annotated[_Page, Depends(drill_page)]):
     f, error = _filters_or_errors(request)
     if error:
+        try:  # name the bad paging parameters too, not only the filters
+            drill.check_page(p.sort, p.order, p.page, p.month)
+        except InvalidInput as more:
+            error.errors.extend(more.errors)
         return render(request, "dashboard/declarations.html", {"error": error, "r": None, "f": f}, status=422)
     try:
         result = drill.cases(store_of(request), f, actor=principal, month=p.month, sort=p.sort,

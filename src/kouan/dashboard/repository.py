@@ -6,7 +6,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kouan.clearance.models import ClearanceCase
+from kouan.consignments import repository as consignments_repo
 from kouan.declarations.models import DeclarationRecord
+from kouan.events.domain import Milestone
 from kouan.events.models import Event, EventRef
 from kouan.ports.models import Port
 
@@ -62,8 +64,9 @@ def port_names(session: Session, locodes: set[str], *, lang: str = "zh") -> dict
 
 
 def own_declarations(session: Session, *, org_id: int | None, org_code: str | None) -> set[str]:
-    """Declarations an enterprise may see: those it lodged or that name it as consignee in Kouan,
-    and those its own systems reported events for (a broker's feed)."""
+    """Declarations an enterprise filed or declared for: those it lodged in Kouan or that name it as
+    consignee there, and those its own systems lodged (a ``DECLARATION_LODGED`` event from its feed).
+    Other events its feed sent that name a declaration do not make the declaration its own."""
     found: set[str] = set()
     if org_id is not None:
         found.update(session.scalars(select(DeclarationRecord.number).where(or_(
@@ -71,5 +74,14 @@ def own_declarations(session: Session, *, org_id: int | None, org_code: str | No
     if org_code:
         found.update(session.scalars(
             select(EventRef.key).join(Event, Event.id == EventRef.event_pk)
-            .where(Event.source == org_code, EventRef.kind == "declaration").distinct()))
+            .where(Event.source == org_code, Event.milestone == Milestone.DECLARATION_LODGED.value,
+                   EventRef.kind == "declaration").distinct()))
     return found
+
+
+def reported_declarations(session: Session, *, org_code: str | None) -> set[str]:
+    """The declarations of the consignments a partner's systems sent events for
+    (``consignments.repository.reported_by``): what a terminal or a shipping line may list."""
+    if not org_code:
+        return set()
+    return consignments_repo.declarations_of(session, list(consignments_repo.reported_by(session, org_code)))

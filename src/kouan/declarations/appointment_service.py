@@ -9,6 +9,7 @@ release. Every change is audited (the ``appointment`` table) and emitted as a ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from kouan.declarations.models import Appointment, DeclarationRecord
 from kouan.declarations.refusals import Refusal, field_error
 from kouan.events import record as events_record
 from kouan.events.domain import CanonicalEvent, Classifier, Direction, Milestone, Ref, RefKind, container_key
-from kouan.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kouan.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, Role, sees_all_organisations
 from kouan.ports.models import Port
@@ -39,6 +40,9 @@ class AppointmentRefused(Conflict):
     @property
     def refusal(self) -> Refusal:
         return Refusal(self.extra["code"], self.extra.get("params", {}))
+
+    def say(self, translate: Callable[[str], str]) -> str:
+        return self.refusal.render(translate)
 
 
 def _event(
@@ -180,7 +184,7 @@ def list_visible(session: Session, *, actor: Principal, limit: int = 100) -> lis
 def get(session: Session, *, actor: Principal, reference: str) -> Appointment:
     a = session.scalar(_visible(session, actor).where(Appointment.reference == reference))
     if a is None:
-        raise NotFound(f"no appointment {reference}")
+        raise NotFound(N_("no appointment %(reference)s"), params={"reference": reference})
     return a
 
 
@@ -203,7 +207,7 @@ def act(session: Session, *, actor: Principal, reference: str, step: str, now: d
     if what == rules.Step.USE and actor.org_id != a.terminal_org_id:
         raise Forbidden(Refusal("appointment_not_terminal").english)
     if what == rules.Step.CANCEL and (actor.org_id != a.booked_by_org_id or actor.role == Role.VIEWER):
-        raise Forbidden("only the booker cancels the appointment")
+        raise Forbidden(N_("only the booker cancels the appointment"))
     rec = _declaration(session, a)
     new = rules.step(rules.Status(a.status), what, released=rec.released_at is not None)
     if isinstance(new, Refusal):

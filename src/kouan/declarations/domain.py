@@ -263,13 +263,16 @@ class Emitted:
 
 
 def allowed_actions(d: Declaration) -> list[Action]:
-    """Actions the transition table allows from the current status (guards may still refuse)."""
+    """The next steps open to this declaration: those the transition table allows from its status
+    that the declaration itself (its modes, direction, contents and what was done to it) does not
+    rule out. A listed step may still be refused for the facts of the moment: the vessel has not
+    arrived, no seal was given, the lab result failed."""
     actions = [a for (s, a) in TRANSITIONS if s == d.status]
     if d.status in HOLDABLE:
         actions.append(A.HOLD)
     if d.status == S.HELD:
         actions.append(A.UNHOLD)
-    return sorted(set(actions), key=list(Action).index)
+    return sorted({a for a in actions if _check(d, a, None) is None}, key=list(Action).index)
 
 
 # --- the 14-day complete-declaration limit --------------------------------------------------
@@ -297,6 +300,8 @@ def late_fee(dutiable_value: Decimal, days: int) -> Decimal:
 
 
 # --- guards: each returns why the action is refused, or None ----------------------------------
+# Without facts (``f`` is None) a guard judges on the declaration alone and skips every check of
+# the facts: what it still refuses, no facts could let pass (``allowed_actions`` leaves it out).
 
 Why = Refusal | None
 SEAL = re.compile(r"[A-Z0-9-]{1,32}")
@@ -316,26 +321,26 @@ def _check_advance(d: Declaration, f: Facts) -> Why:
     return None
 
 
-def _check_lodge(d: Declaration, action: Action, f: Facts) -> Why:
-    if f.covered_by:
+def _check_lodge(d: Declaration, action: Action, f: Facts | None) -> Why:
+    if f is not None and f.covered_by:
         return Refusal("second_declaration", {"number": f.covered_by})
-    if Mode.ADVANCE in d.modes and (problem := _check_advance(d, f)):
+    if f is not None and Mode.ADVANCE in d.modes and (problem := _check_advance(d, f)):
         return problem
     if action == A.LODGE_SUMMARY:
         if d.direction != "I":
             return Refusal("two_step_imports_only")
         if Mode.TWO_STEP not in d.modes:
             return Refusal("summary_needs_two_step")
-        if f.consignee_credit not in ("advanced", "general"):
+        if f is not None and f.consignee_credit not in ("advanced", "general"):
             return Refusal("two_step_credit")
     if action == A.LODGE and Mode.TWO_STEP in d.modes and d.status == S.DRAFT:
         return Refusal("two_step_starts_with_summary")
     return None
 
 
-def _check_port_release(d: Declaration, f: Facts) -> Why:
+def _check_port_release(d: Declaration, f: Facts | None) -> Why:
     if Mode.CONDITIONAL_REMOVAL in d.modes:
-        if f.consignee_credit == "dishonest":
+        if f is not None and f.consignee_credit == "dishonest":
             return Refusal("conditional_removal_dishonest")
         if not d.warehouse_approved:
             return Refusal("conditional_removal_store")
@@ -349,7 +354,7 @@ def _check_port_release(d: Declaration, f: Facts) -> Why:
     return Refusal("port_release_mode")
 
 
-def _check_movement(d: Declaration, action: Action, f: Facts) -> Why:
+def _check_movement(d: Declaration, action: Action, f: Facts | None) -> Why:
     if Mode.ZONE_PORT_DIRECT not in d.modes:
         return Refusal("movement_needs_zone_port")
     if action == A.START_MOVEMENT:
@@ -357,12 +362,12 @@ def _check_movement(d: Declaration, action: Action, f: Facts) -> Why:
             return Refusal("movement_done")
         if not d.containers:
             return Refusal("movement_needs_containers")
-        if f.seal is None or not SEAL.fullmatch(f.seal):
+        if f is not None and (f.seal is None or not SEAL.fullmatch(f.seal)):
             return Refusal("movement_needs_seal")
     return None
 
 
-def _check_release(d: Declaration, action: Action, f: Facts) -> Why:
+def _check_release(d: Declaration, action: Action, f: Facts | None) -> Why:
     """What every release (officer's, automatic, port) must respect, whatever the mode."""
     if Mode.ZONE_PORT_DIRECT in d.modes and d.movement_arrived_at is None:
         _, to = movement_ends(d.direction, d.bonded_zone or "", d.port)
@@ -372,9 +377,9 @@ def _check_release(d: Declaration, action: Action, f: Facts) -> Why:
             return Refusal("match_not_advance")
         if d.inspection_ordered:
             return Refusal("match_inspected")
-        if f.transport_arrived_at is None and f.goods_arrived_at is None:
+        if f is not None and f.transport_arrived_at is None and f.goods_arrived_at is None:
             return Refusal("match_not_arrived")
-        if Mode.SHIP_SIDE_PICKUP in d.modes and not f.appointment_booked:
+        if f is not None and Mode.SHIP_SIDE_PICKUP in d.modes and not f.appointment_booked:
             return Refusal("ship_side_needs_appointment")
     if action == A.RELEASE and Mode.TWO_STEP in d.modes and d.completed_at is None:
         return Refusal("complete_not_lodged")
@@ -383,7 +388,7 @@ def _check_release(d: Declaration, action: Action, f: Facts) -> Why:
     return None
 
 
-def _check(d: Declaration, action: Action, f: Facts) -> Why:
+def _check(d: Declaration, action: Action, f: Facts | None) -> Why:
     if action in (A.LODGE, A.LODGE_SUMMARY):
         return _check_lodge(d, action, f)
     if action in (A.START_MOVEMENT, A.ARRIVE_MOVEMENT):
@@ -397,7 +402,7 @@ def _check(d: Declaration, action: Action, f: Facts) -> Why:
             return Refusal("store_missing")
         if d.warehouse_approved:
             return Refusal("store_approved", {"store": d.warehouse})
-    if action == A.MARKET_RELEASE and f.lab_passed is False:
+    if action == A.MARKET_RELEASE and f is not None and f.lab_passed is False:
         return Refusal("lab_failed")
     if action == A.FULFIL_OBLIGATION and not d.open_obligations:
         return Refusal("no_open_obligation")

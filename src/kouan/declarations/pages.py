@@ -1,8 +1,12 @@
 """Declaration pages: the enterprise portal (draft, lodge, follow) and the customs queue.
 
 Thin like ``api.py``: the same service functions, so a page and the JSON API refuse the same steps
-for the same reasons (README rule 4). A refused step renders the detail page with the reason and
-the allowed next steps (409); another organisation's declaration answers 404.
+for the same reasons (README rule 4). Another organisation's declaration answers 404; only traders
+and customs brokers get the draft form (``service.lodging_refused``).
+
+A refused button is post/redirect/get like an accepted one: the refusal (its reason, the status and
+the allowed next steps) is kept in the session and shown once by the detail page the browser is
+sent back to, so reloading that page does not press the button again.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 ITEM_FIELDS = ("hs_code", "description", "quantity", "unit", "value", "origin")
 BLANK_ROWS = 2  # empty item rows offered below the filled ones (no JavaScript needed)
 LAB_RESULTS = {"passed": True, "failed": False}
+REFUSED = "declaration_refused"  # the session key of the refusal the detail page shows next
 
 
 class DraftForm(BaseModel):
@@ -92,10 +97,24 @@ def _form_page(request: Request, form: DraftForm, errors: list[FieldError], *, s
     }, status=status)
 
 
+def _keep_refusal(request: Request, number: str, refused: service.IllegalTransitionError) -> None:
+    request.session[REFUSED] = {"number": number, "detail": refused.detail, "extra": refused.extra}
+
+
+def _kept_refusal(request: Request, number: str) -> service.IllegalTransitionError | None:
+    """The refusal of the last button pressed on this declaration, once."""
+    kept = request.session.get(REFUSED)
+    if not kept or kept.get("number") != number:
+        return None
+    del request.session[REFUSED]
+    return service.IllegalTransitionError(kept["detail"], extra=kept["extra"])
+
+
 def _detail(request: Request, session: DbSession, principal: PagePrincipal, number: str, *,  # type: ignore[no-untyped-def]
             refused: service.IllegalTransitionError | appointment_service.AppointmentRefused | None = None,
             errors: list[FieldError] | None = None, status: int = 200):
     rec = service.get(session, actor=principal, number=number)
+    refused = refused or _kept_refusal(request, number)
     d = views.read(session, rec, now=utcnow())
     context: dict[str, Any] = {
         "d": d,
@@ -115,12 +134,15 @@ def _detail(request: Request, session: DbSession, principal: PagePrincipal, numb
 def own_declarations(request: Request, session: DbSession, principal: PagePrincipal):
     now = utcnow()
     found = service.list_visible(session, actor=principal, limit=200)
-    return render(request, "declarations/list.html",
-                  {"rows": [views.read(session, r, now=now) for r in found]})
+    return render(request, "declarations/list.html", {
+        "rows": [views.read(session, r, now=now) for r in found],
+        "may_draft": service.lodging_refused(principal) is None})
 
 
 @router.get("/declarations/new")
 def new_declaration(request: Request, principal: PagePrincipal):
+    if refused := service.lodging_refused(principal):
+        raise refused
     return _form_page(request, DraftForm(), [])
 
 
@@ -151,7 +173,7 @@ def act(number: str, action: str, request: Request, session: DbSession, principa
                     lab_passed=LAB_RESULTS.get(lab_result), seal=seal or None)
     except service.IllegalTransitionError as exc:
         session.rollback()
-        return _detail(request, session, principal, number, refused=exc, status=409)
+        _keep_refusal(request, number, exc)
     return RedirectResponse(f"/declarations/{number}", status_code=303)
 
 

@@ -143,6 +143,9 @@ class CodedFieldError(FieldError):
     def refusal(self) -> Refusal:
         return self.refusal_type(self.code, self.params)
 
+    def say(self, translate: Callable[[str], str]) -> str:
+        return self.refusal.render(translate)
+
     @classmethod
     def of(cls, pointer: str, code: str, value: Any = None, **params: Any) -> CodedFieldError:
         """The error at ``pointer`` with ``code``; ``value`` (when given) is also a parameter."""

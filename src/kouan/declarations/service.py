@@ -3,6 +3,7 @@ an event (source ``kouan``) in the caller's transaction. Rules live in ``declara
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,7 +28,7 @@ from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, Direction, Ref, RefKind, bl_key, container_key
 from kouan.kit import ids
 from kouan.kit.clock import CHINA_TZ
-from kouan.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kouan.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, Role, Scope, sees_all_organisations
 from kouan.ports.models import Port
@@ -45,6 +46,9 @@ class IllegalTransitionError(Conflict):
     @property
     def refusal(self) -> Refusal:
         return Refusal(self.extra["code"], self.extra.get("params", {}))
+
+    def say(self, translate: Callable[[str], str]) -> str:
+        return self.refusal.render(translate)
 
 
 # --- numbers and visibility ----------------------------------------------------------------------
@@ -75,7 +79,7 @@ def _actor_district(session: Session, actor: Principal) -> str | None:
 def get(session: Session, *, actor: Principal, number: str) -> DeclarationRecord:
     rec = session.scalar(select(DeclarationRecord).where(DeclarationRecord.number == number))
     if rec is None or not _may_see(actor, rec, _actor_district(session, actor)):
-        raise NotFound(f"no declaration {number}")
+        raise NotFound(N_("no declaration %(number)s"), params={"number": number})
     return rec
 
 
@@ -121,7 +125,7 @@ def queue(session: Session, *, actor: Principal, limit: int = 200) -> list[Decla
     ones with an open amend/verify/lab obligation), oldest first. The port office sees every
     district's."""
     if not (sees_all_organisations(actor) or (actor.org_kind == OrgKind.CUSTOMS and actor.is_person)):
-        raise Forbidden("the declaration queue is a customs officer's")
+        raise Forbidden(N_("the declaration queue is a customs officer's"))
     open_obligation = exists().where(DeclarationObligation.declaration_id == DeclarationRecord.id,
                                      DeclarationObligation.fulfilled_at.is_(None))
     stmt = select(DeclarationRecord).where(
@@ -140,24 +144,34 @@ def _check_declarant(actor: Principal) -> None:
     if actor.kind == "system":
         return
     if actor.org_kind not in ENTERPRISE_KINDS:
-        raise Forbidden("declarations are lodged by a trader or a customs broker")
+        raise Forbidden(N_("declarations are lodged by a trader or a customs broker"))
     if actor.kind == "apikey" and Scope.DECLARATIONS_WRITE.value not in actor.scopes:
         raise Forbidden("this API key lacks the 'declarations:write' scope")
     if actor.is_person and actor.role == Role.VIEWER:
-        raise Forbidden("a viewer cannot lodge declarations")
+        raise Forbidden(N_("a viewer cannot lodge declarations"))
+
+
+def lodging_refused(actor: Principal) -> Forbidden | None:
+    """Why the actor may not draft or lodge declarations at all, or None (the pages offer the draft
+    form only then)."""
+    try:
+        _check_declarant(actor)
+    except Forbidden as exc:
+        return exc
+    return None
 
 
 def check_lodging_actor(actor: Principal, rec: DeclarationRecord) -> None:
     """The declarant's own steps (lodging, booking its appointments) are taken by the declarant."""
     _check_declarant(actor)
     if actor.kind != "system" and actor.org_id != rec.declarant_org_id:
-        raise Forbidden("only the declarant lodges this declaration")
+        raise Forbidden(N_("only the declarant lodges this declaration"))
 
 
 def create(session: Session, *, actor: Principal, fields: DraftFields, now: datetime) -> DeclarationRecord:
     _check_declarant(actor)
     if errors := validation.draft_errors(session, fields):
-        raise InvalidInput("the declaration is not valid", errors=errors)
+        raise InvalidInput(N_("the declaration is not valid"), errors=errors)
     port = session.get(Port, fields.port.upper())
     assert port is not None and port.customs_district is not None
     uscc = ids.compact_uscc(fields.consignee_uscc)
@@ -264,9 +278,9 @@ def _check_actor(session: Session, actor: Principal, rec: DeclarationRecord, act
         check_lodging_actor(actor, rec)
         return
     if actor.org_kind != OrgKind.CUSTOMS or not actor.is_person or actor.role == Role.VIEWER:
-        raise Forbidden(f"{action.value!r} is a customs officer's decision")
+        raise Forbidden(N_("%(action)r is a customs officer's decision"), params={"action": action.value})
     if _actor_district(session, actor) != rec.customs_district:
-        raise Forbidden("this declaration belongs to another customs district")
+        raise Forbidden(N_("this declaration belongs to another customs district"))
 
 
 def actions_for(session: Session, *, actor: Principal, rec: DeclarationRecord) -> list[Action]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kouan.events import service as events_service
 from kouan.events.formats import dcsa
 from kouan.events.models import DcsaFeed
-from kouan.kit.errors import FieldError, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from kouan.kit.errors import N_, FieldError, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, can_manage_org, can_view_org
 
@@ -30,9 +30,9 @@ def create_feed(
     secret_b64: str | None = None, carrier_subscription_id: str | None = None,
 ) -> IssuedFeed:
     if partners_repo.get_org(session, org_id) is None or not can_view_org(actor, org_id):
-        raise NotFound(f"no organisation {org_id}")
+        raise NotFound(N_("no organisation %(org_id)s"), params={"org_id": org_id})
     if not can_manage_org(actor, org_id):
-        raise Forbidden("only an administrator of this organisation sets up its DCSA feed")
+        raise Forbidden(N_("only an administrator of this organisation sets up its DCSA feed"))
     errors = [] if name.strip() else [FieldError("/name", "name the carrier's subscription")]
     if secret_b64 is not None:
         try:
@@ -53,14 +53,14 @@ def create_feed(
 
 def list_feeds(session: Session, *, actor: Principal, org_id: int) -> list[DcsaFeed]:
     if not can_manage_org(actor, org_id):
-        raise NotFound(f"no organisation {org_id}")
+        raise NotFound(N_("no organisation %(org_id)s"), params={"org_id": org_id})
     return list(session.scalars(select(DcsaFeed).where(DcsaFeed.org_id == org_id).order_by(DcsaFeed.id)))
 
 
 def deactivate_feed(session: Session, *, actor: Principal, feed_id: int) -> DcsaFeed:
     feed = session.get(DcsaFeed, feed_id)
     if feed is None or not can_manage_org(actor, feed.org_id):
-        raise NotFound(f"no DCSA feed {feed_id}")
+        raise NotFound(N_("no DCSA feed %(feed_id)s"), params={"feed_id": feed_id})
     feed.active = False
     session.flush()
     return feed

@@ -2,12 +2,22 @@
 
 Services never raise HTTP exceptions: they raise a ``KouanError`` subclass that carries its
 HTTP status and problem type, and one handler in ``kouan.web.problems`` renders it.
+
+A detail is an English sentence: the API's ``detail`` as it is, and the msgid a page translates.
+One with a variable part is a stable template and its ``params``
+(``NotFound(N_("no organisation %(org_id)s"), params={"org_id": 10})``): ``detail`` is then the
+filled-in English, ``template`` the msgid. Mark details with ``N_`` so Babel extracts them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def N_(message: str) -> str:  # noqa: N802 - Babel's conventional marker name
+    return message
 
 
 @dataclass
@@ -24,19 +34,62 @@ class FieldError:
             out["value"] = self.value
         return out
 
+    def say(self, translate: Callable[[str], str]) -> str:
+        """The detail in the language of ``translate``: through the catalog as it is."""
+        return _say(translate, self.detail, {}, self.detail)
+
+
+@dataclass
+class TemplatedFieldError(FieldError):
+    """A field error whose detail has a variable part: ``detail`` is given as a template (the msgid)
+    and filled in with ``params``, as for ``KouanError``."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.template = self.detail
+        self.detail = self.template % self.params
+
+    def say(self, translate: Callable[[str], str]) -> str:
+        return _say(translate, self.template, self.params, self.detail)
+
+
+def _say(translate: Callable[[str], str], template: str, params: dict[str, Any], english: str) -> str:
+    """``template`` translated and filled in; ``english`` when the translation's placeholders do not fit."""
+    if not template:
+        return template  # gettext("") is the catalog's header
+    words = translate(template)
+    if not params:
+        return words
+    try:
+        return words % params
+    except (KeyError, ValueError, TypeError):
+        return english
+
 
 @dataclass
 class KouanError(Exception):
     detail: str
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
     status = 400
     type = "about:blank"
     title = "Bad request"
 
+    def __post_init__(self) -> None:
+        self.template = self.detail
+        if self.params:
+            self.detail = self.template % self.params
+
     def __str__(self) -> str:
         return self.detail
+
+    def say(self, translate: Callable[[str], str]) -> str:
+        """The detail in the language of ``translate`` (a catalog's gettext): the template translated
+        and filled in; the English detail when the catalog lacks it or its placeholders do not fit."""
+        return _say(translate, self.template, self.params, self.detail)
 
 
 class InvalidInput(KouanError):

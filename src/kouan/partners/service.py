@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from kouan.kit import ids
 from kouan.kit.errors import (
+    N_,
     Conflict,
     FieldError,
     Forbidden,
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    TemplatedFieldError,
 )
 from kouan.partners import repository as repo
 from kouan.partners.domain import (
@@ -87,11 +89,12 @@ class OrgFields:
 def _validate_org(session: Session, f: OrgFields, *, existing: Organisation | None) -> list[FieldError]:
     errors: list[FieldError] = []
     if not _CODE.match(f.code):
-        errors.append(FieldError("/code", "2-32 characters: upper-case letters, digits, _ or -", f.code))
+        errors.append(FieldError("/code", N_("2-32 characters: upper-case letters, digits, _ or -"), f.code))
     elif (other := repo.get_org_by_code(session, f.code)) and other is not existing:
-        errors.append(FieldError("/code", f"organisation code {f.code!r} is taken", f.code))
+        errors.append(TemplatedFieldError("/code", N_("organisation code %(code)r is taken"), f.code,
+                                          params={"code": f.code}))
     if not f.name.strip():
-        errors.append(FieldError("/name", "a name is required"))
+        errors.append(FieldError("/name", N_("a name is required")))
     try:
         kind = OrgKind(f.kind)
     except ValueError:
@@ -102,21 +105,23 @@ def _validate_org(session: Session, f: OrgFields, *, existing: Organisation | No
         if problem := ids.check_uscc(f.uscc):
             errors.append(FieldError("/uscc", problem, f.uscc))
         elif (other := repo.get_org_by_uscc(session, ids.compact_uscc(f.uscc))) and other is not existing:
-            errors.append(FieldError("/uscc", "another organisation has this USCC", f.uscc))
+            errors.append(FieldError("/uscc", N_("another organisation has this USCC"), f.uscc))
     elif kind in USCC_REQUIRED:
-        errors.append(FieldError("/uscc", f"a {kind.value} registered in China needs its USCC"))
+        errors.append(TemplatedFieldError("/uscc", N_("a %(kind)s registered in China needs its USCC"),
+                                          params={"kind": kind.value}))
     if f.customs_district and session.get(CustomsDistrict, f.customs_district) is None:
-        errors.append(FieldError("/customs_district", "unknown customs district code", f.customs_district))
+        errors.append(FieldError("/customs_district", N_("unknown customs district code"),
+                                 f.customs_district))
     if kind == OrgKind.CUSTOMS and not f.customs_district:
-        errors.append(FieldError("/customs_district", "a customs organisation names its district"))
+        errors.append(FieldError("/customs_district", N_("a customs organisation names its district")))
     if f.home_port and session.get(Port, f.home_port) is None:
-        errors.append(FieldError("/home_port", "unknown UN/LOCODE", f.home_port))
+        errors.append(FieldError("/home_port", N_("unknown UN/LOCODE"), f.home_port))
     if f.province and not re.fullmatch(r"CN-[A-Z]{2}", f.province):
-        errors.append(FieldError("/province", "an ISO 3166-2 code such as CN-LN", f.province))
+        errors.append(FieldError("/province", N_("an ISO 3166-2 code such as CN-LN"), f.province))
     try:
         ZoneInfo(f.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        errors.append(FieldError("/timezone", "unknown IANA time zone", f.timezone))
+        errors.append(FieldError("/timezone", N_("unknown IANA time zone"), f.timezone))
     if f.credit_rating and f.credit_rating not in CREDIT_RATINGS:
         errors.append(FieldError("/credit_rating", f"one of {', '.join(CREDIT_RATINGS)}", f.credit_rating))
     return errors
@@ -124,9 +129,9 @@ def _validate_org(session: Session, f: OrgFields, *, existing: Organisation | No
 
 def create_org(session: Session, *, actor: Principal, fields: OrgFields, now: datetime) -> Organisation:
     if not can_create_org(actor):
-        raise Forbidden("only the port office's administrators create organisations")
+        raise Forbidden(N_("only the port office's administrators create organisations"))
     if errors := _validate_org(session, fields, existing=None):
-        raise InvalidInput("the organisation is not valid", errors=errors)
+        raise InvalidInput(N_("the organisation is not valid"), errors=errors)
     org = Organisation(
         code=fields.code, name=fields.name.strip(), name_en=fields.name_en, kind=fields.kind,
         uscc=ids.compact_uscc(fields.uscc) if fields.uscc else None, province=fields.province,
@@ -142,7 +147,7 @@ def get_org(session: Session, *, actor: Principal, org_id: int) -> Organisation:
     org = repo.get_org(session, org_id)
     # Someone else's organisation is "not found", not "forbidden": ids are not to be probed.
     if org is None or not can_view_org(actor, org_id):
-        raise NotFound(f"no organisation {org_id}")
+        raise NotFound(N_("no organisation %(org_id)s"), params={"org_id": org_id})
     return org
 
 
@@ -159,9 +164,9 @@ def update_org(
 ) -> Organisation:
     org = get_org(session, actor=actor, org_id=org_id)
     if not can_manage_org(actor, org_id):
-        raise Forbidden("you may not change this organisation")
+        raise Forbidden(N_("you may not change this organisation"))
     if "kind" in changes and changes["kind"] != org.kind and not can_create_org(actor):
-        raise Forbidden("only the port office changes an organisation's kind")
+        raise Forbidden(N_("only the port office changes an organisation's kind"))
     current = OrgFields(
         code=org.code, name=org.name, kind=org.kind, name_en=org.name_en, uscc=org.uscc,
         province=org.province, customs_district=org.customs_district, home_port=org.home_port,
@@ -172,7 +177,7 @@ def update_org(
     for key, value in changes.items():
         setattr(current, key, value)
     if errors := _validate_org(session, current, existing=org):
-        raise InvalidInput("the organisation is not valid", errors=errors)
+        raise InvalidInput(N_("the organisation is not valid"), errors=errors)
     for key in changes:
         value = getattr(current, key)
         setattr(org, key, ids.compact_uscc(value) if key == "uscc" and value else value)
@@ -191,7 +196,7 @@ def hash_password(password: str) -> str:
 
 def _check_password_rules(password: str, pointer: str = "/password") -> list[FieldError]:
     if len(password) < MIN_PASSWORD:
-        return [FieldError(pointer, f"at least {MIN_PASSWORD} characters")]
+        return [TemplatedFieldError(pointer, N_("at least %(n)s characters"), params={"n": MIN_PASSWORD})]
     return []
 
 
@@ -201,18 +206,20 @@ def create_person(
 ) -> Person:
     get_org(session, actor=actor, org_id=org_id)
     if not can_manage_org(actor, org_id):
-        raise Forbidden("only an administrator of this organisation adds people")
+        raise Forbidden(N_("only an administrator of this organisation adds people"))
     errors = _check_password_rules(password)
     if not _USERNAME.match(username):
-        errors.append(FieldError("/username", "3-64 characters: lower-case letters, digits, . _ -", username))
+        errors.append(FieldError("/username", N_("3-64 characters: lower-case letters, digits, . _ -"),
+                                 username))
     elif repo.get_person_by_username(session, username):
-        errors.append(FieldError("/username", f"username {username!r} is taken", username))
+        errors.append(TemplatedFieldError("/username", N_("username %(username)r is taken"), username,
+                                          params={"username": username}))
     if role not in {r.value for r in Role}:
         errors.append(FieldError("/role", f"one of {', '.join(r.value for r in Role)}", role))
     if not display_name.strip():
-        errors.append(FieldError("/display_name", "a name is required"))
+        errors.append(FieldError("/display_name", N_("a name is required")))
     if errors:
-        raise InvalidInput("the person is not valid", errors=errors)
+        raise InvalidInput(N_("the person is not valid"), errors=errors)
     person = Person(
         org_id=org_id, username=username, display_name=display_name.strip(), email=email,
         password_hash=hash_password(password), role=role, active=True, created_at=now,
@@ -230,7 +237,7 @@ def list_people(session: Session, *, actor: Principal, org_id: int) -> list[Pers
 def get_person(session: Session, *, actor: Principal, person_id: int) -> Person:
     person = repo.get_person(session, person_id)
     if person is None or not can_view_org(actor, person.org_id):
-        raise NotFound(f"no person {person_id}")
+        raise NotFound(N_("no person %(person_id)s"), params={"person_id": person_id})
     return person
 
 
@@ -241,16 +248,16 @@ def update_person(
     is_self = actor.is_person and actor.id == person.id
     admin = can_manage_org(actor, person.org_id)
     if not admin and not (is_self and set(changes) <= {"display_name", "email", "password", "locale"}):
-        raise Forbidden("you may not change this person")
+        raise Forbidden(N_("you may not change this person"))
     errors: list[FieldError] = []
     if "role" in changes and changes["role"] not in {r.value for r in Role}:
         errors.append(FieldError("/role", f"one of {', '.join(r.value for r in Role)}", changes["role"]))
     if "password" in changes:
         errors += _check_password_rules(str(changes["password"]))
     if is_self and changes.get("active") is False:
-        errors.append(FieldError("/active", "you cannot deactivate yourself"))
+        errors.append(FieldError("/active", N_("you cannot deactivate yourself")))
     if errors:
-        raise InvalidInput("the change is not valid", errors=errors)
+        raise InvalidInput(N_("the change is not valid"), errors=errors)
     for key, value in changes.items():
         if key == "password":
             person.password_hash = hash_password(str(value))
@@ -310,16 +317,16 @@ def create_api_key(
 ) -> IssuedKey:
     get_org(session, actor=actor, org_id=org_id)
     if not can_manage_org(actor, org_id):
-        raise Forbidden("only an administrator of this organisation issues API keys")
+        raise Forbidden(N_("only an administrator of this organisation issues API keys"))
     wanted = scopes or [s.value for s in DEFAULT_KEY_SCOPES]
     errors = [FieldError(f"/scopes/{i}", f"unknown scope {s!r}", s)
               for i, s in enumerate(wanted) if s not in {x.value for x in Scope}]
     if not name.strip():
-        errors.append(FieldError("/name", "name the system that will use the key"))
+        errors.append(FieldError("/name", N_("name the system that will use the key")))
     if expires_at is not None and expires_at <= now:
-        errors.append(FieldError("/expires_at", "the expiry is in the past"))
+        errors.append(FieldError("/expires_at", N_("the expiry is in the past")))
     if errors:
-        raise InvalidInput("the API key request is not valid", errors=errors)
+        raise InvalidInput(N_("the API key request is not valid"), errors=errors)
     prefix = secrets.token_hex(6)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -334,16 +341,16 @@ def create_api_key(
 def list_api_keys(session: Session, *, actor: Principal, org_id: int) -> list[ApiKey]:
     get_org(session, actor=actor, org_id=org_id)
     if not can_manage_org(actor, org_id) and not (actor.is_person and actor.org_id == org_id):
-        raise Forbidden("you may not list this organisation's keys")
+        raise Forbidden(N_("you may not list this organisation's keys"))
     return repo.list_keys(session, org_id)
 
 
 def revoke_api_key(session: Session, *, actor: Principal, key_id: int, now: datetime) -> ApiKey:
     key = repo.get_key(session, key_id)
     if key is None or not can_view_org(actor, key.org_id):
-        raise NotFound(f"no API key {key_id}")
+        raise NotFound(N_("no API key %(key_id)s"), params={"key_id": key_id})
     if not can_manage_org(actor, key.org_id):
-        raise Forbidden("only an administrator of this organisation revokes its keys")
+        raise Forbidden(N_("only an administrator of this organisation revokes its keys"))
     if key.revoked_at is not None:
         raise Conflict(f"API key {key_id} was revoked at {key.revoked_at.isoformat()}")
     key.revoked_at = now

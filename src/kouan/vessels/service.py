@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kouan.events import record as events_record
 from kouan.events.domain import CanonicalEvent, Direction, Milestone, Ref, RefKind
 from kouan.kit import ids
-from kouan.kit.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from kouan.kit.errors import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from kouan.partners.domain import OrgKind, Principal, Role, sees_all_organisations
 from kouan.ports.models import Port
 from kouan.vessels import domain
@@ -55,10 +55,10 @@ def open_clearance(
 ) -> VesselClearance:
     """The vessel's entry declaration (运输工具申报进境): all three agencies start checking."""
     if actor.kind != "system" and actor.org_kind not in OPENERS:
-        raise Forbidden("a shipping line (or its agent) declares the vessel's entry")
+        raise Forbidden(N_("a shipping line (or its agent) declares the vessel's entry"))
     call, port = transport_call.strip().upper(), port.strip().upper()
     if errors := _validate_call(session, call, port):
-        raise InvalidInput("the entry declaration is not valid", errors=errors)
+        raise InvalidInput(N_("the entry declaration is not valid"), errors=errors)
     if session.scalar(select(VesselClearance).where(VesselClearance.transport_call == call)):
         detail, extra = problem("entry_declared", transport_call=call)
         raise Conflict(detail, extra=extra)
@@ -81,7 +81,7 @@ def open_clearance(
 def get(session: Session, clearance_id: int) -> VesselClearance:
     c = session.get(VesselClearance, clearance_id)
     if c is None:
-        raise NotFound(f"no vessel clearance {clearance_id}")
+        raise NotFound(N_("no vessel clearance %(clearance_id)s"), params={"clearance_id": clearance_id})
     return c
 
 
@@ -92,10 +92,10 @@ def checks(session: Session, c: VesselClearance) -> dict[domain.Agency, datetime
 
 def _agency_of(actor: Principal) -> domain.Agency:
     if actor.kind == "system":
-        raise Forbidden("an agency's officer records its own check")
+        raise Forbidden(N_("an agency's officer records its own check"))
     agency = domain.AGENCY_OF_ORG.get(actor.org_kind) if actor.org_kind else None
     if agency is None or not actor.is_person or actor.role == Role.VIEWER:
-        raise Forbidden("only customs, border inspection or maritime officers record a check")
+        raise Forbidden(N_("only customs, border inspection or maritime officers record a check"))
     return agency
 
 

@@ -11,7 +11,7 @@ import secrets
 
 from starlette.requests import Request
 
-from kouan.kit.errors import Forbidden
+from kouan.kit.errors import N_, Forbidden
 
 SESSION_KEY = "csrf"
 FORM_FIELD = "csrf_token"
@@ -29,7 +29,7 @@ def token(request: Request) -> str:
 def verify(request: Request, supplied: str | None) -> None:
     expected = request.session.get(SESSION_KEY)
     if not expected or not supplied or not hmac.compare_digest(expected, supplied):
-        raise Forbidden("the form has expired or did not come from Kouan (CSRF token missing or wrong)")
+        raise Forbidden(N_("the form has expired or did not come from Kouan (CSRF token missing or wrong)"))
 
 
 def rotate(request: Request) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kouan.bootstrap import Kouan
 from kouan.kit.clock import utcnow
-from kouan.kit.errors import Forbidden, NotAuthenticated
+from kouan.kit.errors import N_, Forbidden, NotAuthenticated
 from kouan.partners import repository as partners_repo
 from kouan.partners import service as partners_service
 from kouan.partners.domain import Principal, Scope, has_scope
@@ -106,7 +106,7 @@ def require_scope(scope: Scope):  # type: ignore[no-untyped-def]
 
 def require_person(principal: CurrentPrincipal) -> Principal:
     if not principal.is_person:
-        raise Forbidden("only a person may do this, not an API key")
+        raise Forbidden(N_("only a person may do this, not an API key"))
     return principal
 
 

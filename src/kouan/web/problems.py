@@ -2,7 +2,7 @@
 
 ``KouanError`` subclasses carry their status and type; request-validation errors are turned into
 JSON pointers (``/body/uscc`` → ``/uscc``) so a partner's developer sees the bad field at once.
-HTML pages get a rendered error page instead.
+HTML pages get a rendered error page instead, its detail translated; ``detail`` stays English.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def _wants_html(request: Request) -> bool:
 
 
 def install(app: FastAPI, render_error_page: Any) -> None:
-    """Register the handlers. ``render_error_page(request, status, title, detail)`` draws HTML."""
+    """Register the handlers. ``render_error_page(request, status, title, detail, error=None)`` draws
+    HTML in the page's language (``error``: the ``KouanError`` whose detail it translates)."""
 
     def respond(request: Request, status: int, title: str, detail: str, **kw: Any) -> Response:
         if _wants_html(request):
@@ -61,8 +62,8 @@ def install(app: FastAPI, render_error_page: Any) -> None:
     @app.exception_handler(KouanError)
     async def _kouan_error(request: Request, exc: KouanError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if _wants_html(request):
-            return render_error_page(request, exc.status, exc.title, exc.detail)
+        if _wants_html(request):  # the page translates the detail (``KouanError.say``); the API keeps English
+            return render_error_page(request, exc.status, exc.title, exc.detail, error=exc)
         return problem(exc.status, exc.title, exc.detail, type_=exc.type, instance=request.url.path,
                        errors=exc.errors, extra=exc.extra, headers=headers)
 

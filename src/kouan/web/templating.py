@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 from kouan import __version__
 from kouan.events.domain import classifier_name, milestone_name
 from kouan.kit.clock import CHINA_TZ
+from kouan.kit.errors import KouanError
 from kouan.web import csrf, i18n
 
 
@@ -27,6 +28,8 @@ def environment(locale: str) -> Environment:
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(version=__version__, locales=i18n.LOCALES, milestone_name=milestone_name,
                        classifier_name=classifier_name)
+    # an error (KouanError, FieldError) in the page's language: ``{{ say(e) }}``
+    env.globals["say"] = lambda error: error.say(i18n.translations(locale).gettext)
     env.filters["beijing"] = lambda dt: dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
     return env
 
@@ -42,8 +45,9 @@ def nav_flags(principal: Any) -> dict[str, bool]:
     # The port office oversees every district, so it sees the queue (read-only in practice).
     return {"declarations": kind in ("trader", "broker"),
             "customs_queue": kind in ("customs", "port_office", "operator"),
-            # terminals record the ship-side lifts; declarants and customs reach theirs from a declaration
-            "appointments": kind in ("terminal", "port_office", "operator")}
+            # terminals record the ship-side lifts, declarants book and follow their slots; customs
+            # reach theirs from a declaration
+            "appointments": kind in ("terminal", "port_office", "operator", "trader", "broker")}
 
 
 def render(
@@ -65,6 +69,12 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
-def render_error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
-    return render(request, "error.html", {"status": status, "title": title, "detail": detail},
+def render_error_page(
+    request: Request, status: int, title: str, detail: str, *, error: KouanError | None = None
+) -> HTMLResponse:
+    """The error page in the request's language: a ``KouanError``'s detail through its template and
+    parameters (``KouanError.say``), any other detail through the catalog as it is."""
+    translate = i18n.translations(locale_of(request)).gettext
+    words = error.say(translate) if error is not None else translate(detail) if detail else detail
+    return render(request, "error.html", {"status": status, "title": title, "detail": words},
                   status=status)

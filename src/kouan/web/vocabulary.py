@@ -14,6 +14,7 @@ ROLES = (N_("admin"), N_("staff"), N_("viewer"))
 PROBLEM_TITLES = (
     N_("Bad request"), N_("Invalid input"), N_("Not found"), N_("Conflict"),
     N_("Not authenticated"), N_("Forbidden"), N_("Method not allowed"), N_("Error"),
+    N_("Illegal transition"), N_("Appointment refused"), N_("Payload too large"),
 )
 LOGIN_ERRORS = (N_("wrong username or password"), N_("this account is disabled"))
 MILESTONES = (
