@@ -99,12 +99,15 @@ def assert_same(got: dict, want: dict) -> None:
                 assert a == b, (key, column, a, b)
 
 
-def both_paths(kouan, clocks=CLOCKS):
+def both_paths(kouan, clocks=CLOCKS, *, sqlite_store: bool = True):
     """The Python path, then every set-based engine of the store (SQLite: DuckDB reading the file
     through its SQLite scanner, DuckDB over Arrow and the query on SQLite itself; PostgreSQL: the
-    query on PostgreSQL), all equal."""
+    query on PostgreSQL), all equal. ``sqlite_store=False`` leaves out the query on SQLite itself,
+    which no deployment runs (SQLite's planner takes seconds a clock even on a tiny store) and
+    which the fixed cases below still check."""
     want = python_rows(kouan, clocks)
-    engines_ = ("scan", "duckdb", "store") if kouan.engine.dialect.name == "sqlite" else ("store",)
+    sqlite_engines = ("scan", "duckdb", "store") if sqlite_store else ("scan", "duckdb")
+    engines_ = sqlite_engines if kouan.engine.dialect.name == "sqlite" else ("store",)
     for engine in engines_:
         got = set_rows(kouan, clocks, engine)
         assert_same(got, want)
@@ -208,7 +211,7 @@ def test_the_set_based_recompute_equals_the_python_path_on_random_logs(kouan, lo
     events, batches = log
     _wipe(kouan)
     ingest(kouan, events, batches)
-    both_paths(kouan)
+    both_paths(kouan, sqlite_store=False)
 
 
 # --- the cases that are easy to get wrong -------------------------------------------------
