@@ -28,10 +28,14 @@ def at(monkeypatch, now: datetime | None) -> None:
         monkeypatch.setattr(dashboard_api, "utcnow", lambda: now)
 
 
-def trend(client, lang: str = "en", **query: str) -> dict:  # type: ignore[no-untyped-def]
-    r = client.get("/api/v1/dashboard/trend", params={**RANGE, **query, "lang": lang})
+def chart(client, name: str, lang: str = "en", **query: str) -> dict:  # type: ignore[no-untyped-def]
+    r = client.get(f"/api/v1/dashboard/{name}", params={**RANGE, **query, "lang": lang})
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def trend(client, lang: str = "en", **query: str) -> dict:  # type: ignore[no-untyped-def]
+    return chart(client, "trend", lang, **query)
 
 
 def test_the_current_month_keeps_its_figure_marked_partial(seeded, client, monkeypatch):
@@ -79,9 +83,7 @@ def test_months_that_are_over_are_not_partial(seeded, client):
 
 
 def facilitation(client, lang: str = "en", **query: str) -> dict:  # type: ignore[no-untyped-def]
-    r = client.get("/api/v1/dashboard/facilitation", params={**RANGE, **query, "lang": lang})
-    assert r.status_code == 200, r.text
-    return r.json()
+    return chart(client, "facilitation", lang, **query)
 
 
 def test_the_facilitation_chart_marks_the_current_month_partial_too(seeded, client, monkeypatch):
