@@ -8,9 +8,16 @@ from sqlalchemy.orm import Session
 
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember, TransportCallAlias
 from kouan.declarations.models import DeclarationRecord
+from kouan.events import repository as events_repo
 from kouan.events.models import Event, EventRef
 
 TRIP_LEAD = timedelta(days=30)  # a container's events count for a trip from this long before its link
+
+
+def in_trip(at: datetime, linked_at: datetime, next_trip: datetime | None) -> bool:
+    """Whether a container event at ``at`` belongs to the trip linked at ``linked_at`` that ends when
+    the container is next linked to another consignment (``next_trip_start``)."""
+    return linked_at - TRIP_LEAD <= at and (next_trip is None or at < next_trip)
 
 
 def member_consignment(session: Session, key: str) -> int | None:
@@ -80,27 +87,26 @@ def reported_by(session: Session, source: str) -> set[int]:
     for key, at in session.execute(boxes):
         seen.setdefault(key, []).append(at)
     trips: dict[str, list[tuple[datetime, int]]] = {}
-    keys = sorted(seen)
-    for i in range(0, len(keys), 500):
+    for matching in events_repo.in_chunks(session, ConsignmentHub.key, sorted(seen)):
         rows = session.execute(
             select(ConsignmentHub.key, ConsignmentHub.linked_at, ConsignmentHub.consignment_id)
-            .where(ConsignmentHub.kind == "container", ConsignmentHub.key.in_(keys[i:i + 500])))
+            .where(ConsignmentHub.kind == "container", matching))
         for key, linked_at, cid in rows:
             trips.setdefault(key, []).append((linked_at, cid))
     for key, links in trips.items():
         links.sort()
         for n, (linked_at, cid) in enumerate(links):
-            # the trip ends when the container is next linked to another consignment (next_trip_start)
+            # the next link to another consignment, as next_trip_start reads it from the table
             end = next((at for at, other in links[n + 1:] if other != cid and at > linked_at), None)
-            if any(linked_at - TRIP_LEAD <= at and (end is None or at < end) for at in seen[key]):
+            if any(in_trip(at, linked_at, end) for at in seen[key]):
                 found.add(cid)
     return found
 
 
 def declarations_of(session: Session, cids: Sequence[int]) -> set[str]:
     """The declaration numbers of these consignments."""
-    ids, out = sorted(set(cids)), set()
-    for i in range(0, len(ids), 500):
+    out: set[str] = set()
+    for matching in events_repo.in_chunks(session, ConsignmentMember.consignment_id, sorted(set(cids))):
         out.update(session.scalars(select(ConsignmentMember.key).where(
-            ConsignmentMember.kind == "declaration", ConsignmentMember.consignment_id.in_(ids[i:i + 500]))))
+            ConsignmentMember.kind == "declaration", matching)))
     return out

@@ -23,7 +23,6 @@ from kouan.events.models import Event
 from kouan.kit.errors import N_, NotFound
 from kouan.partners.domain import OrgKind, Principal, sees_all_organisations
 
-TRIP_LEAD = repo.TRIP_LEAD
 SHIPMENT = {RefKind.DECLARATION.value, RefKind.BILL_OF_LADING.value, RefKind.BOOKING.value}
 
 
@@ -57,9 +56,8 @@ def resolve(session: Session, ref: str) -> tuple[int, list[int]]:
 
 def _container_events(session: Session, cid: int, key: str, linked_at: datetime) -> list[Event]:
     end = repo.next_trip_start(session, key, cid, linked_at)
-    start = linked_at - TRIP_LEAD
     return [e for e in events_repo.events_by_refs(session, [("container", key)])
-            if e.occurred_at >= start and (end is None or e.occurred_at < end)]
+            if repo.in_trip(e.occurred_at, linked_at, end)]
 
 
 def _call_events(session: Session, keys: list[str]) -> list[Event]:
@@ -91,7 +89,8 @@ def build(session: Session, cid: int) -> Timeline:
     return Timeline(consignment_id=cid, objects=objects, events=ordered)
 
 
-def _sees_every_consignment(actor: Principal) -> bool:
+def sees_every_consignment(actor: Principal) -> bool:
+    """The port office and customs officers open every consignment."""
     return sees_all_organisations(actor) or (actor.is_person and actor.org_kind == OrgKind.CUSTOMS)
 
 
@@ -101,7 +100,7 @@ def can_view(session: Session, actor: Principal, timeline: Timeline) -> bool:
     for (a terminal's gate move, a line's manifest, a trader's feed), or one holding a declaration it
     lodged in Kouan or that names it as consignee (those events carry the source ``kouan``, not the
     trader's). A consignment of another trader stays unseen."""
-    if _sees_every_consignment(actor):
+    if sees_every_consignment(actor):
         return True
     if actor.org_code and any(e.source == actor.org_code for e in timeline.events):
         return True
@@ -113,7 +112,7 @@ def for_ref(session: Session, *, actor: Principal, ref: str) -> Timeline:
     """The consignment ``ref`` names, as ``actor`` may see it. A container or call names several
     trips: the actor gets the latest one it may open, and only the others it may open are listed."""
     cid, others = resolve(session, ref.strip().upper())
-    if _sees_every_consignment(actor):
+    if sees_every_consignment(actor):
         timeline = build(session, cid)
         timeline.other_consignments = others
         return timeline

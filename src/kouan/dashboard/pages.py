@@ -6,12 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from kouan.clearance import bulletins as clearance_bulletins
 from kouan.dashboard import access, drill, labels, public, service
 from kouan.dashboard.api import _Page, drill_page, language, store_of, translator
-from kouan.dashboard.charts import segment_label
+from kouan.dashboard.charts import segment_label, this_month
 from kouan.dashboard.filters import Filters
-from kouan.kit.clock import CHINA_TZ
 from kouan.kit.errors import Forbidden, InvalidInput
 from kouan.partners.domain import Principal
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
@@ -82,8 +80,7 @@ def declarations(request: Request, session: DbSession, principal: DashboardPrinc
 def bulletin_index(request: Request, session: DbSession):
     load_person_principal(request, session)  # public, but the header still shows who is logged in
     store = store_of(request)
-    this_month = store.now.astimezone(CHINA_TZ).strftime("%Y-%m")
-    calendars = public.calendars(public.index(store), this_month=this_month)
+    calendars = public.calendars(public.index(store), this_month=this_month(store))
     partial = any(cell and cell.partial for c in calendars for _year, cells in c.years for cell in cells)
     return render(request, "bulletins/index.html", {"calendars": calendars, "month_names": labels.MONTHS,
                                                     "any_partial": partial})
@@ -93,10 +90,7 @@ def bulletin_index(request: Request, session: DbSession):
 def bulletin_page(region: str, month: str, request: Request, session: DbSession):
     load_person_principal(request, session)
     region = region.upper()
-    clearance_bulletins.check_month(month)
     lang = language(request)
-    store = store_of(request)
-    b = public.bulletin(store, region=region, month=month, lang=lang)
+    b = public.bulletin(store_of(request), region=region, month=month, lang=lang)  # checks the month
     return render(request, "bulletins/bulletin.html", {
-        "b": b, "lang": lang, "partial": month == store.now.astimezone(CHINA_TZ).strftime("%Y-%m"),
-        "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}"})
+        "b": b, "lang": lang, "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}"})

@@ -13,10 +13,9 @@ from kouan.analytics import bulletin as bulletin_text
 from kouan.clearance import bulletins
 from kouan.dashboard import labels
 from kouan.dashboard import repository as repo
-from kouan.dashboard.charts import Store, refresh_cases
+from kouan.dashboard.charts import Store, refresh_cases, this_month
 from kouan.dashboard.model import Chart, Panel, Series, Translate
-from kouan.kit.clock import CHINA_TZ
-from kouan.kit.errors import NotFound
+from kouan.kit.errors import N_, NotFound
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,7 @@ class Bulletin:
     sentence: str
     title: str
     lines: list[DirectionLine]
+    partial: bool = False  # the month is not over: the figures so far
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,9 @@ def calendars(entries: list[IndexEntry], *, this_month: str) -> list[RegionCalen
 def index(store: Store) -> list[IndexEntry]:
     """Every (region, month) with released declarations, newest month first."""
     names = bulletins.region_names()
-    this_month = store.now.astimezone(CHINA_TZ).strftime("%Y-%m")
     refresh_cases(store)
     with store.sessions() as s:
-        found = repo.months_by_region(s, not_after=this_month)
+        found = repo.months_by_region(s, not_after=this_month(store))
     entries = [IndexEntry(p, *names.get(p, (p, p)), m, n) for p, m, n in found]
     return sorted(entries, key=lambda e: (e.month, e.region), reverse=True)
 
@@ -91,8 +90,9 @@ def index(store: Store) -> list[IndexEntry]:
 def bulletin(store: Store, *, region: str, month: str, lang: str) -> Bulletin:
     """One region's bulletin for ``month``; a month that has not begun has none (404)."""
     bulletins.check_month(month)
-    if month > store.now.astimezone(CHINA_TZ).strftime("%Y-%m"):
-        raise NotFound(f"no bulletin for {month}: the month has not begun")
+    current = this_month(store)
+    if month > current:
+        raise NotFound(N_("no bulletin for %(month)s: the month has not begun"), params={"month": month})
     f = bulletins.figures_for(store.sessions, month=month, region=region, clock="gac",
                               database_url=store.database_url, export_dir=store.export_dir, now=store.now)
     lines = [
@@ -103,7 +103,7 @@ def bulletin(store: Store, *, region: str, month: str, lang: str) -> Bulletin:
     ]
     title = bulletin_text.render(f, lang=lang, fmt="text").split("\n", 1)[0]
     return Bulletin(region=region, month=month, figures=f, sentence=bulletin_text.sentence(f, lang),
-                    title=title, lines=lines)
+                    title=title, lines=lines, partial=month == current)
 
 
 def chart(b: Bulletin, t: Translate, *, lang: str) -> Chart:

@@ -8,7 +8,7 @@ duplicate, update and quarantine rates, and identifier validity (ISO 6346 check 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -43,10 +43,6 @@ class DockingStatus:
     locode_validity: float | None = None
     formats: list[str] = field(default_factory=list)
     silent_days: int | None = None  # days since the last batch, from SILENT_AFTER on
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -111,8 +107,9 @@ def statuses(session: Session, *, actor: Principal, now: datetime) -> list[Docki
         st.last_occurred_at = last_occ.get(src)
         st.median_latency_hours = median_latency_hours(session, src)
         st.formats = sorted({f for s, f in fmts if s == src})
-        if st.last_received_at is not None and now - _aware(st.last_received_at) >= SILENT_AFTER:
-            st.silent_days = (now - _aware(st.last_received_at)).days
+        quiet = now - st.last_received_at if st.last_received_at is not None else None
+        if quiet is not None and quiet >= SILENT_AFTER:
+            st.silent_days = quiet.days
         if org := orgs.get(src):
             st.organisation, st.kind = org.name, org.kind
     return sorted(out.values(), key=lambda s: s.source)

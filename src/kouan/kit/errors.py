@@ -20,6 +20,32 @@ def N_(message: str) -> str:  # noqa: N802 - Babel's conventional marker name
     return message
 
 
+class _Worded:
+    """A ``detail`` given as an English template (the msgid) with its ``params``: ``detail`` becomes
+    the filled-in English, ``template`` keeps the msgid, ``say`` words it in another language."""
+
+    detail: str
+    params: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        self.template = self.detail
+        if self.params:
+            self.detail = self.template % self.params
+
+    def say(self, translate: Callable[[str], str]) -> str:
+        """The detail in the language of ``translate`` (a catalog's gettext): the template translated
+        and filled in; the English detail when the catalog lacks it or its placeholders do not fit."""
+        if not self.template:
+            return self.template  # gettext("") is the catalog's header
+        words = translate(self.template)
+        if not self.params:
+            return words
+        try:
+            return words % self.params
+        except (KeyError, ValueError, TypeError):
+            return self.detail
+
+
 @dataclass
 class FieldError:
     """One thing wrong with one field. ``pointer`` is a JSON pointer (RFC 6901) or a location."""
@@ -36,39 +62,19 @@ class FieldError:
 
     def say(self, translate: Callable[[str], str]) -> str:
         """The detail in the language of ``translate``: through the catalog as it is."""
-        return _say(translate, self.detail, {}, self.detail)
+        return translate(self.detail) if self.detail else self.detail  # gettext("") is the header
 
 
 @dataclass
-class TemplatedFieldError(FieldError):
+class TemplatedFieldError(_Worded, FieldError):
     """A field error whose detail has a variable part: ``detail`` is given as a template (the msgid)
     and filled in with ``params``, as for ``KouanError``."""
 
     params: dict[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.template = self.detail
-        self.detail = self.template % self.params
-
-    def say(self, translate: Callable[[str], str]) -> str:
-        return _say(translate, self.template, self.params, self.detail)
-
-
-def _say(translate: Callable[[str], str], template: str, params: dict[str, Any], english: str) -> str:
-    """``template`` translated and filled in; ``english`` when the translation's placeholders do not fit."""
-    if not template:
-        return template  # gettext("") is the catalog's header
-    words = translate(template)
-    if not params:
-        return words
-    try:
-        return words % params
-    except (KeyError, ValueError, TypeError):
-        return english
-
 
 @dataclass
-class KouanError(Exception):
+class KouanError(_Worded, Exception):
     detail: str
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -78,18 +84,8 @@ class KouanError(Exception):
     type = "about:blank"
     title = "Bad request"
 
-    def __post_init__(self) -> None:
-        self.template = self.detail
-        if self.params:
-            self.detail = self.template % self.params
-
     def __str__(self) -> str:
         return self.detail
-
-    def say(self, translate: Callable[[str], str]) -> str:
-        """The detail in the language of ``translate`` (a catalog's gettext): the template translated
-        and filled in; the English detail when the catalog lacks it or its placeholders do not fit."""
-        return _say(translate, self.template, self.params, self.detail)
 
 
 class InvalidInput(KouanError):
