@@ -39,19 +39,25 @@ class World:
     terminal: Org
     customs: Org
     orgs: dict[str, Org] = field(default_factory=dict)
+    carrier: Org | None = None  # a shipping line operating vessel 9321483 (events.authority)
 
 
-def _org(session, code, name, kind, *, uscc=None, district=None, port=None):  # type: ignore[no-untyped-def]
+def _org(session, code, name, kind, *, uscc=None, district=None, port=None, fleet=None):  # type: ignore[no-untyped-def]
     actor = system("tests")
     org = service.create_org(session, actor=actor, now=utcnow(), fields=service.OrgFields(
-        code=code, name=name, kind=kind, uscc=uscc, customs_district=district, home_port=port))
+        code=code, name=name, kind=kind, uscc=uscc, customs_district=district, home_port=port,
+        fleet=fleet, carrier_codes=["COSU"] if fleet else None))
     admin = service.create_person(session, actor=actor, org_id=org.id, username=f"{code.lower()}.admin",
                                   display_name=f"{code} admin", password=PASSWORD, role="admin",
                                   now=utcnow())
     staff = service.create_person(session, actor=actor, org_id=org.id, username=f"{code.lower()}.staff",
                                   display_name=f"{code} staff", password=PASSWORD, role="staff",
                                   now=utcnow())
-    issued = service.create_api_key(session, actor=actor, org_id=org.id, name="feed", now=utcnow())
+    # A declarant's key reads by default (partners.domain.KEY_SCOPES); these tests' traders also
+    # report events, so they ask for events:write too.
+    scopes = ["events:write", "read"] if kind in ("trader", "broker") else None
+    issued = service.create_api_key(session, actor=actor, org_id=org.id, name="feed", scopes=scopes,
+                                    now=utcnow())
     return Org(id=org.id, code=code, admin_id=admin.id, admin=admin.username, staff=staff.username,
                key=issued.secret, key_id=issued.key.id)
 
@@ -64,8 +70,9 @@ def build_world(kouan: Kouan) -> World:
             trader_b=_org(s, "TRADERB", "乙贸易公司", "trader", uscc=valid_uscc(2)),
             terminal=_org(s, "DCT", "大连集装箱码头", "terminal", uscc=valid_uscc(3), port="CNDAL"),
             customs=_org(s, "DLCUS", "大连海关", "customs", district="0900"),
+            carrier=_org(s, "COSCO", "中远海运", "shipping_line", port="CNDAL", fleet=["9321483"]),
         )
-    w.orgs = {o.code: o for o in (w.port_office, w.trader_a, w.trader_b, w.terminal, w.customs)}
+    w.orgs = {o.code: o for o in (w.port_office, w.trader_a, w.trader_b, w.terminal, w.customs, w.carrier)}
     return w
 
 

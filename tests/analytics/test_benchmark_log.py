@@ -19,6 +19,7 @@ from kouan.clearance.clocks import GAC
 from kouan.consignments.models import ConsignmentHub, ConsignmentMember
 from kouan.db.session import make_engine, make_session_factory, transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.models import Event, EventRef
 from kouan.kit.clock import utcnow
 from kouan.kit.ids import iso6346_check_digit
@@ -48,7 +49,7 @@ def loaded_store(log, tmp_path_factory) -> Path:
 def ingest(kouan, lines: list[str], size: int = 800) -> None:
     for k in range(0, len(lines), size):
         with transaction(kouan.sessions, actor=ACTOR) as s:
-            events_service.ingest(s, source="DCT", org_id=None, data=("\n".join(lines[k:k + size]) + "\n").encode(),
+            events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=("\n".join(lines[k:k + size]) + "\n").encode(),
                                   fmt="jsonl", channel="test", now=utcnow(), actor="tests")
 
 

@@ -13,6 +13,7 @@ from tests.events.helpers import jsonl
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.kit.clock import utcnow
 from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
@@ -56,7 +57,7 @@ def seeded(kouan):
     for i, ts in enumerate([True, False]):  # 2021: 1
         events += two_step_import(30 + i, 2021, ts)
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        events_service.ingest(s, source="DCT", org_id=None, data=jsonl(*events), fmt="jsonl",
+        events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=jsonl(*events), fmt="jsonl",
                               channel="test", now=utcnow(), actor="tests")
     return kouan
 

@@ -13,6 +13,7 @@ from tests.events.helpers import jsonl
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN as AS_KOUAN  # these tests state every fact as Kouan would
 from kouan.kit.clock import utcnow
 from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
@@ -71,7 +72,7 @@ def seed_log() -> list[dict]:
 @pytest.fixture
 def env(kouan, tmp_path, world):
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        events_service.ingest(s, source="DCT", org_id=None, data=jsonl(*seed_log()), fmt="jsonl",
+        events_service.ingest(s, source="DCT", org_id=None, sender=AS_KOUAN, data=jsonl(*seed_log()), fmt="jsonl",
                               channel="test", now=utcnow(), actor="tests")
     csv = tmp_path / "national.csv"
     csv.write_text("scope,month,direction,hours\nCN,2022-03,I,40.09\nCN,2022-03,E,1.36\n"

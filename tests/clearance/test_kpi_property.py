@@ -15,6 +15,7 @@ from tests.events.helpers import jsonl
 from kouan.clearance import kpi
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
@@ -99,7 +100,7 @@ def test_the_kpi_equals_the_reference_on_random_logs(kouan, tmp_path, log):
     _wipe(kouan)
     for batch in batches:
         with transaction(kouan.sessions, actor=ACTOR) as s:
-            events_service.ingest(s, source="DCT", org_id=None, data=jsonl(*batch), fmt="jsonl",
+            events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=jsonl(*batch), fmt="jsonl",
                                   channel="test", now=utcnow(), actor="tests")
     result = kpi.run(kouan.sessions, kpi.KpiQuery(by=("direction", "month")),
                      database_url=kouan.settings.effective_database_url, export_dir=tmp_path,

@@ -26,6 +26,7 @@ from kouan.clearance.models import ClearanceCase
 from kouan.cli import app as cli_app
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.kit.clock import utcnow
 from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
@@ -65,7 +66,7 @@ def ingest(kouan, events, batches=1):
     size = max(1, math.ceil(len(events) / batches))
     for k in range(0, len(events), size):
         with transaction(kouan.sessions, actor=ACTOR) as s:
-            events_service.ingest(s, source="DCT", org_id=None, data=jsonl(*events[k:k + size]),
+            events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=jsonl(*events[k:k + size]),
                                   fmt="jsonl", channel="test", now=utcnow(), actor="tests")
 
 
@@ -407,7 +408,7 @@ def test_on_sqlite_the_recompute_reads_the_events_of_its_own_transaction(kouan):
         pytest.skip("the DuckDB engines read a SQLite store")
     d = decl(60, "I")
     with transaction(kouan.sessions, actor=ACTOR) as s:
-        events_service.ingest(s, source="DCT", org_id=None, fmt="jsonl", channel="test", now=utcnow(),
+        events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, fmt="jsonl", channel="test", now=utcnow(),
                               actor="tests", data=jsonl(ev("l", "DECLARATION_LODGED", 0, declaration=d),
                                                         ev("r", "CUSTOMS_RELEASED", 1, declaration=d)))
         with pytest.raises(ValueError, match="commit"):

@@ -7,6 +7,7 @@ from kouan.clearance import service
 from kouan.clearance.models import ClearanceCase, DirtyConsignment
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
 
@@ -15,7 +16,7 @@ ACTOR = system("tests")
 
 def ingest(kouan, *events, source="DCT"):
     with transaction(kouan.sessions, actor=ACTOR) as s:
-        events_service.ingest(s, source=source, org_id=None, data=jsonl(*events), fmt="jsonl",
+        events_service.ingest(s, source=source, org_id=None, sender=KOUAN, data=jsonl(*events), fmt="jsonl",
                               channel="test", now=utcnow(), actor=ACTOR.label)
 
 

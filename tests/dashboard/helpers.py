@@ -12,6 +12,7 @@ from tests.events.helpers import jsonl
 from kouan.clearance import figures
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.kit.clock import utcnow
 from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
@@ -93,7 +94,7 @@ def seed(kouan) -> None:  # type: ignore[no-untyped-def]
         feeds.setdefault(c.lodged_by, []).append(lodged)
     with transaction(kouan.sessions, actor=system("tests")) as s:
         for source, evs in feeds.items():
-            events_service.ingest(s, source=source, org_id=None, data=jsonl(*evs), fmt="jsonl",
+            events_service.ingest(s, source=source, org_id=None, sender=KOUAN, data=jsonl(*evs), fmt="jsonl",
                                   channel="test", now=utcnow(), actor="tests")
         figures.store(s, figures.parse_csv(NATIONAL), now=utcnow())
 

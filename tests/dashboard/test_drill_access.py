@@ -13,6 +13,7 @@ from tests.factories import _org, login, valid_uscc
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.kit.clock import utcnow
 from kouan.kit.ids import iso6346_check_digit
 from kouan.partners.domain import system
@@ -64,7 +65,7 @@ def parties(kouan, world):  # type: ignore[no-untyped-def]
     }
     with transaction(kouan.sessions, actor=system("tests")) as s:
         for source, evs in feeds.items():
-            report = events_service.ingest(s, source=source, org_id=None, data=jsonl(*evs), fmt="jsonl",
+            report = events_service.ingest(s, source=source, org_id=None, sender=KOUAN, data=jsonl(*evs), fmt="jsonl",
                                            channel="test", now=utcnow(), actor="tests")
             assert report.stored == len(evs), report
     world.orgs.update({o.code: o for o in orgs.values()})

@@ -13,6 +13,7 @@ from tests.factories import login
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.domain import (
     CLASSIFIER_NAMES,
     MILESTONE_NAMES,
@@ -126,7 +127,7 @@ def test_the_consignment_timeline_names_its_classifiers_and_keeps_the_code(seede
                  "occurred_at": "2022-03-09T08:00:00+08:00",
                  "refs": {"declaration": case.declaration, "bill_of_lading": f"BLI{case.serial}"}}]
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        events_service.ingest(s, source="DCT", org_id=None, data=jsonl(*expected), fmt="jsonl",
+        events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=jsonl(*expected), fmt="jsonl",
                               channel="test", now=utcnow(), actor="tests")
     client.cookies.set("kouan_lang", locale)
     html = client.get(f"/consignments/{case.declaration}").text

@@ -14,6 +14,7 @@ from kouan.db.session import transaction
 from kouan.declarations import jobs, service
 from kouan.declarations import repository as repo
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.models import Event
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
@@ -39,7 +40,7 @@ def advance(client, world, call: str, bl: str, box: str, direction: str = "I") -
 def stored_without_match(kouan, *events: dict) -> int:  # type: ignore[no-untyped-def]
     """Store partner events the way a batch is stored, without the after-ingest hook."""
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        report = events_service.ingest(s, source="DCT", org_id=None, channel="test", now=utcnow(), actor="tests",
+        report = events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, channel="test", now=utcnow(), actor="tests",
                                        data=jsonl(*events))
     return report.batch_id
 

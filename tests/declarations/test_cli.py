@@ -14,6 +14,7 @@ from tests.factories import bearer, login
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.models import Event
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
@@ -22,8 +23,13 @@ NDJSON = {"Content-Type": "application/x-ndjson"}
 
 
 def push(client, world, *events):
-    r = client.post("/api/v1/events", content=jsonl(*events), headers={**bearer(world.terminal.key), **NDJSON})
-    assert r.status_code == 200 and r.json()["stored"] == len(events)
+    """Each fact from the partner entitled to state it (events.authority): what happens at Dalian
+    from its terminal, the vessel's calls elsewhere from its carrier."""
+    for key, mine in ((world.terminal.key, [e for e in events if e.get("port", "CNDAL") == "CNDAL"]),
+                      (world.carrier.key, [e for e in events if e.get("port", "CNDAL") != "CNDAL"])):
+        if mine:
+            r = client.post("/api/v1/events", content=jsonl(*mine), headers={**bearer(key), **NDJSON})
+            assert r.status_code == 200 and r.json()["stored"] == len(mine) and r.json()["claims"] == 0
 
 
 def test_an_advance_declaration_is_released_when_the_arrival_is_matched(client, world, kouan, tmp_path):
@@ -41,7 +47,7 @@ def test_an_advance_declaration_is_released_when_the_arrival_is_matched(client, 
     assert before.returncode == 0 and "released 0" in before.stdout  # not arrived yet
     # The arrival reaches the store without the HTTP hook (which would match it by itself).
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        events_service.ingest(s, source="DCT", org_id=None, channel="test", now=utcnow(), actor="tests",
+        events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, channel="test", now=utcnow(), actor="tests",
                               data=jsonl({"event_id": "arri", "milestone": "TRANSPORT_ARRIVED", "port": "CNDAL",
                                           "occurred_at": now.isoformat(), "refs": {"transport_call": CALL}}))
     after = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)

@@ -43,3 +43,17 @@ def shipment() -> list[dict[str, Any]]:
         ev("rel-1", "CUSTOMS_RELEASED", 20, declaration=DECL),
         ev("gto-1", "GATE_OUT", 26, container="CSQU3054383", port="CNDAL"),
     ]
+
+
+# Who states each of ``shipment()``'s facts (events.authority): the carrier its vessel's call and
+# manifest, the declarant its lodgement, Dalian customs the release, the terminal the rest.
+STATED_BY = {"TRANSPORT_ENTRY_DECLARED": "carrier", "MANIFEST_FILED": "carrier",
+             "DECLARATION_LODGED": "trader_a", "CUSTOMS_RELEASED": "customs"}
+
+
+def by_sender(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The events grouped by the persona (a ``tests.factories.World`` attribute) entitled to them."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        out.setdefault(STATED_BY.get(e["milestone"], "terminal"), []).append(e)
+    return out

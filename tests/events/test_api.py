@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from tests.events.helpers import DECL, ev, jsonl, shipment
+from tests.events.helpers import DECL, by_sender, ev, jsonl, shipment
 from tests.factories import bearer, login
 
 from kouan.events.models import Event
@@ -98,8 +98,13 @@ def test_quarantine_is_visible_to_its_partner_and_the_port_office_only(client, w
     assert [q["id"] for q in client.get("/api/v1/quarantine").json()] == [qid]
 
 
+def push_entitled(client, world, events) -> None:  # type: ignore[no-untyped-def]
+    for who, mine in by_sender(events).items():
+        assert push(client, getattr(world, who).key, *mine).json()["claims"] == 0
+
+
 def test_the_consignment_api_finds_any_reference(client, world):
-    push(client, world.terminal.key, *shipment())
+    push_entitled(client, world, shipment())
     r = client.get("/api/v1/consignments/9321483/2103N/CNDAL", headers=bearer(world.terminal.key))
     assert r.status_code == 200
     by_decl = client.get(f"/api/v1/consignments/{DECL}", headers=bearer(world.terminal.key)).json()
@@ -111,7 +116,7 @@ def test_the_consignment_api_finds_any_reference(client, world):
 
 
 def test_the_consignment_page_shows_the_timeline_by_object(client, world):
-    push(client, world.terminal.key, *shipment())
+    push_entitled(client, world, shipment())
     login(client, world.customs.admin)
     page = client.get(f"/consignments/{DECL}")
     assert page.status_code == 200

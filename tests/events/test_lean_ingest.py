@@ -16,6 +16,7 @@ from kouan.clearance.models import DirtyConsignment
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember
 from kouan.db.session import transaction
 from kouan.events import service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.formats.canonical import FieldError, build_event, clean_event, parse_jsonl
 from kouan.events.models import Event, EventRef
 from kouan.kit.clock import CHINA_TZ
@@ -99,7 +100,7 @@ def test_a_jsonl_message_parses_to_what_line_by_line_validation_gives(recs) -> N
 
 def _ingest(kouan, data: bytes, now: datetime):
     with transaction(kouan.sessions, actor=ACTOR) as s:
-        return service.ingest(s, source="DCT", org_id=None, data=data, fmt="jsonl", channel="test",
+        return service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=data, fmt="jsonl", channel="test",
                               now=now, actor=ACTOR.label)
 
 

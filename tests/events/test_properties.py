@@ -11,6 +11,7 @@ from tests.events.helpers import ev, jsonl
 from kouan.consignments.models import ConsignmentHub, ConsignmentMember
 from kouan.db.session import transaction
 from kouan.events import service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.models import Event
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
@@ -54,7 +55,7 @@ def load(kouan, batches):
     _wipe(kouan)
     for batch in batches:
         with transaction(kouan.sessions, actor=ACTOR) as s:
-            service.ingest(s, source="DCT", org_id=None, data=jsonl(*batch), fmt="jsonl",
+            service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=jsonl(*batch), fmt="jsonl",
                            channel="test", now=utcnow(), actor=ACTOR.label)
     return snapshot(kouan)
 

@@ -9,6 +9,7 @@ from tests.events.helpers import CALL, ev, jsonl
 from kouan.db.session import transaction
 from kouan.events import repository as repo
 from kouan.events import service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.models import Event, EventRef
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
@@ -18,7 +19,7 @@ ACTOR = system("tests")
 
 def ingest(kouan, data: bytes):
     with transaction(kouan.sessions, actor=ACTOR) as s:
-        return service.ingest(s, source="DCT", org_id=None, data=data, fmt="jsonl", channel="test",
+        return service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=data, fmt="jsonl", channel="test",
                               now=utcnow(), actor=ACTOR.label)
 
 

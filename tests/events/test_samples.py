@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from kouan.db.session import transaction
 from kouan.events import service
+from kouan.events.authority import KOUAN as AS_KOUAN  # these tests state every fact as Kouan would
 from kouan.events.models import Event, QuarantinedMessage
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
@@ -31,7 +32,7 @@ KOUAN = [sys.executable, "-m", "kouan.cli"]
 
 def ingest(kouan, data: bytes) -> service.IngestReport:
     with transaction(kouan.sessions, actor=ACTOR) as s:
-        return service.ingest(s, source="DCT", org_id=None, data=data, fmt="auto",
+        return service.ingest(s, source="DCT", org_id=None, sender=AS_KOUAN, data=data, fmt="auto",
                               channel="test", now=utcnow(), actor=ACTOR.label)
 
 

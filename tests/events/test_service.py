@@ -10,6 +10,7 @@ from tests.events.helpers import CALL, DECL, ev, jsonl, shipment
 from kouan.consignments import timeline
 from kouan.db.session import transaction
 from kouan.events import service
+from kouan.events.authority import KOUAN  # these tests state every fact as Kouan would
 from kouan.events.models import Event, EventRef, IngestBatch, QuarantinedMessage
 from kouan.kit.clock import utcnow
 from kouan.partners.domain import system
@@ -19,7 +20,7 @@ ACTOR = system("tests")
 
 def ingest(kouan, data: bytes, *, source: str = "DCT", fmt: str = "auto"):
     with transaction(kouan.sessions, actor=ACTOR) as s:
-        return service.ingest(s, source=source, org_id=None, data=data, fmt=fmt, channel="test",
+        return service.ingest(s, source=source, org_id=None, sender=KOUAN, data=data, fmt=fmt, channel="test",
                               now=utcnow(), actor=ACTOR.label)
 
 

@@ -201,6 +201,9 @@ def cases_expr(tables: Mapping[str, ibis.Table], clock: Any, *, engine: str | No
     engine = engine or engine_of(tables["event"])
 
     raw = tables["event"]
+    # A claim (a fact from a sender not entitled to state it, events.authority) moves no clock: the
+    # cases are computed as if it had not been sent, as clearance.service does.
+    raw = raw.filter(raw.authority == "entitled")
     attrs = raw.attrs.cast("json") if raw.attrs.type().is_string() else raw.attrs
     ev = raw.select(
         pk=raw.id, milestone=raw.milestone, classifier=raw.classifier, occurred_at=raw.occurred_at,
@@ -504,7 +507,8 @@ _COMPILED: dict[tuple, tuple[str, Any]] = {}
 
 STORE_COLUMNS: dict[str, dict[str, Any]] = {
     "event": {"id": pa.int64(), "milestone": pa.string(), "classifier": pa.string(),
-              "occurred_at": "timestamp", "port": pa.string(), "attrs": pa.string()},
+              "occurred_at": "timestamp", "port": pa.string(), "attrs": pa.string(),
+              "authority": pa.string()},
     "event_ref": {"event_pk": pa.int64(), "kind": pa.string(), "key": pa.string()},
     "consignment_member": {"kind": pa.string(), "key": pa.string(), "consignment_id": pa.int64()},
     "consignment_hub": {"consignment_id": pa.int64(), "kind": pa.string(), "key": pa.string(),

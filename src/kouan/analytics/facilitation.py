@@ -26,7 +26,9 @@ GROUP_KEYS = ("month", "port", "province", "direction")
 def declaration_facts(con: BaseBackend) -> ibis.Table:
     """One row per lodged declaration: when, where, two-step or not, and the reference moment."""
     ev, refs, cases = con.table("event"), con.table("event_ref"), con.table("clearance_case")
-    lodged = ev.filter(ev.milestone == "DECLARATION_LODGED", ev.classifier == "ACT")
+    # Only entitled lodgements (a claim moves no figure, events.authority).
+    lodged = ev.filter(ev.milestone == "DECLARATION_LODGED", ev.classifier == "ACT",
+                       ev.authority == "entitled")
     named = lodged.join(refs, lodged.id == refs.event_pk).filter(refs.kind == "declaration")
     per = named.group_by(declaration=named.key).aggregate(
         lodged_at=named.occurred_at.min(),

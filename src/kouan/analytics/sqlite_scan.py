@@ -40,7 +40,8 @@ TIMEOUT_S = 6 * 3600
 # SQLAlchemy as naive UTC text, which the scanner reads as TIMESTAMP; with the session's time zone
 # UTC the cast labels them UTC without moving them.
 SELECTS: dict[str, str] = {
-    "event": "id, milestone, classifier, CAST(occurred_at AS TIMESTAMPTZ) AS occurred_at, port, attrs",
+    "event": "id, milestone, classifier, CAST(occurred_at AS TIMESTAMPTZ) AS occurred_at, port, attrs, "
+             "authority",
     "event_ref": "event_pk, kind, key",
     "consignment_member": "kind, key, consignment_id",
     "consignment_hub": "consignment_id, kind, key, CAST(linked_at AS TIMESTAMPTZ) AS linked_at",

@@ -29,6 +29,7 @@ from kouan.consignments import timeline as timeline_service
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember
 from kouan.events import bulk
 from kouan.events import repository as events_repo
+from kouan.events.authority import ENTITLED
 from kouan.events.domain import CanonicalEvent, RefKind
 from kouan.events.models import Event
 from kouan.ports.models import Port
@@ -91,7 +92,8 @@ def recompute_consignment(session: Session, cid: int, clocks: Sequence[Clock], n
     if session.get(Consignment, cid) is None:
         return 0  # absorbed by a merge since it was marked
     t = timeline_service.build(session, cid)
-    obs = [_obs(e) for e in t.events]
+    # A claim moves no clock (events.authority): the case is computed as if it had not been sent.
+    obs = [_obs(e) for e in t.events if e.authority == ENTITLED]
     declarations = [o.key for o in t.objects if o.kind == RefKind.DECLARATION.value]
     cases = [compute(clock, d, scope_events(d, obs)) for d in declarations for clock in clocks]
     provinces = _provinces(session, {c.port for c in cases if c.port})

@@ -23,6 +23,8 @@ class EventRead(BaseModel):
     refs: list[list[str]]
     attrs: dict[str, Any]
     revision: int
+    # "claim": stated by a sender not entitled to state it (events.authority); shown, never acted on.
+    authority: str = "entitled"
 
 
 class TimelineObjectRead(BaseModel):

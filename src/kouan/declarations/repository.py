@@ -14,6 +14,7 @@ from kouan.declarations.models import (
     DeclarationRecord,
 )
 from kouan.events import repository as events_repo
+from kouan.events.authority import ENTITLED
 from kouan.events.models import Event, EventRef
 
 # Events that tell the goods (or their vessel) are here: what the arrival match looks for.
@@ -39,6 +40,7 @@ def arrival_keys(session: Session, batch_ids: Iterable[int]) -> dict[str, set[st
             Event.batch_id.in_(list(batch_ids)),
             Event.milestone.in_(ARRIVAL_MILESTONES),
             Event.classifier == "ACT",
+            Event.authority == ENTITLED,  # a claim releases nothing
         )
     )
     keys: dict[str, set[str]] = {"transport_call": set(), "bill_of_lading": set(), "container": set()}

@@ -25,6 +25,7 @@ from kouan.declarations.refusals import Refusal, field_error
 from kouan.declarations.validation import DraftFields
 from kouan.events import record as events_record
 from kouan.events import repository as events_repo
+from kouan.events.authority import ENTITLED
 from kouan.events.domain import CanonicalEvent, Direction, Ref, RefKind, bl_key, container_key
 from kouan.kit import ids
 from kouan.kit.clock import CHINA_TZ
@@ -212,8 +213,11 @@ def create(session: Session, *, actor: Principal, fields: DraftFields, now: date
 def _act_times(
     session: Session, refs: list[tuple[str, str]], milestone: str
 ) -> list[tuple[datetime, str | None]]:
+    """Actual times of ``milestone`` from the senders entitled to state it: a claim, or an estimate
+    or plan, moves no declaration (events.authority)."""
     found = events_repo.events_by_refs(session, refs) if refs else []
-    return [(e.occurred_at, e.port) for e in found if e.milestone == milestone and e.classifier == "ACT"]
+    return [(e.occurred_at, e.port) for e in found
+            if e.milestone == milestone and e.classifier == "ACT" and e.authority == ENTITLED]
 
 
 def _loading_departure(session: Session, call: str, port: str) -> datetime | None:

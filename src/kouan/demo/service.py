@@ -42,6 +42,7 @@ class DemoOrg:
     uscc_serial: int | None = None
     region: str = "210200"  # Dalian
     credit_rating: str | None = None
+    carrier_codes: tuple[str, ...] = ()  # a shipping line's: it also gets the demo fleet
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ ORGS: tuple[DemoOrg, ...] = (
     DemoOrg("DDPT", "丹东港集团有限公司", "Dandong Port", OrgKind.TERMINAL,
             customs_district="0900", home_port="CNDDG", uscc_serial=100000104, region="210600"),
     DemoOrg("COSCO", "中远海运集装箱运输有限公司大连分公司", "COSCO Shipping Lines (Dalian)",
-            OrgKind.SHIPPING_LINE, home_port="CNDAL", uscc_serial=100000105),
+            OrgKind.SHIPPING_LINE, home_port="CNDAL", uscc_serial=100000105, carrier_codes=("COSU",)),
     DemoOrg("CRCT", "中铁集装箱运输有限责任公司沈阳分公司", "China Railway Container (Shenyang)",
             OrgKind.RAIL_OPERATOR, customs_district="0800", home_port="CNSHY",
             uscc_serial=100000106, region="210100"),
@@ -120,7 +121,8 @@ def load(session: Session, *, actor: Principal, now: datetime) -> list[DemoLogin
                 code=d.code, name=d.name, name_en=d.name_en, kind=d.kind.value,
                 uscc=synthetic_uscc(d.region, d.uscc_serial) if d.uscc_serial else None,
                 province=d.province, customs_district=d.customs_district, home_port=d.home_port,
-                credit_rating=d.credit_rating,
+                credit_rating=d.credit_rating, carrier_codes=list(d.carrier_codes) or None,
+                fleet=demo_fleet() if d.carrier_codes else None,
             ))
     logins = []
     for p in PEOPLE:
@@ -134,6 +136,27 @@ def load(session: Session, *, actor: Principal, now: datetime) -> list[DemoLogin
         logins.append(DemoLogin(p.username, DEMO_PASSWORD, p.display_name, org.name, p.role.value))
     figures.load_national_defaults(session, now=now)
     return logins
+
+
+def demo_fleet(seed: int = 2022) -> list[str]:
+    """The vessels the demo's shipping line operates (set as the port office would): the generated
+    log's and the portal's calls. Without them its entry declarations would be claims (events.authority)
+    and the import clock would start nowhere."""
+    return sorted(set(generator.fleet(seed)) | set(generator.fleet(portal_fleet_seed())[:3]))
+
+
+def portal_fleet_seed() -> int:
+    return 9  # demo.portal._calls: the portal's three calls
+
+
+def _carry_the_fleet(sessions: sessionmaker[Session], seed: int) -> None:
+    """Give the demo's shipping lines the vessels of the log generated with ``seed``."""
+    with transaction(sessions, actor=system("demo")) as s:
+        for d in ORGS:
+            org = partners_repo.get_org_by_code(s, d.code) if d.carrier_codes else None
+            if org is not None and not set(generator.fleet(seed)) <= set(org.fleet or ()):
+                partners_service.update_org(s, actor=system("demo"), org_id=org.id, changes={
+                    "fleet": sorted(set(org.fleet or ()) | set(generator.fleet(seed)))})
 
 
 def load_events(
@@ -151,6 +174,7 @@ def load_events(
     about four times as long. Re-running stores nothing new: ``(source, event_id)`` makes a re-send
     a no-op whatever its received time. Returns how many events were received."""
     received = 0
+    _carry_the_fleet(sessions, seed)
     with sessions() as s:
         org_ids = {o.code: o.id for o in (partners_repo.get_org_by_code(s, d.code) for d in ORGS) if o}
     for source, month, at, data in generator.deliveries(seed=seed, scale=scale, now=now,

@@ -2,7 +2,8 @@
 
 For each source: docked since, last event, events per day, the share of actual vs
 estimated/planned events, the median reporting latency (received − occurred, actual events),
-duplicate, update and quarantine rates, and identifier validity (ISO 6346 check digits, UN/LOCODEs).
+duplicate, update and quarantine rates, the claims (events the sender was not entitled to state,
+never acted on), and identifier validity (ISO 6346 check digits, UN/LOCODEs).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from kouan.events.authority import CLAIM
 from kouan.events.models import Event, IngestBatch
 from kouan.partners.domain import Principal, sees_all_organisations
 from kouan.partners.models import Organisation
@@ -42,6 +44,8 @@ class DockingStatus:
     container_validity: float | None = None
     locode_validity: float | None = None
     formats: list[str] = field(default_factory=list)
+    claims: int = 0  # events a sender was not entitled to state (events.authority): never acted on
+    claim_share: float | None = None
     silent_days: int | None = None  # days since the last batch, from SILENT_AFTER on
 
 
@@ -93,6 +97,8 @@ def statuses(session: Session, *, actor: Principal, now: datetime) -> list[Docki
                      .group_by(Event.source, Event.classifier))
     for src, cls, n in session.execute(by_classifier):
         out[src].classifiers[cls] = n
+    claims = dict(session.execute(select(Event.source, func.count()).where(
+        Event.source.in_(out), Event.authority == CLAIM).group_by(Event.source)).all())
     recent = dict(session.execute(select(Event.source, func.count()).where(
         Event.source.in_(out), Event.received_at >= now - WINDOW).group_by(Event.source)).all())
     last_occ = dict(session.execute(select(Event.source, func.max(Event.occurred_at))
@@ -103,6 +109,8 @@ def statuses(session: Session, *, actor: Principal, now: datetime) -> list[Docki
     for src, st in out.items():
         st.events = sum(st.classifiers.values())
         st.actual_share = _ratio(st.classifiers.get("ACT", 0), st.events)
+        st.claims = claims.get(src, 0)
+        st.claim_share = _ratio(st.claims, st.events)
         st.events_per_day = round(recent.get(src, 0) / WINDOW.days, 2)
         st.last_occurred_at = last_occ.get(src)
         st.median_latency_hours = median_latency_hours(session, src)

@@ -75,6 +75,8 @@ class Event(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batch.id"), index=True)
     revision: Mapped[int] = mapped_column(default=1)  # 1 + the times a newer version replaced it
+    # "entitled" or "claim" (events.authority): a claim is stored and shown, never acted on.
+    authority: Mapped[str] = mapped_column(String(8), server_default="entitled")
 
 
 class EventRef(Base):

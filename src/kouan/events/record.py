@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from kouan.events import service
+from kouan.events import authority, service
 from kouan.events.domain import CanonicalEvent
 
 SOURCE = "kouan"
@@ -23,4 +23,5 @@ def record(session: Session, events: Sequence[CanonicalEvent], *, actor: str, no
     batch = service.open_batch(session, source=SOURCE, org_id=None, fmt="kouan", channel=channel,
                                data=blob, actor=actor, now=now,
                                filename=hashlib.sha256(blob).hexdigest()[:16])
-    return service.store(session, source=SOURCE, events=list(events), fmt="kouan", batch=batch, now=now)
+    return service.store(session, source=SOURCE, events=list(events), fmt="kouan", batch=batch, now=now,
+                         sender=authority.KOUAN)

@@ -10,7 +10,10 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from kouan.events import authority
 from kouan.events.models import Event, EventRef, QuarantinedMessage
+from kouan.partners.models import Organisation
+from kouan.ports.models import Port
 
 CHUNK = 900
 PG_CHUNK = 5000
@@ -78,6 +81,27 @@ def events_by_refs(session: Session, refs: Sequence[tuple[str, str]]) -> list[Ev
     for chunk in chunks(sorted(pks)):
         events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
     return sorted(events, key=lambda e: (e.occurred_at, e.id))
+
+
+def sender(session: Session, source: str) -> authority.Sender:
+    """The organisation answering for ``source``, as entitlement judges it (one query a batch)."""
+    row = session.execute(select(Organisation.kind, Organisation.home_port, Organisation.customs_district,
+                                 Organisation.fleet, Organisation.carrier_codes)
+                          .where(Organisation.code == source)).first()
+    if row is None:
+        return authority.UNKNOWN
+    kind, home_port, district, fleet, codes = row
+    return authority.sender_of(kind, home_port=home_port, customs_district=district, fleet=fleet or (),
+                               carrier_codes=codes or ())
+
+
+def port_districts(session: Session, ports: Iterable[str]) -> dict[str, str | None]:
+    """UN/LOCODE -> customs district, for the ports named (ports Kouan does not know are left out)."""
+    found: dict[str, str | None] = {}
+    for chunk in chunks(sorted(set(ports))):
+        found.update(session.execute(select(Port.locode, Port.customs_district)
+                                     .where(Port.locode.in_(chunk))).tuples().all())
+    return found
 
 
 def get_quarantined(session: Session, qid: int) -> QuarantinedMessage | None:

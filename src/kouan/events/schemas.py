@@ -18,6 +18,7 @@ class IngestSummary(BaseModel):
     duplicates: int
     updated: int
     quarantined: int
+    claims: int = 0  # stored as claims: stated by a sender not entitled to (never acted on)
     errors: list[IngestError]
 
 
@@ -74,6 +75,9 @@ class DockingStatusRead(BaseModel):
         description="share of container refs with a valid ISO 6346 check digit")
     locode_validity: float | None
     formats: list[str]
+    claims: int = Field(0, description="events stored as claims: stated by a sender not entitled to "
+                        "state them (never acted on)")
+    claim_share: float | None = Field(None, description="share of claims among the events stored")
     silent_days: int | None = Field(
         description="whole days since the last batch when that is SILENT_AFTER (7) days or more, else null")
 

@@ -28,7 +28,7 @@ from kouan.audit import service as audit_service
 from kouan.clearance import service as clearance_service
 from kouan.consignments import service as consignments_service
 from kouan.db.session import allocate_ids
-from kouan.events import bulk, parsing
+from kouan.events import authority, bulk, parsing
 from kouan.events import repository as repo
 from kouan.events.domain import CanonicalEvent, RefKind, Rejection
 from kouan.events.formats.canonical import container_problem
@@ -48,7 +48,7 @@ _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 EVENT_COLUMNS = ("id", "source", "event_id", "milestone", "original_code", "classifier", "occurred_at",
                  "recorded_at", "received_at", "version", "port", "direction", "refs", "attrs",
-                 "content_hash", "batch_id", "revision")
+                 "content_hash", "batch_id", "revision", "authority")
 REF_COLUMNS = ("event_pk", "kind", "key")
 
 
@@ -61,12 +61,13 @@ class IngestReport:
     duplicates: int = 0
     updated: int = 0
     quarantined: int = 0
+    claims: int = 0  # of the stored and updated: stated by a sender not entitled to (events.authority)
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"batch_id": self.batch_id, "format": self.format, "received": self.received,
                 "stored": self.stored, "duplicates": self.duplicates, "updated": self.updated,
-                "quarantined": self.quarantined, "errors": self.errors}
+                "quarantined": self.quarantined, "claims": self.claims, "errors": self.errors}
 
 
 def _iso_utc(value: datetime | None) -> str | None:
@@ -110,7 +111,7 @@ def _rank(version: datetime | None, recorded: datetime | None, chash: str) -> tu
 
 def _row(w: _Winner, *, source: str, batch_id: int, now: datetime) -> dict[str, Any]:
     e = w.event
-    return {
+    return {"authority": w.authority,
         "source": source, "event_id": e.event_id, "milestone": e.milestone.value,
         "original_code": e.original_code, "classifier": e.classifier.value,
         "occurred_at": e.occurred_at, "recorded_at": e.recorded_at, "received_at": now,
@@ -134,7 +135,7 @@ def _event_tuples(out: bulk.Bulk, pks: Sequence[int], winners: Sequence[_Winner]
             pk, source, e.event_id, e.milestone.value, e.original_code, e.classifier.value,
             ts(e.occurred_at), ts(e.recorded_at), received, ts(e.version), e.port,
             e.direction.value if e.direction else None, js([[kind, key] for kind, key in w.pairs]),
-            js(_jsonable_attrs(e.attrs)), w.chash, batch_id, 1,
+            js(_jsonable_attrs(e.attrs)), w.chash, batch_id, 1, w.authority,
         ))  # fmt: skip
         refs.extend((pk, kind, key) for kind, key in w.pairs)
     return events, refs
@@ -151,6 +152,7 @@ class _Winner:
     event: CanonicalEvent
     chash: str
     pairs: list[tuple[str, str]]
+    authority: str = authority.ENTITLED
 
     def rank(self) -> tuple:
         return _rank(self.event.version, self.event.recorded_at, self.chash)
@@ -164,6 +166,10 @@ class _Plan:
 
     def winners(self) -> list[CanonicalEvent]:
         return [w.event for w in self.new] + [w.event for *_x, w in self.replace]
+
+    def entitled(self) -> list[CanonicalEvent]:
+        return [w.event for w in self.new + [w for *_x, w in self.replace]
+                if w.authority == authority.ENTITLED]
 
 
 def _best(events: Sequence[CanonicalEvent]) -> dict[str, _Winner]:
@@ -192,6 +198,22 @@ def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _P
         else:
             plan.duplicates += 1
     return plan
+
+
+def _judge(session: Session, plan: _Plan, sender: authority.Sender) -> int:
+    """Mark each winner entitled or a claim (events.authority); returns how many are claims. The
+    ports' districts are read only for a customs sender, once per chunk."""
+    winners = plan.new + [w for *_x, w in plan.replace]
+    if sender.trusted:
+        return 0
+    districts = (repo.port_districts(session, {w.event.port for w in winners if w.event.port})
+                 if authority.needs_districts(sender) else {})
+    claims = 0
+    for w in winners:
+        if not authority.entitled(sender, w.event, districts):
+            w.authority = authority.CLAIM
+            claims += 1
+    return claims
 
 
 def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: datetime) -> None:
@@ -245,21 +267,30 @@ def store(
     session: Session, *, source: str, events: Sequence[CanonicalEvent],
     rejections: Sequence[Rejection] = (), fmt: str, batch: IngestBatch, now: datetime,
     progress: Callable[[int, int], None] | None = None, chunk_size: int = 10_000,
+    sender: authority.Sender | None = None,
 ) -> IngestReport:
     """Store parsed events and rejections as part of ``batch`` (in the caller's transaction).
-    ``progress(done, total)`` is called before the first chunk and after each one."""
+    ``progress(done, total)`` is called before the first chunk and after each one. Each event is
+    judged entitled or a claim for ``sender`` (by default the organisation whose code is ``source``;
+    a source no organisation answers for sends only claims)."""
     report = IngestReport(batch_id=batch.id, format=fmt, received=len(events) + len(rejections),
                           quarantined=len(rejections))
+    if sender is None:
+        sender = repo.sender(session, source)
     if progress:
         progress(0, len(events))
     for start in range(0, len(events), chunk_size):
         part = events[start : start + chunk_size]
         plan = _plan(session, source, part)
+        report.claims += _judge(session, plan, sender)
         _write(session, plan, source=source, batch_id=batch.id, now=now)
         winners = plan.winners()
-        linked = consignments_service.link(session, winners, now=now)
+        # A claim joins no consignment and marks no case dirty: it moves nothing (events.authority).
+        # It still shows on the timeline of the consignments whose references it names.
+        acting = winners if not report.claims else plan.entitled()
+        linked = consignments_service.link(session, acting, now=now)
         clearance_service.mark_dirty(
-            session, linked.touched | clearance_service.reached_by_hubs(session, winners))
+            session, linked.touched | clearance_service.reached_by_hubs(session, acting))
         for key, n in _identifier_quality(session, winners).items():
             setattr(batch, key, getattr(batch, key) + n)
         report.stored += len(plan.new)
@@ -308,6 +339,7 @@ def ingest(
     session: Session, *, source: str, org_id: int | None, data: bytes, fmt: str = "auto",
     channel: str, now: datetime, actor: str, filename: str | None = None,
     tz: ZoneInfo = CHINA_TZ, progress: Callable[[int, int], None] | None = None,
+    sender: authority.Sender | None = None,
 ) -> IngestReport:
     """Parse ``data`` and store it as one batch from ``source``. The caller commits."""
     with gc_paused():
@@ -316,7 +348,7 @@ def ingest(
         batch = open_batch(session, source=source, org_id=org_id, fmt=fmt, channel=channel,
                            data=data, actor=actor, now=now, filename=filename)
         report = store(session, source=source, events=result.events, rejections=result.rejections,
-                       fmt=fmt, batch=batch, now=now, progress=progress)
+                       fmt=fmt, batch=batch, now=now, progress=progress, sender=sender)
         session.flush()
     audit_service.record(session, action="ingest_batch.create", entity="ingest_batch",
                          entity_id=str(batch.id), subject_org_id=org_id,

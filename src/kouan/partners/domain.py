@@ -53,7 +53,36 @@ class Scope(StrEnum):
     DECLARATIONS_WRITE = "declarations:write"
 
 
-DEFAULT_KEY_SCOPES = (Scope.EVENTS_WRITE, Scope.READ)
+# A key carries the least scope by default, and only scopes its organisation's kind may use at all:
+# feeds write events (what they state is judged by events.authority) and read their own quarantine
+# and docking status; declarants read and, when asked for, lodge or report their lodgements;
+# an insurer, a fee publisher or a commerce bureau only ever reads, and gets no scope unless asked.
+_FEED = (Scope.EVENTS_WRITE, Scope.READ)
+KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kind -> (default, allowed)
+    OrgKind.TERMINAL: (_FEED, frozenset(_FEED)),
+    OrgKind.SHIPPING_LINE: (_FEED, frozenset(_FEED)),
+    OrgKind.RAIL_OPERATOR: (_FEED, frozenset(_FEED)),
+    OrgKind.CUSTOMS: (_FEED, frozenset(_FEED)),
+    OrgKind.MARITIME: (_FEED, frozenset(_FEED)),
+    OrgKind.BORDER_INSPECTION: (_FEED, frozenset(_FEED)),
+    OrgKind.TRADER: ((Scope.READ,), frozenset(Scope)),
+    OrgKind.BROKER: ((Scope.READ,), frozenset(Scope)),
+    OrgKind.INSURER: ((), frozenset({Scope.READ})),
+    OrgKind.FEE_PUBLISHER: ((), frozenset({Scope.READ})),
+    OrgKind.COMMERCE_BUREAU: ((), frozenset({Scope.READ})),
+    OrgKind.PORT_OFFICE: ((Scope.READ,), frozenset({Scope.READ})),
+    OrgKind.OPERATOR: ((Scope.READ,), frozenset({Scope.READ})),
+}
+
+
+def default_key_scopes(kind: str) -> tuple[Scope, ...]:
+    """What a new key of an organisation of ``kind`` carries when no scope is asked for."""
+    return KEY_SCOPES.get(kind, ((), frozenset()))[0]  # type: ignore[call-overload]  # StrEnum key
+
+
+def key_scope_allowed(kind: str, scope: str) -> bool:
+    """Whether a key of an organisation of ``kind`` may be given ``scope`` at all."""
+    return scope in KEY_SCOPES.get(kind, ((), frozenset()))[1]  # type: ignore[call-overload]
 
 _OVERSEERS = frozenset({OrgKind.OPERATOR, OrgKind.PORT_OFFICE})
 

@@ -25,6 +25,10 @@ class Organisation(Base):
     # Local time zone of the partner's systems (EDIFACT times carry none).
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     credit_rating: Mapped[str | None] = mapped_column(String(16))
+    # Set by the port office only (events.authority reads them): the IMO numbers of the vessels a
+    # shipping line operates, and its carrier (SCAC) codes, which begin its B/L numbers.
+    fleet: Mapped[list[str] | None] = mapped_column(JSONType)
+    carrier_codes: Mapped[list[str] | None] = mapped_column(JSONType)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

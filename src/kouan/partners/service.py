@@ -31,7 +31,6 @@ from kouan.kit.errors import (
 )
 from kouan.partners import repository as repo
 from kouan.partners.domain import (
-    DEFAULT_KEY_SCOPES,
     USCC_REQUIRED,
     OrgKind,
     Principal,
@@ -40,6 +39,8 @@ from kouan.partners.domain import (
     can_create_org,
     can_manage_org,
     can_view_org,
+    default_key_scopes,
+    key_scope_allowed,
     sees_all_organisations,
 )
 from kouan.partners.models import ApiKey, Organisation, Person
@@ -84,6 +85,8 @@ class OrgFields:
     home_port: str | None = None
     timezone: str = "Asia/Shanghai"
     credit_rating: str | None = None
+    fleet: list[str] | None = None  # IMO numbers of the vessels a shipping line operates
+    carrier_codes: list[str] | None = None  # SCAC codes that begin its B/L numbers
 
 
 def _validate_org(session: Session, f: OrgFields, *, existing: Organisation | None) -> list[FieldError]:
@@ -122,6 +125,10 @@ def _validate_org(session: Session, f: OrgFields, *, existing: Organisation | No
         ZoneInfo(f.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(FieldError("/timezone", N_("unknown IANA time zone"), f.timezone))
+    if f.fleet and (bad := [v for v in f.fleet if not re.fullmatch(r"\d{7}", str(v))]):
+        errors.append(FieldError("/fleet", N_("IMO numbers: seven digits each"), bad[0]))
+    if f.carrier_codes and (bad := [c for c in f.carrier_codes if not re.fullmatch(r"[A-Za-z]{2,4}", c)]):
+        errors.append(FieldError("/carrier_codes", N_("carrier (SCAC) codes: two to four letters"), bad[0]))
     if f.credit_rating and f.credit_rating not in CREDIT_RATINGS:
         errors.append(FieldError("/credit_rating", f"one of {', '.join(CREDIT_RATINGS)}", f.credit_rating))
     return errors
@@ -137,6 +144,8 @@ def create_org(session: Session, *, actor: Principal, fields: OrgFields, now: da
         uscc=ids.compact_uscc(fields.uscc) if fields.uscc else None, province=fields.province,
         customs_district=fields.customs_district, home_port=fields.home_port,
         timezone=fields.timezone, credit_rating=fields.credit_rating, active=True, created_at=now,
+        fleet=sorted(set(fields.fleet)) if fields.fleet else None,
+        carrier_codes=sorted({c.upper() for c in fields.carrier_codes}) if fields.carrier_codes else None,
     )
     session.add(org)
     session.flush()
@@ -167,10 +176,14 @@ def update_org(
         raise Forbidden(N_("you may not change this organisation"))
     if "kind" in changes and changes["kind"] != org.kind and not can_create_org(actor):
         raise Forbidden(N_("only the port office changes an organisation's kind"))
+    # The fleet and carrier codes entitle a shipping line to state its calls' facts (events.authority).
+    if ({"fleet", "carrier_codes"} & changes.keys()) and not can_create_org(actor):
+        raise Forbidden(N_("only the port office changes an organisation's fleet or carrier codes"))
     current = OrgFields(
         code=org.code, name=org.name, kind=org.kind, name_en=org.name_en, uscc=org.uscc,
         province=org.province, customs_district=org.customs_district, home_port=org.home_port,
-        timezone=org.timezone, credit_rating=org.credit_rating,
+        timezone=org.timezone, credit_rating=org.credit_rating, fleet=org.fleet,
+        carrier_codes=org.carrier_codes,
     )
     changes = dict(changes)
     active = changes.pop("active", None)
@@ -311,16 +324,30 @@ class IssuedKey:
     secret: str  # shown once, never stored
 
 
+def _scope_errors(kind: str, wanted: list[str]) -> list[FieldError]:
+    """Unknown scopes, scopes the kind may not have, or none at all (partners.domain.KEY_SCOPES)."""
+    if not wanted:
+        return [TemplatedFieldError("/scopes", N_("a %(kind)s's key has no scope by default: name one"),
+                                    params={"kind": kind})]
+    errors: list[FieldError] = []
+    for i, scope in enumerate(wanted):
+        if scope not in {x.value for x in Scope}:
+            errors.append(FieldError(f"/scopes/{i}", f"unknown scope {scope!r}", scope))
+        elif not key_scope_allowed(kind, scope):
+            errors.append(TemplatedFieldError(f"/scopes/{i}", N_("a %(kind)s's key may not have %(scope)s"),
+                                              scope, params={"kind": kind, "scope": scope}))
+    return errors
+
+
 def create_api_key(
     session: Session, *, actor: Principal, org_id: int, name: str, scopes: list[str] | None = None,
     expires_at: datetime | None = None, now: datetime,
 ) -> IssuedKey:
-    get_org(session, actor=actor, org_id=org_id)
+    org = get_org(session, actor=actor, org_id=org_id)
     if not can_manage_org(actor, org_id):
         raise Forbidden(N_("only an administrator of this organisation issues API keys"))
-    wanted = scopes or [s.value for s in DEFAULT_KEY_SCOPES]
-    errors = [FieldError(f"/scopes/{i}", f"unknown scope {s!r}", s)
-              for i, s in enumerate(wanted) if s not in {x.value for x in Scope}]
+    wanted = scopes or [s.value for s in default_key_scopes(org.kind)]
+    errors = _scope_errors(org.kind, wanted)
     if not name.strip():
         errors.append(FieldError("/name", N_("name the system that will use the key")))
     if expires_at is not None and expires_at <= now:
