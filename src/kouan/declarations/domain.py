@@ -262,17 +262,26 @@ class Emitted:
     original_code: str = ""
 
 
-def allowed_actions(d: Declaration) -> list[Action]:
+# Refusals that say "not yet: waiting for the arrival": with the facts known, a step they refuse is
+# no next step (finding 10: "抵港比对放行" was refused yet listed). Other fact refusals stay listed:
+# the actor can act on them (give the seal, the lab result) and is told why.
+WAITING = frozenset({"match_not_arrived", "release_not_arrived"})
+
+
+def allowed_actions(d: Declaration, f: Facts | None = None) -> list[Action]:
     """The next steps open to this declaration: those the transition table allows from its status
     that the declaration itself (its modes, direction, contents and what was done to it) does not
-    rule out. A listed step may still be refused for the facts of the moment: the vessel has not
-    arrived, no seal was given, the lab result failed."""
+    rule out, and, given the facts of the moment, that do not wait for an arrival not yet known. A
+    listed step may still be refused for other facts: no seal was given, the lab result failed."""
     actions = [a for (s, a) in TRANSITIONS if s == d.status]
     if d.status in HOLDABLE:
         actions.append(A.HOLD)
     if d.status == S.HELD:
         actions.append(A.UNHOLD)
-    return sorted({a for a in actions if _check(d, a, None) is None}, key=list(Action).index)
+    listed = {a for a in actions if _check(d, a, None) is None}
+    if f is not None:
+        listed = {a for a in listed if (why := _check(d, a, f)) is None or why.code not in WAITING}
+    return sorted(listed, key=list(Action).index)
 
 
 # --- the 14-day complete-declaration limit --------------------------------------------------
@@ -381,6 +390,10 @@ def _check_release(d: Declaration, action: Action, f: Facts | None) -> Why:
             return Refusal("match_not_arrived")
         if f is not None and Mode.SHIP_SIDE_PICKUP in d.modes and not f.appointment_booked:
             return Refusal("ship_side_needs_appointment")
+    if (action == A.RELEASE and Mode.ADVANCE in d.modes and f is not None
+            and f.transport_arrived_at is None and f.goods_arrived_at is None):
+        # Finding 10: an estimate (EST/PLN) or a claim is no arrival (declarations.service.facts).
+        return Refusal("release_not_arrived")
     if action == A.RELEASE and Mode.TWO_STEP in d.modes and d.completed_at is None:
         return Refusal("complete_not_lodged")
     if action == A.PORT_RELEASE:
@@ -496,8 +509,8 @@ def transition(d: Declaration, action: Action, facts: Facts) -> tuple[Declaratio
     new = _next_status(d, action)
     if new is None:
         why = Refusal("not_allowed", {"action": action.value, "status": d.status.value})
-        raise IllegalTransition(d.status, action, allowed_actions(d), why)
+        raise IllegalTransition(d.status, action, allowed_actions(d, facts), why)
     if why := _check(d, action, facts):
-        raise IllegalTransition(d.status, action, allowed_actions(d), why)
+        raise IllegalTransition(d.status, action, allowed_actions(d, facts), why)
     after = _apply(d, action, new, facts)
     return after, _emitted(d, after, action, facts)

@@ -46,6 +46,9 @@ MESSAGES: dict[str, str] = {
     "match_not_advance": N_("only an advance declaration is released on the arrival match"),
     "match_inspected": N_("an inspection was ordered: the release is the officer's, not automatic"),
     "match_not_arrived": N_("no arrival (or 运抵) has been matched yet"),
+    "release_not_arrived": N_(
+        "an advance declaration is released only once its arrival (or 运抵) is known, not on an estimate"
+    ),
     "complete_not_lodged": N_("the complete declaration has not been lodged"),
     "lab_failed": N_("the conformity assessment (lab) failed: the goods may not be sold or used"),
     "no_open_obligation": N_("no obligation is open"),

@@ -28,7 +28,7 @@ from kouan.events import repository as events_repo
 from kouan.events.authority import ENTITLED
 from kouan.events.domain import CanonicalEvent, Direction, Ref, RefKind, bl_key, container_key
 from kouan.kit import ids
-from kouan.kit.clock import CHINA_TZ
+from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, Role, Scope, sees_all_organisations
@@ -291,7 +291,7 @@ def actions_for(session: Session, *, actor: Principal, rec: DeclarationRecord) -
     """The next steps the table allows that this actor may take (the pages' buttons): the
     declarant's lodging steps, or the district officer's decisions."""
     mine = []
-    for action in domain.allowed_actions(state_of(session, rec)):
+    for action in domain.allowed_actions(state_of(session, rec), facts(session, rec, now=utcnow())):
         try:
             _check_actor(session, actor, rec, action)
         except Forbidden:

@@ -71,7 +71,7 @@ def direct_minutes(session: Session, rec: DeclarationRecord) -> float | None:
         return None
     first, last = DIRECT_ENDS[rec.direction]
     found = events_repo.events_by_refs(session, [(RefKind.CONTAINER.value, c) for c in rec.containers])
-    acts = [e for e in found if e.classifier == "ACT"]
+    acts = [e for e in found if e.classifier == "ACT" and e.authority == "entitled"]
     start = [e.occurred_at for e in acts if e.milestone == first]
     end = [e.occurred_at for e in acts if e.milestone == last and start and e.occurred_at >= min(start)]
     if not start or not end:
@@ -84,7 +84,8 @@ def read(session: Session, rec: DeclarationRecord, *, now: datetime) -> Declarat
     movement = repo.movement_of(session, rec.id)
     return DeclarationRead(
         number=rec.number, direction=rec.direction, status=rec.status, receipt=state.receipt,
-        modes=rec.modes, allowed_actions=[a.value for a in domain.allowed_actions(state)],
+        modes=rec.modes, allowed_actions=[a.value for a in domain.allowed_actions(
+            state, service.facts(session, rec, now=now))],
         declarant_org_id=rec.declarant_org_id, consignee_uscc=rec.consignee_uscc,
         consignee_name=rec.consignee_name, port=rec.port, customs_district=rec.customs_district,
         transport_call=rec.transport_call, bill_of_lading=rec.bill_of_lading, containers=rec.containers,
