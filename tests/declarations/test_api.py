@@ -53,8 +53,9 @@ def vessel_events(client, world, entry: datetime):
         {"event_id": "arri", "milestone": "TRANSPORT_ARRIVED", "port": "CNDAL",
          "occurred_at": (entry + timedelta(hours=2)).isoformat(), "refs": {"transport_call": CALL}},
     ]
-    r = client.post("/api/v1/events", content=jsonl(*events), headers={**bearer(world.terminal.key), **NDJSON})
-    assert r.json()["stored"] == 3
+    # The vessel's carrier states its calls (events.authority).
+    r = client.post("/api/v1/events", content=jsonl(*events), headers={**bearer(world.carrier.key), **NDJSON})
+    assert (r.json()["stored"], r.json()["claims"]) == (3, 0)
 
 
 def test_a_draft_gets_an_18_digit_number_and_bad_fields_are_named(client, world, trader):

@@ -35,11 +35,12 @@ def accepted_advance(client, world) -> str:  # type: ignore[no-untyped-def]
 def test_an_officer_gets_only_the_steps_the_declarations_modes_can_take(client, world):
     number = accepted_advance(client, world)
     page = client.get(f"/declarations/{number}").text
-    # The arrival match stays (it waits for the vessel); no movement, no store, no port release.
-    assert buttons(page, number) == ["order_inspection", "release", "match_arrival", "hold"]
+    # Release and the arrival match wait for the vessel (finding 10); no movement, no store, no port
+    # release.
+    assert buttons(page, number) == ["order_inspection", "hold"]
     assert 'name="seal"' not in page
     api = client.get(f"/api/v1/declarations/{number}").json()
-    assert api["allowed_actions"] == ["order_inspection", "release", "match_arrival", "hold"]
+    assert api["allowed_actions"] == ["order_inspection", "hold"]
 
 
 def test_a_refused_step_redirects_to_the_page_which_shows_the_reason_once(client, world):
@@ -47,15 +48,14 @@ def test_a_refused_step_redirects_to_the_page_which_shows_the_reason_once(client
     page = refused_on_the_page(client, number, "approve_store")  # forged: not a button here
     refused = refused_block(page)
     assert "仅附条件提离的报关单需认可存放场所" in refused
-    assert "布控查验、放行、抵港比对放行、挂起" in refused and "认可存放场所（附条件提离）" not in refused
+    assert "布控查验、挂起" in refused and "认可存放场所（附条件提离）" not in refused
     assert 'data-testid="refused"' not in client.get(f"/declarations/{number}").text  # a reload: no refusal
     client.cookies.set("kouan_lang", "en")
     english = refused_block(refused_on_the_page(client, number, "start_movement", seal="SEAL42"))
-    assert "Order inspection, Release, Release on arrival match, Hold" in english and "、" not in english
+    assert "Order inspection, Hold" in english and "、" not in english
     api = client.post(f"/api/v1/declarations/{number}/actions/approve_store",
                       headers={"X-CSRF-Token": _csrf_from(client.get(f"/declarations/{number}").text)})
-    assert api.status_code == 409 and api.json()["allowed_actions"] == [
-        "order_inspection", "release", "match_arrival", "hold"]
+    assert api.status_code == 409 and api.json()["allowed_actions"] == ["order_inspection", "hold"]
 
 
 @pytest.mark.parametrize("who", ["customs", "terminal", "port_office"])

@@ -149,8 +149,8 @@ def test_a_two_step_past_its_deadline_is_highlighted_with_the_late_fee(client, w
     events = [{"event_id": "entry", "milestone": "TRANSPORT_ENTRY_DECLARED", "port": "CNDAL",
                "occurred_at": entry.isoformat(), "refs": {"transport_call": CALL}}]
     r = client.post("/api/v1/events", content=jsonl(*events),
-                    headers={**bearer(world.terminal.key), "Content-Type": "application/x-ndjson"})
-    assert r.json()["stored"] == 1
+                    headers={**bearer(world.carrier.key), "Content-Type": "application/x-ndjson"})
+    assert (r.json()["stored"], r.json()["claims"]) == (1, 0)  # the carrier's entry declaration
     number = draft(client, modes=["two_step"])
     with transaction(kouan.sessions, actor=system("tests")) as s:
         s.scalars(select(DeclarationRecord)).one().consignee_credit = "general"

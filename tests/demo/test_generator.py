@@ -127,6 +127,7 @@ def test_the_docking_status_of_the_demo_partners_looks_like_weekly_feeds(loaded)
         assert r.docked_since.astimezone(CHINA_TZ).strftime("%Y-%m") == "2022-02", r.source
         assert r.last_received_at <= NOW and r.batches > 3, r.source  # more than one a month
         assert r.organisation, f"{r.source} sends the demo's events but is no demo organisation"
+        assert r.claims == 0, f"{r.source} states facts it is not entitled to (events.authority)"
 
 
 def test_loading_the_demo_again_stores_nothing_new(loaded):
