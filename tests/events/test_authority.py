@@ -154,3 +154,23 @@ def test_an_estimated_arrival_releases_nothing_and_offers_no_release(client, wor
     assert "release" not in refused.json()["allowed_actions"]
     push(client, world, arrival("ata", "9321483/H1/CNDAL"))
     assert status(kouan, number) == "released"
+
+
+def test_keys_carry_the_least_scope_of_their_kind_and_never_more_than_it_may_have(kouan, world):
+    import pytest
+
+    from kouan.kit.errors import InvalidInput
+
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        org = partners_service.create_org(s, actor=ACTOR, now=utcnow(), fields=partners_service.OrgFields(
+            code="SINOSURE", name="中国信保", kind="insurer", uscc=valid_uscc(9)))
+        with pytest.raises(InvalidInput):  # an insurer's key has no scope unless asked for
+            partners_service.create_api_key(s, actor=ACTOR, org_id=org.id, name="k", now=utcnow())
+        with pytest.raises(InvalidInput):  # and may never write events
+            partners_service.create_api_key(s, actor=ACTOR, org_id=org.id, name="k", scopes=["events:write"],
+                                            now=utcnow())
+        assert partners_service.create_api_key(s, actor=ACTOR, org_id=org.id, name="k", scopes=["read"],
+                                               now=utcnow()).key.scopes == ["read"]
+        terminal = partners_service.create_api_key(s, actor=ACTOR, org_id=world.terminal.id, name="t", now=utcnow())
+        trader = partners_service.create_api_key(s, actor=ACTOR, org_id=world.trader_a.id, name="t", now=utcnow())
+        assert (terminal.key.scopes, trader.key.scopes) == (["events:write", "read"], ["read"])
