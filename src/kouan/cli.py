@@ -254,7 +254,9 @@ def users_create(
 def apikeys_create(
     org: Annotated[str, typer.Option(help="Organisation code")],
     name: Annotated[str, typer.Option(help="The partner system that will use the key")],
-    scope: Annotated[list[str] | None, typer.Option(help="Repeat for several scopes")] = None,
+    scope: Annotated[list[str] | None, typer.Option(
+        help="Repeat for several scopes; by default the least the organisation's kind needs "
+             "(a feed: events:write and read; a declarant: read; an insurer: none, so name one)")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Issue a partner API key. The secret is printed once and never stored."""

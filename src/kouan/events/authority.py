@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from kouan.events.domain import CanonicalEvent, Milestone, RefKind
 from kouan.partners.domain import OrgKind
@@ -129,13 +130,26 @@ def _holds(s: Sender, rel: Relation, e: CanonicalEvent, districts: Mapping[str, 
     return s.customs_district is not None and _district(e, districts) == s.customs_district
 
 
+@cache
+def relations(kind: OrgKind) -> dict[str, tuple[Relation, ...]]:
+    """The table read for one kind: milestone -> the relations that entitle a sender of that kind
+    (built once per kind: ingestion judges every event of a batch against it)."""
+    out: dict[str, tuple[Relation, ...]] = {}
+    for milestone, pairs in TABLE.items():
+        rels = tuple(sorted({rel for k, rel in pairs if k == kind}))
+        if rels:
+            out[milestone.value] = rels
+    return out
+
+
 def entitled(s: Sender, e: CanonicalEvent, districts: Mapping[str, str | None]) -> bool:
     """Whether ``s`` may state ``e``; ``districts`` maps the event's port to its customs district."""
     if s.trusted:
         return True
     if s.kind is None:
         return False
-    return any(kind == s.kind and _holds(s, rel, e, districts) for kind, rel in TABLE.get(e.milestone, ()))
+    rels = relations(s.kind).get(e.milestone)
+    return rels is not None and any(_holds(s, rel, e, districts) for rel in rels)
 
 
 def authority(s: Sender, e: CanonicalEvent, districts: Mapping[str, str | None]) -> str:

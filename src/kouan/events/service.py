@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from kouan.audit import service as audit_service
 from kouan.clearance import service as clearance_service
+from kouan.consignments import repository as consignments_repo
 from kouan.consignments import service as consignments_service
 from kouan.db.session import allocate_ids
 from kouan.events import authority, bulk, parsing
@@ -216,6 +217,16 @@ def _judge(session: Session, plan: _Plan, sender: authority.Sender) -> int:
     return claims
 
 
+def _demoted(session: Session, plan: _Plan) -> set[int]:
+    """Consignments whose cases read an event that a new version turned into a claim (rare: the same
+    sender restating it elsewhere): recomputed without it."""
+    stale = [w.event for *_x, w in plan.replace if w.authority == authority.CLAIM]
+    if not stale:
+        return set()
+    found = {consignments_repo.member_consignment(session, r.key) for e in stale for r in e.refs}
+    return {c for c in found if c is not None} | clearance_service.reached_by_hubs(session, stale)
+
+
 def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: datetime) -> None:
     if plan.new:
         out = bulk.Bulk(session)
@@ -290,7 +301,8 @@ def store(
         acting = winners if not report.claims else plan.entitled()
         linked = consignments_service.link(session, acting, now=now)
         clearance_service.mark_dirty(
-            session, linked.touched | clearance_service.reached_by_hubs(session, acting))
+            session, linked.touched | clearance_service.reached_by_hubs(session, acting)
+            | _demoted(session, plan))
         for key, n in _identifier_quality(session, winners).items():
             setattr(batch, key, getattr(batch, key) + n)
         report.stored += len(plan.new)
