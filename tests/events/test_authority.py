@@ -174,3 +174,16 @@ def test_keys_carry_the_least_scope_of_their_kind_and_never_more_than_it_may_hav
         terminal = partners_service.create_api_key(s, actor=ACTOR, org_id=world.terminal.id, name="t", now=utcnow())
         trader = partners_service.create_api_key(s, actor=ACTOR, org_id=world.trader_a.id, name="t", now=utcnow())
         assert (terminal.key.scopes, trader.key.scopes) == (["events:write", "read"], ["read"])
+
+
+def test_a_newer_version_that_is_a_claim_no_longer_moves_the_clock_it_moved(client, world, kouan):
+    _ingest_entitled(kouan, world, shipment())
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        clearance_service.refresh(s, now=utcnow())
+    assert _cases(kouan)[(DECL, "trs_exit")][0] == "closed"  # ended by the terminal's gate-out
+    # The terminal restates its gate-out as at another port, where it is not the terminal.
+    moved = ev("gto-1", "GATE_OUT", 26, container="CSQU3054383", port="CNYIK", version=NOW.isoformat())
+    assert post(client, world.terminal.key, moved)["claims"] == 1
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        clearance_service.refresh(s, now=utcnow())
+    assert _cases(kouan)[(DECL, "trs_exit")][0] == "open"
