@@ -18,6 +18,11 @@ class OrganisationCreate(BaseModel):
     home_port: str | None = Field(None, examples=["CNDAL"])
     timezone: str = "Asia/Shanghai"
     credit_rating: str | None = Field(None, description="advanced | general | dishonest")
+    fleet: list[str] | None = Field(None, description="IMO numbers of the vessels a shipping line "
+                                    "operates (port office only): its calls' facts are entitled",
+                                    examples=[["9321483"]])
+    carrier_codes: list[str] | None = Field(None, description="SCAC codes that begin its B/L numbers "
+                                            "(port office only)", examples=[["COSU"]])
 
 
 class OrganisationUpdate(BaseModel):
@@ -30,6 +35,11 @@ class OrganisationUpdate(BaseModel):
     home_port: str | None = None
     timezone: str | None = None
     credit_rating: str | None = None
+    fleet: list[str] | None = Field(None, description="IMO numbers of the vessels a shipping line "
+                                    "operates (port office only): its calls' facts are entitled",
+                                    examples=[["9321483"]])
+    carrier_codes: list[str] | None = Field(None, description="SCAC codes that begin its B/L numbers "
+                                            "(port office only)", examples=[["COSU"]])
     active: bool | None = None
 
 
@@ -47,6 +57,8 @@ class OrganisationRead(BaseModel):
     home_port: str | None
     timezone: str
     credit_rating: str | None
+    fleet: list[str] | None = None
+    carrier_codes: list[str] | None = None
     active: bool
     created_at: datetime
 
