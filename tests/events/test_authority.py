@@ -187,3 +187,18 @@ def test_a_newer_version_that_is_a_claim_no_longer_moves_the_clock_it_moved(clie
     with transaction(kouan.sessions, actor=ACTOR) as s:
         clearance_service.refresh(s, now=utcnow())
     assert _cases(kouan)[(DECL, "trs_exit")][0] == "open"
+
+
+def test_only_the_port_office_sets_a_shipping_lines_fleet(client, world, kouan):
+    token = login(client, world.carrier.admin)
+    mine = client.patch(f"/api/v1/organisations/{world.carrier.id}", json={"fleet": ["9321483", "9999999"]},
+                        headers={"X-CSRF-Token": token})
+    assert mine.status_code == 403
+    client.cookies.clear()
+    token = login(client, world.port_office.admin)
+    done = client.patch(f"/api/v1/organisations/{world.carrier.id}", json={"fleet": ["9321483", "9999999"]},
+                        headers={"X-CSRF-Token": token})
+    assert done.status_code == 200 and done.json()["fleet"] == ["9321483", "9999999"]
+    bad = client.patch(f"/api/v1/organisations/{world.carrier.id}", json={"fleet": ["93214"]},
+                       headers={"X-CSRF-Token": token})
+    assert bad.status_code == 422
