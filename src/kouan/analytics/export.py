@@ -18,7 +18,8 @@ from ibis.backends import BaseBackend
 from kouan.analytics import run
 
 EVENT_COLUMNS = ("source", "event_id", "milestone", "original_code", "classifier", "occurred_at",
-                 "recorded_at", "received_at", "version", "port", "direction", "refs", "attrs")
+                 "recorded_at", "received_at", "version", "port", "direction", "refs", "attrs",
+                 "authority")  # "claim": stated by a sender not entitled to (events.authority)
 TIMES = ("occurred_at", "recorded_at", "received_at", "version")
 
 
