@@ -47,7 +47,13 @@ class Timeline:
     other_consignments: list[int] = field(default_factory=list)  # other trips of a looked-up hub
 
 
-def resolve(session: Session, ref: str) -> tuple[list[int], str | None]:
+def resolve(session: Session, ref: str) -> tuple[int, list[int]]:
+    """The consignment a reference belongs to (a hub: its latest trip), and other candidates."""
+    cids, _hub = candidates(session, ref)
+    return cids[0], cids[1:]
+
+
+def candidates(session: Session, ref: str) -> tuple[list[int], str | None]:
     """The consignments a reference names, latest first (a hub names several trips), and the hub's
     kind when it is one."""
     cid = repo.member_consignment(session, ref)
@@ -116,7 +122,7 @@ def for_ref(session: Session, *, actor: Principal, ref: str) -> Timeline:
     only its own events. A container or call names several trips: the actor gets the latest one it
     sees anything of, and only the others it sees are listed."""
     ref = ref.strip().upper()
-    cids, hub = resolve(session, ref)
+    cids, hub = candidates(session, ref)
     seen = visibility.sights(session, actor, cids, container=ref if hub == RefKind.CONTAINER.value else None)
     chosen: Timeline | None = None
     others: list[int] = []
