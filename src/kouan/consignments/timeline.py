@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kouan.consignments import repository as repo
 from kouan.consignments import visibility
+from kouan.consignments.models import ConsignmentShare
 from kouan.events import repository as events_repo
 from kouan.events.domain import RefKind
 from kouan.events.models import Event
@@ -120,7 +122,8 @@ def restrict(session: Session, actor: Principal, timeline: Timeline) -> Timeline
 def for_ref(session: Session, *, actor: Principal, ref: str) -> Timeline:
     """The consignment ``ref`` names, as ``actor`` may see it (``visibility.sights``): whole, or
     only its own events. A container or call names several trips: the actor gets the latest one it
-    sees anything of, and only the others it sees are listed."""
+    sees anything of, and only the others it sees are listed. An actor that sees only its own
+    events finds the consignment only by a reference those events name."""
     ref = ref.strip().upper()
     cids, hub = candidates(session, ref)
     seen = visibility.sights(session, actor, cids, container=ref if hub == RefKind.CONTAINER.value else None)
@@ -133,9 +136,33 @@ def for_ref(session: Session, *, actor: Principal, ref: str) -> Timeline:
         timeline = build(session, cid)
         if seen[cid] == visibility.Sight.OWN:
             timeline = restrict(session, actor, timeline)
-        if timeline.events or seen[cid] == visibility.Sight.WHOLE:
-            chosen = timeline
+            # Only by a reference its own events name: another's key must not be probed through it.
+            if ref not in {o.key for o in timeline.objects}:
+                continue
+        chosen = timeline
     if chosen is None:
         raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
     chosen.other_consignments = others
     return chosen
+
+
+def share(session: Session, *, actor: Principal, ref: str, org_id: int, now: datetime) -> ConsignmentShare:
+    """Let organisation ``org_id`` see the consignment ``ref`` names whole. Only a holder (or an
+    overseer) may; the share is kept on one of the consignment's shipment keys (the reference
+    itself when it is one), so it survives the consignment merging with another. Audited."""
+    timeline = for_ref(session, actor=actor, ref=ref)
+    if not visibility.may_share(session, actor, timeline.consignment_id):
+        raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
+    keys = [(o.kind, o.key) for o in timeline.objects if o.kind in SHIPMENT]
+    if not keys:
+        raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
+    kind, key = next(((k, v) for k, v in keys if v == ref.strip().upper()), min(keys))
+    found = session.scalar(select(ConsignmentShare).where(
+        ConsignmentShare.kind == kind, ConsignmentShare.key == key, ConsignmentShare.org_id == org_id))
+    if found is not None:
+        return found
+    row = ConsignmentShare(kind=kind, key=key, org_id=org_id, granted_by_org_id=actor.org_id,
+                           granted_by=actor.label, granted_at=now)
+    session.add(row)
+    session.flush()
+    return row
