@@ -48,6 +48,7 @@ def parties(kouan, world):  # type: ignore[no-untyped-def]
             "commerce": _org(s, "LNCOM", "辽宁省商务厅", "commerce_bureau"),
             "line": _org(s, "COSCO", "中远海运", "shipping_line", uscc=valid_uscc(12)),
             "terminal": _org(s, "YKCT", "营口集装箱码头", "terminal", uscc=valid_uscc(13), port="CNYIK"),
+            "forger": _org(s, "FORGER", "另一船公司", "shipping_line", uscc=valid_uscc(14)),
         }
     seed(kouan)
     three = cases(serial=3)[0].declaration  # trader B's
@@ -56,10 +57,14 @@ def parties(kouan, world):  # type: ignore[no-untyped-def]
         "TRADERA": [other("a-on-3", start(3) + timedelta(hours=60), {"declaration": three})],
         # An insurer's key that sends an event naming a declaration still lists nothing.
         "INS": [other("ins-on-3", start(3) + timedelta(hours=60), {"declaration": three})],
-        # The line reports case 1's bill of lading, and only the vessel of case 2.
-        "COSCO": [other("bl-1", start(1) - timedelta(days=2), {"bill_of_lading": "BLI1"}),
+        # The line files case 1's manifest, and only mentions case 2's bill and vessel; another line's
+        # later manifest naming case 1's bill is a claim: it holds nothing.
+        "COSCO": [manifest("bl-1", start(1) - timedelta(days=2), "BLI1"),
+                  other("bl-2", start(2) - timedelta(days=2), {"bill_of_lading": "BLI2"}),
                   other("call-2", start(2) - timedelta(days=1), {"transport_call": "9321483/0002N/CNDAL"})],
-        # The terminal moves case 9's container during its trip, and case 7's box long before its.
+        "FORGER": [manifest("bl-1-again", start(1) - timedelta(days=1), "BLI1")],
+        # The terminal (at Yingkou) moves case 9's container during its trip, and case 7's box long
+        # before its: a gate move names a container, it gives no stake in the cargo.
         "YKCT": [other("box-9", start(9) + timedelta(hours=1), {"container": box(9)}, port="CNYIK"),
                  other("box-7", start(7) - timedelta(days=45), {"container": box(7)}, port="CNYIK")],
     }
@@ -70,6 +75,11 @@ def parties(kouan, world):  # type: ignore[no-untyped-def]
             assert report.stored == len(evs), report
     world.orgs.update({o.code: o for o in orgs.values()})
     return {**orgs, "trader_a": world.trader_a, "customs": world.customs, "port_office": world.port_office}
+
+
+def manifest(event_id: str, at, bl: str) -> dict:  # type: ignore[no-untyped-def]
+    return {"event_id": event_id, "milestone": "MANIFEST_FILED", "port": "CNDAL", "occurred_at": at.isoformat(),
+            "refs": {"bill_of_lading": bl}}
 
 
 def listed(client) -> tuple[set[str], list[str], dict, set[str]]:  # type: ignore[no-untyped-def]
@@ -120,13 +130,19 @@ def test_a_trader_lists_what_it_lodged_not_what_its_feed_mentions(parties, clien
     assert api["listing"] == "declared" and cases(serial=3)[0].declaration not in own
 
 
-def test_a_shipping_line_lists_the_consignments_it_reported_on(parties, client):
+def test_a_shipping_line_lists_the_consignments_its_manifest_holds_not_those_it_mentions(parties, client):
     api = check(client, parties, "line", {cases(serial=1)[0].declaration})
     assert api["listing"] == "reported" and api["restricted"] is True
 
 
-def test_a_terminal_lists_the_containers_trips_it_reported_on(parties, client):
-    check(client, parties, "terminal", {cases(serial=9)[0].declaration})
+def test_a_later_manifest_by_another_line_holds_nothing(parties, client):
+    check(client, parties, "forger", set())
+
+
+def test_a_terminal_lists_the_consignments_called_at_its_port_not_the_boxes_it_moved(parties, client):
+    at_yingkou = {c.declaration for c in cases(port="CNYIK")}
+    assert at_yingkou and cases(serial=7)[0].declaration not in at_yingkou
+    check(client, parties, "terminal", at_yingkou)
 
 
 def test_an_insurer_lists_no_declaration_and_is_told_so(parties, client):

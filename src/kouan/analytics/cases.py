@@ -8,8 +8,9 @@ columns (``updated_at`` aside), computed from the operational tables ``event``, 
 
 - a consignment's events: those naming one of its shipment keys; those naming one of its
   containers within that container's trip window ``[linked_at - 30 days, next linked_at of the
-  container to another consignment)``; and pure call events (every ref a ``transport_call``)
-  naming one of its calls or an alias of one;
+  container to another consignment)`` and naming no shipment key of another consignment nor, where
+  it has calls, a call it did not use (``_of_this_trip``); and pure call events (every ref a
+  ``transport_call``) naming one of its calls or an alias of one;
 - scopes: ``declaration`` (events naming the declaration), ``call`` (the pure call events,
   restricted to those at the case's port when any ACT one is there), ``containers`` (the
   consignment's events naming any container), ``consignment`` (all of them);
@@ -168,6 +169,25 @@ def _commodity(chapter: ibis.StringValue) -> ibis.StringValue:
     return chapter.substitute(HS_CHAPTER_SECTION, else_=ibis.null("string"))
 
 
+def _of_this_trip(rows: ibis.Table, ref: ibis.Table, members: ibis.Table,
+                  call_names: ibis.Table) -> ibis.Table:
+    """``consignments.repository.of_this_trip``: of the container events within a trip's window,
+    drop those naming a shipment key of another consignment or, where the consignment has calls, a
+    call it did not use (a reused container's events for another declaration)."""
+    ship = ref.filter(ref.kind.isin(SHIPMENT_KINDS)).select(s_pk="event_pk", s_kind="kind", s_key="key")
+    named = rows.join(ship, rows.pk == ship.s_pk).select("cid", "pk", "s_kind", "s_key")
+    foreign = named.anti_join(members, [named.s_kind == members.kind, named.s_key == members.key,
+                                        named.cid == members.consignment_id]).select("cid", "pk")
+    calls = ref.filter(ref.kind == "transport_call").select(t_pk="event_pk", t_key="key")
+    has_calls = call_names.select(h_cid="cid").distinct()
+    on_call = rows.join(calls, rows.pk == calls.t_pk).select("cid", "pk", "t_key")
+    on_call = on_call.semi_join(has_calls, on_call.cid == has_calls.h_cid)
+    other_call = on_call.anti_join(call_names, [on_call.cid == call_names.cid,
+                                                on_call.t_key == call_names.name]).select("cid", "pk")
+    drop = foreign.cast(ROWS).union(other_call.cast(ROWS)).select(d_cid="cid", d_pk="pk")
+    return rows.anti_join(drop, [rows.cid == drop.d_cid, rows.pk == drop.d_pk]).cast(ROWS)
+
+
 def _pick_first(t: ibis.Table, by: str | Sequence[str], order: Sequence[ibis.Value]) -> ibis.Table:
     rank = ibis.row_number().over(group_by=by, order_by=order)
     return t.mutate(_rn=rank).filter(lambda x: x._rn == 0).drop("_rn")
@@ -237,7 +257,7 @@ def cases_expr(tables: Mapping[str, ibis.Table], clock: Any, *, engine: str | No
     container_refs = ref.filter(ref.kind == "container")
     boxed = container_refs.join(ev.select("pk", "occurred_at"), container_refs.event_pk == ev.pk)
     boxed = boxed.select(pk=boxed.event_pk, b_key=boxed.key, occ_us=epoch_us(boxed.occurred_at, engine))
-    trip_events = boxed.join(trips, boxed.b_key == trips.t_key).filter(
+    in_window = boxed.join(trips, boxed.b_key == trips.t_key).filter(
         lambda t: (t.occ_us >= t.lo_us) & (t.hi_us.isnull() | (t.occ_us < t.hi_us))
     ).select("cid", "pk").cast(ROWS)
 
@@ -258,6 +278,8 @@ def cases_expr(tables: Mapping[str, ibis.Table], clock: Any, *, engine: str | No
     pure_call = pure_call.select("event_pk", "key").distinct()
     call_events = pure_call.join(call_names, pure_call.key == call_names.name).select(
         cid=call_names.cid, pk=pure_call.event_pk).cast(ROWS)
+
+    trip_events = _of_this_trip(in_window, ref, members, call_names)
 
     with_container = container_refs.select(c_pk="event_pk")
     in_containers = shipment.semi_join(with_container, shipment.pk == with_container.c_pk).union(

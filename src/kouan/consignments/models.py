@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kouan.db.base import Base, UTCDateTime
@@ -60,3 +60,24 @@ class TransportCallAlias(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     canonical: Mapped[str] = mapped_column(String(80), index=True)
+
+
+class ConsignmentShare(Base):
+    """An explicit share: a party with a stake in a shipment lets another organisation see it whole.
+
+    Keyed by one of the shipment's keys (a declaration, bill of lading or booking), not by the
+    consignment id, which changes when two consignments merge."""
+
+    __tablename__ = "consignment_share"
+    __audited__ = True
+    __audit_org__ = "granted_by_org_id"
+    __table_args__ = (UniqueConstraint("kind", "key", "org_id"),
+                      Index("ix_consignment_share_org_id", "org_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(80))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    granted_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())

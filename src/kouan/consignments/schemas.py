@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EventRead(BaseModel):
@@ -39,3 +39,16 @@ class ConsignmentRead(BaseModel):
     objects: list[TimelineObjectRead]
     events: list[EventRead]
     other_consignments: list[int]
+
+
+class ShareCreate(BaseModel):
+    ref: str = Field(max_length=80, description="any reference of the consignment")
+    org_code: str = Field(max_length=32, description="the organisation to share it with")
+
+
+class ShareRead(BaseModel):
+    kind: str
+    key: str
+    org_code: str
+    granted_by: str
+    granted_at: datetime

@@ -4,9 +4,13 @@ containers and transport calls, from every partner, in time order.
 Which events belong to a consignment:
 - every event naming one of its shipment keys (declaration, bill of lading, booking);
 - events naming one of its containers during this trip: from 30 days before the container was first
-  linked to the consignment until it was linked to the next one (containers are reused);
+  linked to the consignment until it was linked to the next one (containers are reused), and naming
+  no shipment key of another consignment nor, where it has calls, a call it did not use
+  (``repository.of_this_trip``);
 - events naming one of its transport calls (any alias) and no container or shipment key: the
   vessel's own arrival, departure and entry declaration.
+
+Who sees which of them is ``consignments.visibility`` (``for_ref``).
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kouan.consignments import repository as repo
+from kouan.consignments import visibility
+from kouan.consignments.models import ConsignmentShare
 from kouan.events import repository as events_repo
 from kouan.events.domain import RefKind
 from kouan.events.models import Event
 from kouan.kit.errors import N_, NotFound
-from kouan.partners.domain import OrgKind, Principal, sees_all_organisations
+from kouan.partners.domain import Principal
 
 SHIPMENT = {RefKind.DECLARATION.value, RefKind.BILL_OF_LADING.value, RefKind.BOOKING.value}
 
@@ -44,81 +51,118 @@ class Timeline:
 
 def resolve(session: Session, ref: str) -> tuple[int, list[int]]:
     """The consignment a reference belongs to (a hub: its latest trip), and other candidates."""
+    cids, _hub = candidates(session, ref)
+    return cids[0], cids[1:]
+
+
+def candidates(session: Session, ref: str) -> tuple[list[int], str | None]:
+    """The consignments a reference names, latest first (a hub names several trips), and the hub's
+    kind when it is one."""
     cid = repo.member_consignment(session, ref)
     if cid is not None:
-        return cid, []
+        return [cid], None
     trips = repo.hub_consignments(session, ref)
     if not trips:
         raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
-    ids = list(dict.fromkeys(t[0] for t in trips))
-    return ids[0], ids[1:]
+    return list(dict.fromkeys(t[0] for t in trips)), trips[0][1]
 
 
-def _container_events(session: Session, cid: int, key: str, linked_at: datetime) -> list[Event]:
+def _container_events(session: Session, cid: int, key: str, linked_at: datetime,
+                      shipment: set[tuple[str, str]], calls: set[str]) -> list[Event]:
     end = repo.next_trip_start(session, key, cid, linked_at)
     return [e for e in events_repo.events_by_refs(session, [("container", key)])
-            if repo.in_trip(e.occurred_at, linked_at, end)]
+            if repo.in_trip(e.occurred_at, linked_at, end) and repo.of_this_trip(e.refs, shipment, calls)]
 
 
-def _call_events(session: Session, keys: list[str]) -> list[Event]:
-    names = sorted(repo.call_aliases(session, keys)) if keys else []
-    found = events_repo.events_by_refs(session, [("transport_call", k) for k in names])
+def _call_events(session: Session, names: set[str]) -> list[Event]:
+    found = events_repo.events_by_refs(session, [("transport_call", k) for k in sorted(names)])
     return [e for e in found if all(kind == "transport_call" for kind, _ in e.refs)]
 
 
 def build(session: Session, cid: int) -> Timeline:
+    """Every event of the consignment, whoever sent it (see the module docstring)."""
     if repo.get(session, cid) is None:
         raise NotFound(N_("no consignment %(cid)s"), params={"cid": cid})
     members = repo.members(session, cid)
     hubs = repo.hubs(session, cid)
     objects = [TimelineObject(m.kind, m.key) for m in members]
     objects += [TimelineObject(h.kind, h.key, linked_at=h.linked_at) for h in hubs]
+    shipment = {(m.kind, m.key) for m in members}
+    calls = [h.key for h in hubs if h.kind == RefKind.TRANSPORT_CALL.value]
+    names = repo.call_aliases(session, calls) if calls else set()
     events: dict[int, Event] = {}
-    for e in events_repo.events_by_refs(session, [(m.kind, m.key) for m in members]):
+    for e in events_repo.events_by_refs(session, sorted(shipment)):
         events[e.id] = e
     for h in hubs:
         if h.kind == RefKind.CONTAINER.value:
-            events.update({e.id: e for e in _container_events(session, cid, h.key, h.linked_at)})
-    calls = [h.key for h in hubs if h.kind == RefKind.TRANSPORT_CALL.value]
-    events.update({e.id: e for e in _call_events(session, calls)})
+            found = _container_events(session, cid, h.key, h.linked_at, shipment, names)
+            events.update({e.id: e for e in found})
+    events.update({e.id: e for e in _call_events(session, names)})
     ordered = sorted(events.values(), key=lambda e: (e.occurred_at, e.id))
     aliases = {k: repo.call_aliases(session, [k]) for k in calls}
     for obj in objects:
-        names = aliases.get(obj.key, {obj.key}) if obj.kind == "transport_call" else {obj.key}
-        obj.event_pks = [e.id for e in ordered if any(k == obj.kind and v in names for k, v in e.refs)]
+        keys = aliases.get(obj.key, {obj.key}) if obj.kind == "transport_call" else {obj.key}
+        obj.event_pks = [e.id for e in ordered if any(k == obj.kind and v in keys for k, v in e.refs)]
     return Timeline(consignment_id=cid, objects=objects, events=ordered)
 
 
-def sees_every_consignment(actor: Principal) -> bool:
-    """The port office and customs officers open every consignment."""
-    return sees_all_organisations(actor) or (actor.is_person and actor.org_kind == OrgKind.CUSTOMS)
-
-
-def can_view(session: Session, actor: Principal, timeline: Timeline) -> bool:
-    """Who may open a consignment. The port office and customs officers: every one. Any other
-    organisation: one it has a stake in, that is one its own systems sent an event on the timeline
-    for (a terminal's gate move, a line's manifest, a trader's feed), or one holding a declaration it
-    lodged in Kouan or that names it as consignee (those events carry the source ``kouan``, not the
-    trader's). A consignment of another trader stays unseen."""
-    if sees_every_consignment(actor):
-        return True
-    if actor.org_code and any(e.source == actor.org_code for e in timeline.events):
-        return True
+def restrict(session: Session, actor: Principal, timeline: Timeline) -> Timeline:
+    """The actor's own events of the timeline, and only the objects they name: another party's
+    attributes, events and even the keys of its shipment stay unseen."""
     numbers = [o.key for o in timeline.objects if o.kind == RefKind.DECLARATION.value]
-    return actor.org_id is not None and repo.declared_for(session, actor.org_id, numbers)
+    records = visibility.own_records(session, actor, numbers)
+    own = [e for e in timeline.events if visibility.is_own(actor, e, records)]
+    keep = {e.id for e in own}
+    objects = [TimelineObject(o.kind, o.key, [pk for pk in o.event_pks if pk in keep], o.linked_at)
+               for o in timeline.objects]
+    return Timeline(consignment_id=timeline.consignment_id, objects=[o for o in objects if o.event_pks],
+                    events=own)
 
 
 def for_ref(session: Session, *, actor: Principal, ref: str) -> Timeline:
-    """The consignment ``ref`` names, as ``actor`` may see it. A container or call names several
-    trips: the actor gets the latest one it may open, and only the others it may open are listed."""
-    cid, others = resolve(session, ref.strip().upper())
-    if sees_every_consignment(actor):
+    """The consignment ``ref`` names, as ``actor`` may see it (``visibility.sights``): whole, or
+    only its own events. A container or call names several trips: the actor gets the latest one it
+    sees anything of, and only the others it sees are listed. An actor that sees only its own
+    events finds the consignment only by a reference those events name."""
+    ref = ref.strip().upper()
+    cids, hub = candidates(session, ref)
+    seen = visibility.sights(session, actor, cids, container=ref if hub == RefKind.CONTAINER.value else None)
+    chosen: Timeline | None = None
+    others: list[int] = []
+    for cid in (c for c in cids if seen[c] != visibility.Sight.NONE):
+        if chosen is not None:
+            others.append(cid)
+            continue
         timeline = build(session, cid)
-        timeline.other_consignments = others
-        return timeline
-    visible = [t for t in (build(session, c) for c in [cid, *others]) if can_view(session, actor, t)]
-    if not visible:
+        if seen[cid] == visibility.Sight.OWN:
+            timeline = restrict(session, actor, timeline)
+            # Only by a reference its own events name: another's key must not be probed through it.
+            if ref not in {o.key for o in timeline.objects}:
+                continue
+        chosen = timeline
+    if chosen is None:
         raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
-    timeline = visible[0]
-    timeline.other_consignments = [t.consignment_id for t in visible[1:]]
-    return timeline
+    chosen.other_consignments = others
+    return chosen
+
+
+def share(session: Session, *, actor: Principal, ref: str, org_id: int, now: datetime) -> ConsignmentShare:
+    """Let organisation ``org_id`` see the consignment ``ref`` names whole. Only a holder (or an
+    overseer) may; the share is kept on one of the consignment's shipment keys (the reference
+    itself when it is one), so it survives the consignment merging with another. Audited."""
+    timeline = for_ref(session, actor=actor, ref=ref)
+    if not visibility.may_share(session, actor, timeline.consignment_id):
+        raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
+    keys = [(o.kind, o.key) for o in timeline.objects if o.kind in SHIPMENT]
+    if not keys:
+        raise NotFound(N_("no consignment names %(ref)r"), params={"ref": ref})
+    kind, key = next(((k, v) for k, v in keys if v == ref.strip().upper()), min(keys))
+    found = session.scalar(select(ConsignmentShare).where(
+        ConsignmentShare.kind == kind, ConsignmentShare.key == key, ConsignmentShare.org_id == org_id))
+    if found is not None:
+        return found
+    row = ConsignmentShare(kind=kind, key=key, org_id=org_id, granted_by_org_id=actor.org_id,
+                           granted_by=actor.label, granted_at=now)
+    session.add(row)
+    session.flush()
+    return row

@@ -20,14 +20,13 @@ import ibis
 from kouan.analytics import engines, metrics
 from kouan.analytics import filters as analytics_filters
 from kouan.analytics import run as analytics_run
-from kouan.consignments import timeline
-from kouan.dashboard import repository as repo
+from kouan.consignments import visibility
 from kouan.dashboard.charts import Store, kpi_rows
 from kouan.dashboard.filters import MONTH_RE, Filters
 from kouan.kit.clock import CHINA_TZ
 from kouan.kit.errors import N_, FieldError, InvalidInput, TemplatedFieldError
 from kouan.partners import repository as partners_repo
-from kouan.partners.domain import OrgKind, Principal, sees_all_organisations
+from kouan.partners.domain import Principal
 
 SORTS = ("hours", "end_at", "start_at", "declaration")
 COLUMNS = ("declaration", "port", "direction", "facilitation_mode", "start_at", "end_at", "hours",
@@ -92,39 +91,37 @@ class Listing(StrEnum):
     NONE = "none"
 
 
-_DECLARANTS = frozenset({OrgKind.TRADER, OrgKind.BROKER})
-_CARRIERS = frozenset({OrgKind.TERMINAL, OrgKind.SHIPPING_LINE, OrgKind.RAIL_OPERATOR})
-
-
 def listing_of(actor: Principal) -> Listing:
-    """Which declarations a principal may list behind a figure (the aggregate figures themselves
-    stay open to every logged-in person: they name no declaration):
-    - the port office (and the platform operator) and the provincial commerce department: all;
-    - customs: its own district's, as its declaration list and queue;
-    - a trader or broker: those it filed or declared for (``repository.own_declarations``);
-    - a terminal, shipping line or rail operator: the declarations of the consignments it sent
-      events for (``repository.reported_declarations``);
-    - anyone else (an insurer, a fee publisher, border inspection, maritime safety, an overseer's
-      API key): none; the page says so and still shows the figure's count and mean.
+    """Which declarations a principal may list behind a figure, from the one visibility policy
+    (``consignments.visibility``); the aggregate figures themselves stay open to every logged-in
+    person, they name no declaration:
+    - the port office and the platform operator (people): all; the provincial commerce department
+      too (``LISTS_EVERY_DECLARATION``), without timeline links;
+    - customs people: their own district's, as their declaration list and queue;
+    - a trader or broker: those it is the declarant or consignee of (lodged in Kouan, or first
+      reported lodged by its own feed), never one its feed merely names;
+    - a shipping line or rail operator: those of the consignments its manifest holds; a terminal:
+      those of the consignments whose call is at its port (``visibility.listed_declarations``);
+    - anyone else: none; the page says so and still shows the figure's count and mean.
     """
-    if sees_all_organisations(actor) or (actor.is_person and actor.org_kind == OrgKind.COMMERCE_BUREAU):
+    have = visibility.bases(actor)
+    lists_all = actor.is_person and actor.org_kind in visibility.LISTS_EVERY_DECLARATION
+    if visibility.Basis.EVERYTHING in have or lists_all:
         return Listing.ALL
-    if actor.org_kind == OrgKind.CUSTOMS:
+    if visibility.Basis.DISTRICT in have:
         return Listing.DISTRICT
-    if actor.org_kind in _DECLARANTS:
+    if visibility.Basis.DECLARANT in have:
         return Listing.DECLARED
-    if actor.org_kind in _CARRIERS:
+    if have & {visibility.Basis.CARRIER, visibility.Basis.TERMINAL}:
         return Listing.REPORTED
     return Listing.NONE
 
 
 def opens_consignments(actor: Principal, listing: Listing) -> bool:
-    """Whether every listed declaration's consignment page opens for the actor
-    (``consignments.timeline.can_view``): the commerce department lists declarations it has no
-    timeline of, so its rows carry no link."""
-    if listing in (Listing.DECLARED, Listing.REPORTED):
-        return True
-    return timeline.sees_every_consignment(actor)
+    """Whether every listed declaration's consignment page opens for the actor (whole, or for a
+    declarant's declaration held by another, its own events): the commerce department lists
+    declarations it has no timeline of, so its rows carry no link."""
+    return listing != Listing.ALL or visibility.sees_everything(actor)
 
 
 def _visible(store: Store, actor: Principal, cases: ibis.Table) -> tuple[ibis.Table, Listing]:
@@ -139,10 +136,7 @@ def _visible(store: Store, actor: Principal, cases: ibis.Table) -> tuple[ibis.Ta
             org = partners_repo.get_org(s, actor.org_id) if actor.org_id else None
             district = org.customs_district if org else None
             return cases.filter(cases.customs_district == (district or "\x00")), listing
-        if listing == Listing.DECLARED:
-            numbers = repo.own_declarations(s, org_id=actor.org_id, org_code=actor.org_code)
-        else:
-            numbers = repo.reported_declarations(s, org_code=actor.org_code)
+        numbers = visibility.listed_declarations(s, actor)
     if not numbers:
         return cases.filter(ibis.literal(False)), listing
     return cases.filter(cases.declaration.isin(sorted(numbers))), listing

@@ -1,15 +1,12 @@
-"""The dashboard's few SQL reads: pick-lists, port names, and which declarations a principal sees."""
+"""The dashboard's few SQL reads: pick-lists and port names. Which declarations a principal sees is
+``consignments.visibility``."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kouan.clearance.models import ClearanceCase
-from kouan.consignments import repository as consignments_repo
-from kouan.declarations.models import DeclarationRecord
-from kouan.events.domain import Milestone
-from kouan.events.models import Event, EventRef
 from kouan.ports.models import Port
 
 CLOCK = "gac"
@@ -61,27 +58,3 @@ def port_names(session: Session, locodes: set[str], *, lang: str = "zh") -> dict
     stmt = select(Port.locode, Port.name_zh, Port.name).where(Port.locode.in_(sorted(locodes)))
     rows = session.execute(stmt)
     return {code: (zh or en) if lang == "zh" else en for code, zh, en in rows}
-
-
-def own_declarations(session: Session, *, org_id: int | None, org_code: str | None) -> set[str]:
-    """Declarations an enterprise filed or declared for: those it lodged in Kouan or that name it as
-    consignee there, and those its own systems lodged (a ``DECLARATION_LODGED`` event from its feed).
-    Other events its feed sent that name a declaration do not make the declaration its own."""
-    found: set[str] = set()
-    if org_id is not None:
-        found.update(session.scalars(select(DeclarationRecord.number).where(or_(
-            DeclarationRecord.declarant_org_id == org_id, DeclarationRecord.consignee_org_id == org_id))))
-    if org_code:
-        found.update(session.scalars(
-            select(EventRef.key).join(Event, Event.id == EventRef.event_pk)
-            .where(Event.source == org_code, Event.milestone == Milestone.DECLARATION_LODGED.value,
-                   EventRef.kind == "declaration").distinct()))
-    return found
-
-
-def reported_declarations(session: Session, *, org_code: str | None) -> set[str]:
-    """The declarations of the consignments a partner's systems sent events for
-    (``consignments.repository.reported_by``): what a terminal or a shipping line may list."""
-    if not org_code:
-        return set()
-    return consignments_repo.declarations_of(session, list(consignments_repo.reported_by(session, org_code)))
