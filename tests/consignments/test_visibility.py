@@ -38,7 +38,7 @@ def shipment(client, world, kouan):  # type: ignore[no-untyped-def]
     moves the box; then trader B forges: one event naming A's B/L, and a lodging of its own
     declaration that names A's B/L too (which joins the two into one consignment)."""
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        line = _org(s, "COSCO", "中远海运", "shipping_line", uscc=valid_uscc(12))
+        line = world.carrier  # the world's shipping line (COSCO)
         insurer = _org(s, "INS", "保险公司", "insurer", uscc=valid_uscc(11))
     at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
     post(client, line.key, ev("m1", "MANIFEST_FILED", at, bill_of_lading=BL, container=BOX, transport_call=CALL))

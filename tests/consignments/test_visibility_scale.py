@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 from tests.events.helpers import jsonl
-from tests.factories import _org, bearer, valid_uscc
+from tests.factories import bearer
 
 from kouan.consignments import visibility
 from kouan.db.session import transaction
@@ -38,8 +38,7 @@ def feed(kouan, source: str, events: list[dict]) -> None:  # type: ignore[no-unt
 
 @pytest.fixture
 def big_call(kouan, world):  # type: ignore[no-untyped-def]
-    with transaction(kouan.sessions, actor=system("tests")) as s:
-        line = _org(s, "COSCO", "中远海运", "shipping_line", uscc=valid_uscc(12))
+    line = world.carrier  # COSCO, the world's shipping line
     at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=5)
 
     def ev(eid: str, milestone: str, hours: int, **refs: str) -> dict:

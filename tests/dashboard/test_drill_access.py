@@ -46,7 +46,7 @@ def parties(kouan, world):  # type: ignore[no-untyped-def]
         orgs = {
             "insurer": _org(s, "INS", "保险公司", "insurer", uscc=valid_uscc(11)),
             "commerce": _org(s, "LNCOM", "辽宁省商务厅", "commerce_bureau"),
-            "line": _org(s, "COSCO", "中远海运", "shipping_line", uscc=valid_uscc(12)),
+            "line": world.carrier,  # COSCO, the world's shipping line
             "terminal": _org(s, "YKCT", "营口集装箱码头", "terminal", uscc=valid_uscc(13), port="CNYIK"),
             "forger": _org(s, "FORGER", "另一船公司", "shipping_line", uscc=valid_uscc(14)),
         }
