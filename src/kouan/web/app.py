@@ -24,12 +24,16 @@ from kouan.declarations import api as declarations_api
 from kouan.declarations import pages as declarations_pages
 from kouan.events import api as events_api
 from kouan.events import pages as events_pages
+from kouan.kit.errors import TooManyRequests
 from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import i18n, pages, problems
-from kouan.web.deps import SESSION_COOKIE, LoginRequired
+from kouan.web import i18n, logredact, pages, problems
+from kouan.web.deps import LoginRequired
+from kouan.web.headers import SecurityHeaders
+from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
+from kouan.web.sessions import STATE_COOKIE
 from kouan.web.templating import render_error_page
 
 DESCRIPTION = """
@@ -65,12 +69,19 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
             response.set_cookie(i18n.LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
         return response
 
+    # The signed state cookie holds the CSRF token and a flash message, never who is logged in:
+    # that is the server-side session of web/sessions.py.
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.effective_secret_key, session_cookie=SESSION_COOKIE,
-        same_site="lax", https_only=settings.secure_cookies, max_age=12 * 3600,
+        SessionMiddleware, secret_key=settings.effective_secret_key, session_cookie=STATE_COOKIE,
+        same_site="lax", https_only=settings.secure_cookies, max_age=settings.session_max_hours * 3600,
     )
+    # Outermost of the app's own middleware: a body is limited before anything else reads it.
+    app.add_middleware(BodyLimit, limits=Limits.from_settings(settings))
+    _wrap_outermost(app, settings)
+    logredact.install()
 
     problems.install(app, render_error_page)
+    _install_limit_handlers(app)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired):  # type: ignore[no-untyped-def]
@@ -86,3 +97,24 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
+
+
+def _wrap_outermost(app: FastAPI, settings: Settings) -> None:
+    """Security headers outside even Starlette's ServerErrorMiddleware, so that an unhandled 500
+    carries them too (``add_middleware`` would put them inside it)."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build(), https=settings.secure_cookies)  # type: ignore[method-assign]
+
+
+def _install_limit_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge):  # type: ignore[no-untyped-def]
+        return problems.problem(413, "Content too large", str(exc.detail),
+                                type_="/problems/payload-too-large", instance=request.url.path,
+                                extra={"limit_bytes": exc.limit}, headers={"Connection": "close"})
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(request: Request, exc: TooManyRequests):  # type: ignore[no-untyped-def]
+        return problems.problem(429, exc.title, exc.detail, type_=exc.type, instance=request.url.path,
+                                extra=exc.extra,
+                                headers={"Retry-After": str(exc.extra.get("retry_after", 60))})
