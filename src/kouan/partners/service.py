@@ -29,7 +29,9 @@ from kouan.kit.errors import (
     NotFound,
     TemplatedFieldError,
 )
+from kouan.audit import service as audit
 from kouan.partners import repository as repo
+from kouan.partners import sessions as web_sessions_store
 from kouan.partners.domain import (
     DEFAULT_KEY_SCOPES,
     USCC_REQUIRED,
@@ -264,7 +266,17 @@ def update_person(
         else:
             setattr(person, key, value)
     session.flush()
+    if "password" in changes or changes.get("active") is False:
+        _end_sessions(session, person, reason="password changed" if "password" in changes else "deactivated")
     return person
+
+
+def _end_sessions(session: Session, person: Person, *, reason: str) -> None:
+    """A new password (or a deactivation) ends every login of the person, this one included: a
+    cookie copied before the change must open nothing after it."""
+    ended = web_sessions_store.end_all(session, person_id=person.id)
+    audit.record(session, action="person.sessions_ended", entity="person", entity_id=str(person.id),
+                 subject_org_id=person.org_id, after={"sessions": ended, "reason": reason})
 
 
 def authenticate_person(session: Session, *, username: str, password: str, now: datetime) -> Person:

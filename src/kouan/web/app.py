@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     app = FastAPI(title="Kouan 口岸 API", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.kouan = kouan
+    app.state.settings = settings
 
     @app.middleware("http")
     async def choose_locale(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -85,9 +85,9 @@ def _key_principal(request: Request, session: Session, secret: str) -> Principal
     try:
         return partners_service.authenticate_key(session, secret=secret, now=now)
     except NotAuthenticated:
-        kouan = get_kouan(request)
-        with transaction(kouan.sessions, actor=web_sessions.anonymous(request)) as own:  # type: ignore[arg-type]
-            throttle.key_failed(own, address=address, rules=web_sessions.rules(kouan.settings), now=now)
+        rules = web_sessions.rules(web_sessions.settings_of(request))
+        with transaction(get_kouan(request).sessions, actor=web_sessions.anonymous(request)) as own:  # type: ignore[arg-type]
+            throttle.key_failed(own, address=address, rules=rules, now=now)
         raise
 
 

@@ -97,7 +97,7 @@ def login(
             person = partners_service.authenticate_person(session, username=username, password=password,
                                                           now=now)
         except NotAuthenticated as exc:
-            rules = web_sessions.rules(get_kouan(request).settings)
+            rules = web_sessions.rules(web_sessions.settings_of(request))
             lock = throttle.login_failed(session, username=username, address=address, rules=rules, now=now)
             if lock is None:
                 return _login_page(request, next, username, exc, 401)

@@ -30,8 +30,9 @@ STATE_COOKIE = "kouan_state"
 _CHECKED = "web_session_checked"
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.kouan.settings
+def settings_of(request: Request) -> Settings:
+    """The app's settings (``create_app`` may be given other settings than its Kouan's)."""
+    return getattr(request.app.state, "settings", None) or request.app.state.kouan.settings
 
 
 def policy(settings: Settings) -> store.SessionPolicy:
@@ -64,7 +65,7 @@ def current(request: Request, session: Session) -> WebSession | None:
     if hasattr(request.state, _CHECKED):
         return getattr(request.state, _CHECKED)
     token = request.cookies.get(SESSION_COOKIE)
-    found = (store.resolve(session, token=token, now=utcnow(), policy=policy(_settings(request)))
+    found = (store.resolve(session, token=token, now=utcnow(), policy=policy(settings_of(request)))
              if token else None)
     setattr(request.state, _CHECKED, found)
     return found
@@ -75,7 +76,7 @@ def begin(request: Request, response: Response, session: Session, *, person_id: 
     browser came with, if any, is ended."""
     if old := request.cookies.get(SESSION_COOKIE):
         store.end(session, token=old)
-    settings = _settings(request)
+    settings = settings_of(request)
     token = store.start(session, person_id=person_id, now=utcnow(), policy=policy(settings))
     response.set_cookie(SESSION_COOKIE, token, max_age=settings.session_max_hours * 3600, path="/",
                         httponly=True, samesite="lax", secure=settings.secure_cookies)
@@ -85,5 +86,5 @@ def finish(request: Request, response: Response, session: Session) -> int | None
     """Log out: the session is deleted on the server, the cookie in the browser."""
     person_id = store.end(session, token=request.cookies.get(SESSION_COOKIE) or "")
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=_settings(request).secure_cookies)
+                           secure=settings_of(request).secure_cookies)
     return person_id
