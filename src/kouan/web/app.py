@@ -9,7 +9,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kouan import __version__
 from kouan.audit import api as audit_api
@@ -58,17 +60,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     app.state.kouan = kouan
     app.state.settings = settings
 
-    @app.middleware("http")
-    async def choose_locale(request: Request, call_next):  # type: ignore[no-untyped-def]
-        asked = i18n.normalise(request.query_params.get("lang"))
-        request.state.locale = (
-            asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE)) or settings.default_locale
-        )
-        response = await call_next(request)
-        response.headers.setdefault("Content-Language", i18n.HTML_LANG[request.state.locale])
-        if asked:
-            response.set_cookie(i18n.LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
-        return response
+    app.add_middleware(ChooseLocale, default=settings.default_locale)
 
     # The signed state cookie holds the CSRF token and a flash message, never who is logged in:
     # that is the server-side session of web/sessions.py.
@@ -98,6 +90,37 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
+
+
+class ChooseLocale:
+    """``request.state.locale`` from ``?lang=``, else the language cookie, else the default; a
+    ``?lang=`` sticks as the cookie. Pure ASGI, not ``@app.middleware``: Starlette's
+    ``BaseHTTPMiddleware`` runs ``receive`` in a task group, which wraps the body limit's 413 in an
+    exception group that FastAPI then turns into a 400."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        asked = i18n.normalise(request.query_params.get("lang"))
+        locale = asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE)) or self.default
+        scope.setdefault("state", {})["locale"] = locale
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Language", i18n.HTML_LANG[locale])
+                if asked:
+                    headers.append("Set-Cookie", f"{i18n.LANG_COOKIE}={asked}; Max-Age={365 * 86400}; "
+                                                 "Path=/; SameSite=lax")
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)
 
 
 def _wrap_outermost(app: FastAPI, settings: Settings) -> None:
