@@ -36,7 +36,7 @@ def _call(app, method, path, *, headers=(), chunks=()):
     asyncio.run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], dict((k.decode(), v.decode()) for k, v in start["headers"]), body, pulled
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body, pulled
 
 
 def test_an_anonymous_500_mb_declared_body_is_refused_without_reading_a_byte(app):

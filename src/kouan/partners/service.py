@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from kouan.audit import service as audit
 from kouan.kit import ids
 from kouan.kit.errors import (
     N_,
@@ -29,7 +30,6 @@ from kouan.kit.errors import (
     NotFound,
     TemplatedFieldError,
 )
-from kouan.audit import service as audit
 from kouan.partners import repository as repo
 from kouan.partners import sessions as web_sessions_store
 from kouan.partners.domain import (

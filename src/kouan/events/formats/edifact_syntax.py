@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache
 from itertools import takewhile
 
 from pydifact.control import Characters
