@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.factories import PASSWORD, _csrf_from, login
 
+from kouan.audit.models import AuditEntry
 from kouan.db.session import transaction
 from kouan.kit.clock import utcnow
 from kouan.partners import sessions
@@ -67,6 +68,9 @@ def test_a_password_change_ends_every_session_of_that_person(app, client, world,
     assert client.get("/api/v1/me").status_code == 401
     assert elsewhere.get("/api/v1/me").status_code == 401
     assert bystander.get("/api/v1/me").status_code == 200  # another person's session stays
+    with kouan.sessions() as s:
+        ended = s.scalar(select(AuditEntry).where(AuditEntry.action == "person.sessions_ended"))
+    assert ended.entity_id == str(me) and ended.after == {"sessions": 2, "reason": "password changed"}
     login(client, world.trader_a.admin, "a-brand-new-secret")
     assert client.get("/api/v1/me").status_code == 200
 

@@ -275,8 +275,9 @@ def _end_sessions(session: Session, person: Person, *, reason: str) -> None:
     """A new password (or a deactivation) ends every login of the person, this one included: a
     cookie copied before the change must open nothing after it."""
     ended = web_sessions_store.end_all(session, person_id=person.id)
-    audit.record(session, action="person.sessions_ended", entity="person", entity_id=str(person.id),
-                 subject_org_id=person.org_id, after={"sessions": ended, "reason": reason})
+    if ended:
+        audit.record(session, action="person.sessions_ended", entity="person", entity_id=str(person.id),
+                     subject_org_id=person.org_id, after={"sessions": ended, "reason": reason})
 
 
 def authenticate_person(session: Session, *, username: str, password: str, now: datetime) -> Person:
