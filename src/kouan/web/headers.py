@@ -20,7 +20,8 @@ PAGE_CSP = "; ".join((
 ))
 _CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = "; ".join((
-    "default-src 'self'", f"script-src 'self' 'unsafe-inline' {_CDN}", f"style-src 'self' {_CDN}",
+    "default-src 'self'", f"script-src 'self' 'unsafe-inline' {_CDN}",
+    f"style-src 'self' 'unsafe-inline' {_CDN}",
     "img-src 'self' data: https://fastapi.tiangolo.com", "connect-src 'self'", "object-src 'none'",
     "base-uri 'none'", "frame-ancestors 'none'",
 ))
