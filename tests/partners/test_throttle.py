@@ -97,3 +97,13 @@ def test_failed_api_keys_from_one_address_are_throttled_with_retry_after(kouan, 
         assert [a.entity_id for a in _lockouts(kouan)] == ["key-ip:testclient"]
         clock.now += timedelta(minutes=16)
         assert client.get("/api/v1/me", headers=bearer(good)).status_code == 200
+
+
+def test_two_server_workers_count_the_same_failures(kouan, world, clock):
+    from kouan.web.app import create_app
+
+    # two apps on one database stand for two worker processes: nothing is counted in memory
+    workers = [TestClient(create_app(kouan.settings, kouan)) for _ in range(2)]
+    codes = [_try(workers[i % 2], world.trader_a.admin, "wrong-password!").status_code for i in range(10)]
+    assert codes == [401] * 9 + [429]
+    assert all(_try(w, world.trader_a.admin, PASSWORD).status_code == 429 for w in workers)
