@@ -34,6 +34,21 @@ class Settings(BaseSettings):
     # Argon2id cost for passwords (argon2-cffi defaults); only the test suite lowers them.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Request bodies, in bytes, refused with 413 while they are read (web/limits.py names the routes).
+    max_body_ingest: int = 64 * 1024 * 1024  # event batches: JSON, JSON Lines, CSV, DCSA, EDIFACT
+    max_body_declaration: int = 1024 * 1024
+    max_body_form: int = 64 * 1024  # HTML forms, the login included
+    max_body_default: int = 1024 * 1024
+    # Login sessions (web/sessions.py): ended after this long unused, and at the latest after max.
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
+    # Failed logins: this many per username (or per client address, for the second pair) within
+    # the window lock that username (address) for the lockout; failed API keys per address the same.
+    login_failures_per_user: int = 10
+    login_failures_per_address: int = 50
+    key_failures_per_address: int = 20
+    failure_window_minutes: int = 15
+    lockout_minutes: int = 15
 
     @field_validator("environment")
     @classmethod

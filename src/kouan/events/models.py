@@ -127,7 +127,7 @@ class DcsaFeed(Base):
 
     __tablename__ = "dcsa_feed"
     __audited__ = True
-    __audit_redact__ = frozenset({"secret_b64"})
+    __audit_redact__ = frozenset({"secret_b64", "callback_token"})  # both open the feed
     __audit_ignore__ = frozenset({"last_notified_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -116,3 +116,12 @@ class Forbidden(KouanError):
     status = 403
     type = "/problems/forbidden"
     title = "Forbidden"
+
+
+class TooManyRequests(KouanError):
+    """Too many failed attempts: ``extra["retry_after"]`` seconds until the next may be tried
+    (the web layer sends it as ``Retry-After`` too)."""
+
+    status = 429
+    type = "/problems/too-many-requests"
+    title = "Too many requests"

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from kouan.audit import service as audit
 from kouan.kit import ids
 from kouan.kit.errors import (
     N_,
@@ -30,6 +31,7 @@ from kouan.kit.errors import (
     TemplatedFieldError,
 )
 from kouan.partners import repository as repo
+from kouan.partners import sessions as web_sessions_store
 from kouan.partners.domain import (
     USCC_REQUIRED,
     OrgKind,
@@ -277,7 +279,18 @@ def update_person(
         else:
             setattr(person, key, value)
     session.flush()
+    if "password" in changes or changes.get("active") is False:
+        _end_sessions(session, person, reason="password changed" if "password" in changes else "deactivated")
     return person
+
+
+def _end_sessions(session: Session, person: Person, *, reason: str) -> None:
+    """A new password (or a deactivation) ends every login of the person, this one included: a
+    cookie copied before the change must open nothing after it."""
+    ended = web_sessions_store.end_all(session, person_id=person.id)
+    if ended:
+        audit.record(session, action="person.sessions_ended", entity="person", entity_id=str(person.id),
+                     subject_org_id=person.org_id, after={"sessions": ended, "reason": reason})
 
 
 def authenticate_person(session: Session, *, username: str, password: str, now: datetime) -> Person:

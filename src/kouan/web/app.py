@@ -9,7 +9,9 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kouan import __version__
 from kouan.audit import api as audit_api
@@ -24,12 +26,16 @@ from kouan.declarations import api as declarations_api
 from kouan.declarations import pages as declarations_pages
 from kouan.events import api as events_api
 from kouan.events import pages as events_pages
+from kouan.kit.errors import TooManyRequests
 from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import i18n, pages, problems
-from kouan.web.deps import SESSION_COOKIE, LoginRequired
+from kouan.web import i18n, logredact, pages, problems
+from kouan.web.deps import LoginRequired
+from kouan.web.headers import SecurityHeaders
+from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
+from kouan.web.sessions import STATE_COOKIE
 from kouan.web.templating import render_error_page
 
 DESCRIPTION = """
@@ -52,25 +58,23 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     app = FastAPI(title="Kouan 口岸 API", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.kouan = kouan
+    app.state.settings = settings
 
-    @app.middleware("http")
-    async def choose_locale(request: Request, call_next):  # type: ignore[no-untyped-def]
-        asked = i18n.normalise(request.query_params.get("lang"))
-        request.state.locale = (
-            asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE)) or settings.default_locale
-        )
-        response = await call_next(request)
-        response.headers.setdefault("Content-Language", i18n.HTML_LANG[request.state.locale])
-        if asked:
-            response.set_cookie(i18n.LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax")
-        return response
+    app.add_middleware(ChooseLocale, default=settings.default_locale)
 
+    # The signed state cookie holds the CSRF token and a flash message, never who is logged in:
+    # that is the server-side session of web/sessions.py.
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.effective_secret_key, session_cookie=SESSION_COOKIE,
-        same_site="lax", https_only=settings.secure_cookies, max_age=12 * 3600,
+        SessionMiddleware, secret_key=settings.effective_secret_key, session_cookie=STATE_COOKIE,
+        same_site="lax", https_only=settings.secure_cookies, max_age=settings.session_max_hours * 3600,
     )
+    # Outermost of the app's own middleware: a body is limited before anything else reads it.
+    app.add_middleware(BodyLimit, limits=Limits.from_settings(settings))
+    _wrap_outermost(app, settings)
+    logredact.install()
 
     problems.install(app, render_error_page)
+    _install_limit_handlers(app)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired):  # type: ignore[no-untyped-def]
@@ -86,3 +90,55 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
+
+
+class ChooseLocale:
+    """``request.state.locale`` from ``?lang=``, else the language cookie, else the default; a
+    ``?lang=`` sticks as the cookie. Pure ASGI, not ``@app.middleware``: Starlette's
+    ``BaseHTTPMiddleware`` runs ``receive`` in a task group, which wraps the body limit's 413 in an
+    exception group that FastAPI then turns into a 400."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        asked = i18n.normalise(request.query_params.get("lang"))
+        locale = asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE)) or self.default
+        scope.setdefault("state", {})["locale"] = locale
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Language", i18n.HTML_LANG[locale])
+                if asked:
+                    headers.append("Set-Cookie", f"{i18n.LANG_COOKIE}={asked}; Max-Age={365 * 86400}; "
+                                                 "Path=/; SameSite=lax")
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)
+
+
+def _wrap_outermost(app: FastAPI, settings: Settings) -> None:
+    """Security headers outside even Starlette's ServerErrorMiddleware, so that an unhandled 500
+    carries them too (``add_middleware`` would put them inside it)."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build(), https=settings.secure_cookies)  # type: ignore[method-assign]
+
+
+def _install_limit_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge):  # type: ignore[no-untyped-def]
+        return problems.problem(413, "Content too large", str(exc.detail),
+                                type_="/problems/payload-too-large", instance=request.url.path,
+                                extra={"limit_bytes": exc.limit}, headers={"Connection": "close"})
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(request: Request, exc: TooManyRequests):  # type: ignore[no-untyped-def]
+        return problems.problem(429, exc.title, exc.detail, type_=exc.type, instance=request.url.path,
+                                extra=exc.extra,
+                                headers={"Retry-After": str(exc.extra.get("retry_after", 60))})

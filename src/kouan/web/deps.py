@@ -11,15 +11,18 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from kouan.bootstrap import Kouan
+from kouan.db.session import transaction
 from kouan.kit.clock import utcnow
-from kouan.kit.errors import N_, Forbidden, NotAuthenticated
+from kouan.kit.errors import N_, Forbidden, NotAuthenticated, TooManyRequests
 from kouan.partners import repository as partners_repo
 from kouan.partners import service as partners_service
+from kouan.partners import throttle
 from kouan.partners.domain import Principal, Scope, has_scope
 from kouan.web import csrf
+from kouan.web import sessions as web_sessions
+from kouan.web.sessions import SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-SESSION_COOKIE = "kouan_session"
 
 _bearer = HTTPBearer(auto_error=False, description="A partner API key: `Authorization: Bearer kouan_…`")
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
@@ -54,13 +57,13 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def load_person_principal(request: Request, session: Session) -> Principal | None:
-    person_id = request.session.get("person_id")
-    if not person_id:
+    """The person whose live server-side session the cookie opens, or None."""
+    found = web_sessions.current(request, session)
+    if found is None:
         return None
-    person = partners_repo.get_person(session, int(person_id))
+    person = partners_repo.get_person(session, found.person_id)
     org = partners_repo.get_org(session, person.org_id) if person else None
     if person is None or not person.active or org is None or not org.active:
-        request.session.clear()
         return None
     # A plain copy for the page header: error pages render after the request's session is closed,
     # when the ORM row can no longer load anything (a detached instance raised, and every error page
@@ -68,6 +71,24 @@ def load_person_principal(request: Request, session: Session) -> Principal | Non
     request.state.person = LoggedIn(id=person.id, username=person.username, display_name=person.display_name)
     request.state.principal = partners_service.principal_for_person(session, person)
     return request.state.principal
+
+
+def _key_principal(request: Request, session: Session, secret: str) -> Principal:
+    """A bearer key, refused with 429 while its address is locked out for failed keys. A failure is
+    counted in a transaction of its own: the request's is rolled back by the 401."""
+    now, address = utcnow(), web_sessions.client_address(request)
+    if lock := throttle.key_lock(session, address=address, now=now):
+        seconds = lock.seconds_left(now)
+        raise TooManyRequests(
+            N_("too many failed API keys from this address: try again in %(seconds)s seconds"),
+            params={"seconds": seconds}, extra={"retry_after": seconds})
+    try:
+        return partners_service.authenticate_key(session, secret=secret, now=now)
+    except NotAuthenticated:
+        rules = web_sessions.rules(web_sessions.settings_of(request))
+        with transaction(get_kouan(request).sessions, actor=web_sessions.anonymous(request)) as own:  # type: ignore[arg-type]
+            throttle.key_failed(own, address=address, rules=rules, now=now)
+        raise
 
 
 def current_principal(
@@ -79,7 +100,7 @@ def current_principal(
     if request.headers.get("authorization"):
         if bearer is None or bearer.scheme.lower() != "bearer" or not bearer.credentials:
             raise NotAuthenticated("send the API key as 'Authorization: Bearer <key>'")
-        principal = partners_service.authenticate_key(session, secret=bearer.credentials, now=utcnow())
+        principal = _key_principal(request, session, bearer.credentials)
     else:
         found = load_person_principal(request, session)
         if found is None:

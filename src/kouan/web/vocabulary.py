@@ -15,6 +15,7 @@ PROBLEM_TITLES = (
     N_("Bad request"), N_("Invalid input"), N_("Not found"), N_("Conflict"),
     N_("Not authenticated"), N_("Forbidden"), N_("Method not allowed"), N_("Error"),
     N_("Illegal transition"), N_("Appointment refused"), N_("Payload too large"),
+    N_("Content too large"), N_("Too many requests"),
 )
 LOGIN_ERRORS = (N_("wrong username or password"), N_("this account is disabled"))
 MILESTONES = (

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache
 from itertools import takewhile
 
 from pydifact.control import Characters
@@ -47,6 +48,10 @@ from kouan.kit.ids import check_container, check_declaration_number, check_imo
 # \x1a is the DOS end-of-file marker some mailbox systems still append; \x00 pads fixed blocks.
 _BLANK = " \t\r\n\x0b\x0c\x1a\x00\ufeff"
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}")
+# The directories' longest data element is an..512 (free text) and real segments stay under a few
+# hundred characters; these caps are far above both and far below what costs time or memory.
+MAX_SEGMENT = 32 * 1024
+MAX_ELEMENT = 4 * 1024
 
 
 class SegmentError(ValueError):
@@ -115,7 +120,10 @@ class Seg:
 
 
 def parse_segment(raw: RawSegment, index: int = 0) -> Seg:
-    """Elements of one segment, read by pydifact's tokenizer (release character handled there)."""
+    """Elements of one segment, read by pydifact's tokenizer (release character handled there).
+    A segment or a component longer than any EDIFACT directory allows is refused unread."""
+    if raw.problem:
+        raise SegmentError(raw.problem)
     tokens = TokenIterator(Tokenizer().get_tokens(raw.text + raw.seps.terminator,
                                                   raw.seps.characters()))
     try:
@@ -128,6 +136,10 @@ def parse_segment(raw: RawSegment, index: int = 0) -> Seg:
     if not _TAG.fullmatch(tag.strip()):
         raise SegmentError(f"{raw.text[:20]!r} does not start with a segment tag")
     elements = tuple(tuple(p) if isinstance(p, list) else (p,) for p in parts[1:])
+    for number, element in enumerate(elements, 1):
+        if (longest := max(map(len, element), default=0)) > MAX_ELEMENT:
+            raise SegmentError(f"element {number} is {longest:,} characters long; "
+                               f"at most {MAX_ELEMENT:,} are read")
     return Seg(tag.strip(), elements, index, raw)
 
 
@@ -178,31 +190,48 @@ def _fixed_width(text: str) -> bool:
     return text.count("\n") >= 2 and len(widths) == 1 and min(widths) >= 40
 
 
+@cache
+def _specials(seps: Separators) -> re.Pattern[str]:
+    """The characters ``_scan`` must look at; the runs between them are copied whole."""
+    chars = {seps.terminator, "\r", "\n"} | ({seps.release} if seps.release else set())
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
+
+
 def _scan(text: str, pos: int, seps: Separators, newline_mode: bool, wrapped: bool = False
-          ) -> tuple[str, int, str]:
-    """One segment from ``pos``: (text, end offset, how it ended: term / newline / eof)."""
+          ) -> tuple[str, int, str, int]:
+    """One segment from ``pos``: (text, end offset, how it ended: term / newline / eof, length).
+    Past ``MAX_SEGMENT`` characters the text is no longer kept, only measured to its end, so a
+    segment of 50 MB costs a scan (at the speed of ``re``) and no copy."""
     chars: list[str] = []
-    i, n = pos, len(text)
+    i, n, size, special = pos, len(text), 0, _specials(seps)
     while i < n:
+        m = special.search(text, i)
+        j = m.start() if m else n
+        if j > i:
+            if size < MAX_SEGMENT:
+                chars.append(text[i: min(j, i + MAX_SEGMENT - size)])
+            size, i = size + j - i, j
+            if m is None:
+                break
         c = text[i]
         if c == seps.release and i + 1 < n:
-            chars.append(text[i: i + 2])
-            i += 2
+            chars.append(text[i: i + 2]) if size < MAX_SEGMENT else None
+            size, i = size + 2, i + 2
             continue
         if c == seps.terminator and not newline_mode:
-            return "".join(chars), i + 1, "term"
+            return "".join(chars), i + 1, "term", size
         if c in "\r\n":
             nxt = _skip_blank(text, i)
             if newline_mode or (not wrapped and (nxt >= n or _starts_segment(text, nxt, seps))):
                 body = "".join(chars)
                 if newline_mode and body.endswith(seps.terminator):
                     body = body[:-1]  # a stray terminator before the line break
-                return body, i, "newline"
+                return body, i, "newline", size
             i += 1  # a line wrapped at a fixed width: the break is not data
             continue
-        chars.append(c)
-        i += 1
-    return "".join(chars), n, "eof"
+        chars.append(c) if size < MAX_SEGMENT else None
+        size, i = size + 1, i + 1
+    return "".join(chars), n, "eof", size
 
 
 def _read_una(text: str, pos: int) -> tuple[RawSegment, Separators | None]:
@@ -225,9 +254,11 @@ def split_segments(text: str) -> list[RawSegment]:
             continue
         if mode is None or text.startswith("UNB", pos):
             mode = not wrapped and _newline_mode(text, pos, seps)
-        body, end, how = _scan(text, pos, seps, mode, wrapped)
+        body, end, how, size = _scan(text, pos, seps, mode, wrapped)
         terminated = how != "eof" or mode
-        out.append(RawSegment(body.strip(_BLANK), pos, end, bool(terminated), seps))
+        problem = (f"the segment is {size:,} characters long (line {_line(text, pos)}); "
+                   f"at most {MAX_SEGMENT:,} are read" if size > MAX_SEGMENT else None)
+        out.append(RawSegment(body.strip(_BLANK), pos, end, bool(terminated), seps, problem))
         pos = end
     return out
 
