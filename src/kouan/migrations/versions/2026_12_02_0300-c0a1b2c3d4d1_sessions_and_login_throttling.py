@@ -1,7 +1,7 @@
 """sessions and login throttling
 
 Revision ID: c0a1b2c3d4d1
-Revises: b69b370a719e
+Revises: c0a1b2c3d4b1
 Create Date: 2026-12-02 03:04:11.852681
 
 Server-side login sessions (``web_session``: the cookie carries a random token, the table its
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0a1b2c3d4d1"
-down_revision: str | None = "b69b370a719e"
+down_revision: str | None = "c0a1b2c3d4b1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
