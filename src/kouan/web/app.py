@@ -28,7 +28,7 @@ from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import i18n, pages, problems
+from kouan.web import i18n, openapi, pages, problems
 from kouan.web.deps import SESSION_COOKIE, LoginRequired
 from kouan.web.templating import render_error_page
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     )
 
     problems.install(app, render_error_page)
+    openapi.install(app)  # every problem answer and content type in /openapi.json
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired):  # type: ignore[no-untyped-def]

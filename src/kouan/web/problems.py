@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kouan.kit.errors import FieldError, KouanError
 from kouan.kit.text import text_problem
 from kouan.web.inputs import bad_place
+from kouan.web.openapi import allowed_methods
 
 PROBLEM = "application/problem+json"
 
@@ -102,8 +103,12 @@ def install(app: FastAPI, render_error_page: Any) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        # A 405 keeps its Allow header (RFC 9110 §15.5.6): the methods the path does answer.
-        return respond(request, exc.status_code, title, str(exc.detail), headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # RFC 9110 §15.5.6: Allow lists every method the path answers
+            allow = set((headers or {}).get("Allow", "").replace(" ", "").split(",")) - {""}
+            allow |= allowed_methods(request.app.openapi(), request.url.path)
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(allow))}
+        return respond(request, exc.status_code, title, str(exc.detail), headers=headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:
