@@ -86,7 +86,7 @@ def _brokers(target: Target, n: int) -> list[str]:
     try:
         with transaction(make_session_factory(engine), actor=actor) as session:
             for i in range(n):
-                body = f"91210200{i + 1:09d}"
+                body = f"91210200{900 + i:09d}"  # clear of the terminal DCT's USCC
                 fields = partners_service.OrgFields(code=f"BRK{i + 1}", name=f"报关行 {i + 1} (bench)",
                                                     kind="broker", uscc=body + uscc.calc_check_digit(body))
                 org = partners_service.create_org(session, actor=actor, now=utcnow(), fields=fields)
