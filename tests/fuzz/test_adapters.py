@@ -32,7 +32,7 @@ ACTOR = system("fuzz")
 DATA = Path(__file__).parent.parent / "data"
 EDIFACT = [p.read_bytes() for p in sorted((DATA / "edifact").glob("*.edi"))]
 DCSA = json.loads((DATA / "dcsa" / "tnt-v2.2.0-get-events-response.json").read_text())
-# CI: EXAMPLES per format on SQLite, a third on PostgreSQL; the full run sets KOUAN_FUZZ_EXAMPLES.
+# CI: EXAMPLES per format on SQLite, a third on PostgreSQL; the full run sets KOUAN_FUZZ_ADAPTER_EXAMPLES.
 EXAMPLES = int(os.environ.get("KOUAN_FUZZ_ADAPTER_EXAMPLES", "25"))
 _sources = itertools.count(1)
 
