@@ -18,6 +18,7 @@ from kouan.dashboard.model import Chart, Translate, chart_csv, csv_bytes
 from kouan.kit.clock import utcnow
 from kouan.web import i18n
 from kouan.web.deps import DbSession, ReadPrincipal, get_kouan
+from kouan.web.inputs import Page
 from kouan.web.templating import locale_of
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -116,7 +117,7 @@ def drill_page(
     month: Annotated[str | None, Query(description="one month, YYYY-MM, inside the range")] = None,
     sort: Annotated[str, Query(description="hours, end_at, start_at or declaration")] = "hours",
     order: Annotated[str, Query(description="asc or desc")] = "desc",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
 ) -> _Page:
     return _Page(month=month or None, sort=sort, order=order, page=page)
 

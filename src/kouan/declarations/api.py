@@ -19,6 +19,7 @@ from kouan.kit.clock import utcnow
 from kouan.kit.errors import Forbidden
 from kouan.partners.domain import OrgKind, sees_all_organisations
 from kouan.web.deps import CurrentPrincipal, DbSession
+from kouan.web.inputs import Offset
 
 router = APIRouter(prefix="/api/v1", tags=["declarations"])
 
@@ -34,7 +35,7 @@ def create_declaration(body: DeclarationCreate, session: DbSession, principal: C
 @router.get("/declarations", response_model=list[DeclarationRead])
 def list_declarations(
     session: DbSession, principal: CurrentPrincipal, status: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Offset = 0,
 ):
     """An enterprise's own declarations; a customs officer's district queue; all for the port office."""
     now = utcnow()

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
 
 from kouan.declarations import appointment_service, domain, service, validation, views
 from kouan.declarations.domain import Mode
@@ -26,6 +25,7 @@ from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import FieldError, InvalidInput
 from kouan.web import csrf, i18n
 from kouan.web.deps import DbSession, PagePrincipal
+from kouan.web.inputs import Input
 from kouan.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +36,7 @@ LAB_RESULTS = {"passed": True, "failed": False}
 REFUSED = "declaration_refused"  # the session key of the refusal the detail page shows next
 
 
-class DraftForm(BaseModel):
+class DraftForm(Input):
     """The draft form as posted: item columns arrive as parallel lists, one entry per row."""
 
     direction: str = "I"

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kouan.web.inputs import Input
 
-class ItemIn(BaseModel):
+
+class ItemIn(Input):
     hs_code: str = Field(examples=["2601111000"], description="10-digit China HS code")
     description: str = Field(examples=["铁矿砂 iron ore fines"])
     quantity: str = Field(examples=["170000"])
@@ -16,12 +18,12 @@ class ItemIn(BaseModel):
     origin: str = Field("CN", examples=["AU"])
 
 
-class DocumentIn(BaseModel):
+class DocumentIn(Input):
     kind: str = Field(examples=["invoice"])
     number: str
 
 
-class DeclarationCreate(BaseModel):
+class DeclarationCreate(Input):
     direction: str = Field(examples=["I"], description="I import, E export")
     consignee_uscc: str = Field(description="consignee (import) or consignor (export) USCC")
     consignee_name: str
@@ -36,12 +38,12 @@ class DeclarationCreate(BaseModel):
     bonded_zone: str | None = None
 
 
-class ActionIn(BaseModel):
+class ActionIn(Input):
     lab_passed: bool | None = Field(None, description="market release / lab result")
     seal: str | None = Field(None, examples=["CN0900123456"], description="start_movement: the seal put on")
 
 
-class AppointmentCreate(BaseModel):
+class AppointmentCreate(Input):
     terminal: str = Field(examples=["DCT"], description="code of the terminal organisation")
     slot_start: datetime
     slot_end: datetime

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from kouan.declarations import domain
 from kouan.declarations import repository as repo
 from kouan.declarations.domain import Mode
+from kouan.declarations.models import DeclarationItem, DeclarationRecord
 from kouan.declarations.refusals import CodedFieldError, field_error
 from kouan.events.domain import bl_key, container_key
 from kouan.kit import ids
+from kouan.kit.text import numeric_misfit
 from kouan.ports.models import Port
 
 # Zone-port direct goods are "moving under a declaration" from lodging until release: another
@@ -52,19 +54,36 @@ class DraftFields:
     bonded_zone: str | None = None
 
 
-def _decimal(value: str, pointer: str, errors: list[CodedFieldError], *, positive: bool) -> Decimal:
+def _digits(column) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    return column.type.precision, column.type.scale
+
+
+# A number is refused unless its column holds it as typed: 1e999 overflowed PostgreSQL's NUMERIC (a
+# 500) and became Infinity on SQLite; 0.0001 t would have been stored as 0.
+QUANTITY = _digits(DeclarationItem.__table__.c.quantity)
+VALUE = _digits(DeclarationItem.__table__.c.value)
+TOTAL = _digits(DeclarationRecord.__table__.c.dutiable_value)
+
+
+def _decimal(value: str, pointer: str, errors: list[CodedFieldError], *, positive: bool,
+             digits: tuple[int, int]) -> Decimal:
     try:
         d = Decimal(str(value))
         if not d.is_finite() or d < 0 or (positive and d == 0):
             raise InvalidOperation
-        return d
     except (InvalidOperation, ValueError):
         errors.append(field_error(pointer, "number_positive" if positive else "number_not_negative", value))
         return Decimal("0")
+    if misfit := numeric_misfit(d, precision=digits[0], scale=digits[1]):
+        kind, limit = misfit
+        errors.append(field_error(pointer, f"number_too_many_{kind}", value[:40], limit=limit))
+        return Decimal("0")
+    return d
 
 
 def _item_errors(items: list[ItemFields]) -> list[CodedFieldError]:
     errors: list[CodedFieldError] = []
+    total = Decimal("0")  # the declaration's dutiable value, stored beside the items
     if not items:
         errors.append(field_error("/items", "items_missing"))
     for i, it in enumerate(items):
@@ -73,12 +92,14 @@ def _item_errors(items: list[ItemFields]) -> list[CodedFieldError]:
             errors.append(field_error(f"{p}/hs_code", "hs_code_invalid", it.hs_code, problem=problem))
         if not it.description.strip():
             errors.append(field_error(f"{p}/description", "description_missing"))
-        _decimal(it.quantity, f"{p}/quantity", errors, positive=True)
-        _decimal(it.value, f"{p}/value", errors, positive=False)
+        _decimal(it.quantity, f"{p}/quantity", errors, positive=True, digits=QUANTITY)
+        total += _decimal(it.value, f"{p}/value", errors, positive=False, digits=VALUE)
         if not re.fullmatch(r"[A-Z]{3}", it.currency):
             errors.append(field_error(f"{p}/currency", "currency_invalid", it.currency))
         if not re.fullmatch(r"[A-Z]{2}", it.origin):
             errors.append(field_error(f"{p}/origin", "origin_invalid", it.origin))
+    if numeric_misfit(total, precision=TOTAL[0], scale=TOTAL[1]):
+        errors.append(field_error("/items", "total_too_large", str(total)[:40], limit=TOTAL[0] - TOTAL[1]))
     return errors
 
 

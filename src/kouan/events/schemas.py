@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kouan.web.inputs import Input
+
 
 class IngestError(BaseModel):
     where: str = Field(description="line, segment/element or JSON pointer of the bad part")
@@ -82,7 +84,7 @@ class DockingStatusRead(BaseModel):
         description="whole days since the last batch when that is SILENT_AFTER (7) days or more, else null")
 
 
-class DcsaFeedCreate(BaseModel):
+class DcsaFeedCreate(Input):
     name: str = Field(examples=["COSCO T&T 2.2 subscription"])
     secret: str | None = Field(None, description="base64 HMAC secret (≥ 32 bytes); generated if absent")
     carrier_subscription_id: str | None = Field(None, description="the carrier's subscriptionID, "

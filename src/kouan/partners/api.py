@@ -19,6 +19,7 @@ from kouan.partners.schemas import (
     PersonUpdate,
 )
 from kouan.web.deps import DbSession, PersonPrincipal, ReadPrincipal
+from kouan.web.inputs import Id
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
@@ -45,49 +46,49 @@ def create_organisation(body: OrganisationCreate, session: DbSession, principal:
 
 
 @router.get("/organisations/{org_id}", response_model=OrganisationRead)
-def get_organisation(org_id: int, session: DbSession, principal: ReadPrincipal):
+def get_organisation(org_id: Id, session: DbSession, principal: ReadPrincipal):
     return service.get_org(session, actor=principal, org_id=org_id)
 
 
 @router.patch("/organisations/{org_id}", response_model=OrganisationRead)
 def update_organisation(
-    org_id: int, body: OrganisationUpdate, session: DbSession, principal: PersonPrincipal
+    org_id: Id, body: OrganisationUpdate, session: DbSession, principal: PersonPrincipal
 ):
     changes = body.model_dump(exclude_unset=True)
     return service.update_org(session, actor=principal, org_id=org_id, changes=changes)
 
 
 @router.get("/organisations/{org_id}/people", response_model=list[PersonRead], tags=["people"])
-def list_people(org_id: int, session: DbSession, principal: PersonPrincipal):
+def list_people(org_id: Id, session: DbSession, principal: PersonPrincipal):
     return service.list_people(session, actor=principal, org_id=org_id)
 
 
 @router.post("/organisations/{org_id}/people", response_model=PersonRead,
              status_code=status.HTTP_201_CREATED, tags=["people"])
-def create_person(org_id: int, body: PersonCreate, session: DbSession, principal: PersonPrincipal):
+def create_person(org_id: Id, body: PersonCreate, session: DbSession, principal: PersonPrincipal):
     return service.create_person(session, actor=principal, org_id=org_id, now=utcnow(),
                                  **body.model_dump())
 
 
 @router.get("/people/{person_id}", response_model=PersonRead, tags=["people"])
-def get_person(person_id: int, session: DbSession, principal: PersonPrincipal):
+def get_person(person_id: Id, session: DbSession, principal: PersonPrincipal):
     return service.get_person(session, actor=principal, person_id=person_id)
 
 
 @router.patch("/people/{person_id}", response_model=PersonRead, tags=["people"])
-def update_person(person_id: int, body: PersonUpdate, session: DbSession, principal: PersonPrincipal):
+def update_person(person_id: Id, body: PersonUpdate, session: DbSession, principal: PersonPrincipal):
     changes = body.model_dump(exclude_unset=True)
     return service.update_person(session, actor=principal, person_id=person_id, changes=changes)
 
 
 @router.get("/organisations/{org_id}/api-keys", response_model=list[ApiKeyRead], tags=["api keys"])
-def list_api_keys(org_id: int, session: DbSession, principal: PersonPrincipal):
+def list_api_keys(org_id: Id, session: DbSession, principal: PersonPrincipal):
     return service.list_api_keys(session, actor=principal, org_id=org_id)
 
 
 @router.post("/organisations/{org_id}/api-keys", response_model=ApiKeyIssued,
              status_code=status.HTTP_201_CREATED, tags=["api keys"])
-def create_api_key(org_id: int, body: ApiKeyCreate, session: DbSession, principal: PersonPrincipal):
+def create_api_key(org_id: Id, body: ApiKeyCreate, session: DbSession, principal: PersonPrincipal):
     """Issue a key for one partner system. The secret is in this reply only."""
     issued = service.create_api_key(session, actor=principal, org_id=org_id, now=utcnow(),
                                     **body.model_dump())
@@ -95,5 +96,5 @@ def create_api_key(org_id: int, body: ApiKeyCreate, session: DbSession, principa
 
 
 @router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyRead, tags=["api keys"])
-def revoke_api_key(key_id: int, session: DbSession, principal: PersonPrincipal):
+def revoke_api_key(key_id: Id, session: DbSession, principal: PersonPrincipal):
     return service.revoke_api_key(session, actor=principal, key_id=key_id, now=utcnow())

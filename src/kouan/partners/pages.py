@@ -14,6 +14,7 @@ from kouan.partners.domain import OrgKind, Role, can_create_org, can_manage_org
 from kouan.ports import service as ports_service
 from kouan.web import csrf
 from kouan.web.deps import DbSession, PagePrincipal
+from kouan.web.inputs import Id
 from kouan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -75,13 +76,13 @@ def create_organisation(
 
 
 @router.get("/orgs/{org_id}")
-def organisation(org_id: int, request: Request, session: DbSession, principal: PagePrincipal):
+def organisation(org_id: Id, request: Request, session: DbSession, principal: PagePrincipal):
     return _org_page(request, session, principal, org_id)
 
 
 @router.post("/orgs/{org_id}/people")
 def add_person(
-    org_id: int, request: Request, session: DbSession, principal: PagePrincipal,
+    org_id: Id, request: Request, session: DbSession, principal: PagePrincipal,
     username: Annotated[str, Form()], display_name: Annotated[str, Form()],
     password: Annotated[str, Form()], role: Annotated[str, Form()] = Role.STAFF.value,
     email: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
@@ -99,7 +100,7 @@ def add_person(
 
 @router.post("/orgs/{org_id}/api-keys")
 def issue_key(
-    org_id: int, request: Request, session: DbSession, principal: PagePrincipal,
+    org_id: Id, request: Request, session: DbSession, principal: PagePrincipal,
     name: Annotated[str, Form()], csrf_token: Annotated[str, Form()] = "",
 ):
     csrf.verify(request, csrf_token)
@@ -115,7 +116,7 @@ def issue_key(
 
 @router.post("/api-keys/{key_id}/revoke")
 def revoke_key(
-    key_id: int, request: Request, session: DbSession, principal: PagePrincipal,
+    key_id: Id, request: Request, session: DbSession, principal: PagePrincipal,
     csrf_token: Annotated[str, Form()] = "",
 ):
     csrf.verify(request, csrf_token)

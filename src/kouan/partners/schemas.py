@@ -5,9 +5,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from kouan.partners.domain import OrgKind, Role
+from kouan.web.inputs import Input
 
 
-class OrganisationCreate(BaseModel):
+class OrganisationCreate(Input):
     code: str = Field(description="Short partner code, the `source` of its events", examples=["DCT"])
     name: str = Field(examples=["大连集装箱码头有限公司"])
     name_en: str | None = None
@@ -25,7 +26,7 @@ class OrganisationCreate(BaseModel):
                                             "(port office only)", examples=[["COSU"]])
 
 
-class OrganisationUpdate(BaseModel):
+class OrganisationUpdate(Input):
     name: str | None = None
     name_en: str | None = None
     kind: OrgKind | None = None
@@ -63,7 +64,7 @@ class OrganisationRead(BaseModel):
     created_at: datetime
 
 
-class PersonCreate(BaseModel):
+class PersonCreate(Input):
     username: str = Field(examples=["li.na"])
     display_name: str = Field(examples=["李娜"])
     password: str = Field(min_length=1, description="at least 10 characters")
@@ -71,7 +72,7 @@ class PersonCreate(BaseModel):
     email: str | None = None
 
 
-class PersonUpdate(BaseModel):
+class PersonUpdate(Input):
     display_name: str | None = None
     email: str | None = None
     password: str | None = None
@@ -94,7 +95,7 @@ class PersonRead(BaseModel):
     last_login_at: datetime | None
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Input):
     name: str = Field(examples=["TOS event feed"])
     scopes: list[str] | None = Field(None, examples=[["events:write", "read"]])
     expires_at: datetime | None = None

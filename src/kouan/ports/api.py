@@ -10,6 +10,7 @@ from kouan.kit.errors import NotFound
 from kouan.ports import service
 from kouan.ports.schemas import CustomsDistrictRead, PortRead
 from kouan.web.deps import DbSession
+from kouan.web.inputs import Offset
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
 
@@ -22,7 +23,7 @@ def list_ports(
     customs_district: Annotated[str | None, Query(description="e.g. 0900")] = None,
     q: Annotated[str | None, Query(description="name or code contains")] = None,
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ):
     return service.list_ports(session, province=province, function=function,
                               customs_district=customs_district, q=q, limit=limit, offset=offset)

@@ -8,11 +8,12 @@ from pydantic import BaseModel, Field
 from kouan.kit.clock import utcnow
 from kouan.vessels import domain, service
 from kouan.web.deps import CurrentPrincipal, DbSession, PersonPrincipal
+from kouan.web.inputs import Id, Input
 
 router = APIRouter(prefix="/api/v1", tags=["vessel clearance"])
 
 
-class ClearanceCreate(BaseModel):
+class ClearanceCreate(Input):
     transport_call: str = Field(examples=["9321483/2103N/CNDAL"])
     port: str = Field(examples=["CNDAL"])
 
@@ -63,7 +64,7 @@ def list_clearances(session: DbSession, principal: CurrentPrincipal):
 
 
 @router.post("/vessel-clearances/{clearance_id}/checks", response_model=ClearanceRead)
-def complete_check(clearance_id: int, session: DbSession, principal: PersonPrincipal):
+def complete_check(clearance_id: Id, session: DbSession, principal: PersonPrincipal):
     """The officer's agency has finished its check of the vessel."""
     c = service.complete_check(session, actor=principal, clearance_id=clearance_id, now=utcnow())
     return _read(session, c)

@@ -31,7 +31,7 @@ from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import i18n, logredact, pages, problems
+from kouan.web import i18n, logredact, openapi, pages, problems
 from kouan.web.deps import LoginRequired
 from kouan.web.headers import SecurityHeaders
 from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
 
     problems.install(app, render_error_page)
     _install_limit_handlers(app)
+    openapi.install(app)  # every problem answer and content type in /openapi.json
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired):  # type: ignore[no-untyped-def]

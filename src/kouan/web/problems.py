@@ -14,8 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kouan.kit.errors import FieldError, KouanError
+from kouan.kit.text import text_problem
+from kouan.web.inputs import bad_place
+from kouan.web.openapi import allowed_methods
 
 PROBLEM = "application/problem+json"
 
@@ -50,9 +54,28 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+class RefuseBadText:
+    """ASGI guard: a NUL in the path or a query parameter is a 422 naming it, before any route reads
+    it (PostgreSQL refuses NUL in text: ``/api/v1/declarations/%00`` was a 500). No body is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] == "http" and (where := bad_place(path, scope.get("query_string", b""))):
+            why = text_problem(path) if where == "path" else "contains a NUL character (U+0000)"
+            response = problem(422, "Invalid input", f"the request is not valid: {where}",
+                               type_="/problems/invalid-input", errors=[FieldError(where, why or "")])
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI, render_error_page: Any) -> None:
     """Register the handlers. ``render_error_page(request, status, title, detail, error=None)`` draws
     HTML in the page's language (``error``: the ``KouanError`` whose detail it translates)."""
+    app.add_middleware(RefuseBadText)
 
     def respond(request: Request, status: int, title: str, detail: str, **kw: Any) -> Response:
         if _wants_html(request):
@@ -80,7 +103,12 @@ def install(app: FastAPI, render_error_page: Any) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return respond(request, exc.status_code, title, str(exc.detail))
+        headers = exc.headers
+        if exc.status_code == 405:  # RFC 9110 §15.5.6: Allow lists every method the path answers
+            allow = set((headers or {}).get("Allow", "").replace(" ", "").split(",")) - {""}
+            allow |= allowed_methods(request.app.openapi(), request.url.path)
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(allow))}
+        return respond(request, exc.status_code, title, str(exc.detail), headers=headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> Response:

@@ -82,7 +82,11 @@ def parse(data: bytes, *, tz: ZoneInfo = CHINA_TZ, default_port: str | None = No
     if default_port is not None and (problem := check_locode(default_port)):
         raise ValueError(problem)
     result = ParseResult()
-    messages, rejections = syntax.read_envelopes(syntax.decode(bytes(data)))
+    text = syntax.decode(bytes(data))
+    messages, rejections = syntax.read_envelopes(text)
+    if not messages and not rejections and text.strip():
+        # An interchange header alone (or a cut-off one) is not nothing: keep it, with why.
+        rejections = [Rejection("no message (UNH ... UNT) in the interchange", "interchange", text)]
     result.rejections.extend(rejections)
     for message in messages:
         result.extend(_read_message(message, tz, default_port))
