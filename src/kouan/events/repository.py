@@ -99,8 +99,8 @@ def port_districts(session: Session, ports: Iterable[str]) -> dict[str, str | No
     """UN/LOCODE -> customs district, for the ports named (ports Kouan does not know are left out)."""
     found: dict[str, str | None] = {}
     for chunk in chunks(sorted(set(ports))):
-        found.update(session.execute(select(Port.locode, Port.customs_district)
-                                     .where(Port.locode.in_(chunk))).tuples().all())
+        rows = session.execute(select(Port.locode, Port.customs_district).where(Port.locode.in_(chunk)))
+        found.update((locode, district) for locode, district in rows)
     return found
 
 

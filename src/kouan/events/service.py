@@ -112,8 +112,8 @@ def _rank(version: datetime | None, recorded: datetime | None, chash: str) -> tu
 
 def _row(w: _Winner, *, source: str, batch_id: int, now: datetime) -> dict[str, Any]:
     e = w.event
-    return {"authority": w.authority,
-        "source": source, "event_id": e.event_id, "milestone": e.milestone.value,
+    return {
+        "authority": w.authority, "source": source, "event_id": e.event_id, "milestone": e.milestone.value,
         "original_code": e.original_code, "classifier": e.classifier.value,
         "occurred_at": e.occurred_at, "recorded_at": e.recorded_at, "received_at": now,
         "version": e.version, "port": e.port,
@@ -204,9 +204,9 @@ def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _P
 def _judge(session: Session, plan: _Plan, sender: authority.Sender) -> int:
     """Mark each winner entitled or a claim (events.authority); returns how many are claims. The
     ports' districts are read only for a customs sender, once per chunk."""
-    winners = plan.new + [w for *_x, w in plan.replace]
     if sender.trusted:
         return 0
+    winners = plan.new + [w for *_x, w in plan.replace]
     districts = (repo.port_districts(session, {w.event.port for w in winners if w.event.port})
                  if authority.needs_districts(sender) else {})
     claims = 0
