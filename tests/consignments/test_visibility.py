@@ -184,3 +184,15 @@ def test_a_declaration_lodged_in_kouan_naming_anothers_bill_does_not_hold_the_jo
     client.cookies.clear()
     mine = as_key(client, world.trader_a.key, BL).json()
     assert theirs in {o["key"] for o in mine["objects"]} and "COSCO" in {e["source"] for e in mine["events"]}
+
+
+def test_the_policy_names_every_organisation_kind_and_keeps_overseeing_to_people():
+    assert set(visibility.POLICY) == set(OrgKind)
+    person = Principal(kind="person", id=1, org_id=1, org_kind=OrgKind.PORT_OFFICE, role=Role.VIEWER)
+    key = Principal(kind="apikey", id=1, org_id=1, org_kind=OrgKind.PORT_OFFICE, scopes=frozenset({"read"}))
+    officer_key = Principal(kind="apikey", id=2, org_id=2, org_kind=OrgKind.CUSTOMS, scopes=frozenset({"read"}))
+    assert visibility.sees_everything(person) and not visibility.sees_everything(key)
+    assert visibility.bases(officer_key) == frozenset()
+    insurer = Principal(kind="person", id=3, org_id=3, org_kind=OrgKind.INSURER, role=Role.ADMIN)
+    assert visibility.bases(insurer) == {visibility.Basis.SHARED}
+    assert not visibility.bases(insurer) & visibility.MAY_SHARE  # a share is not passed on
