@@ -160,3 +160,39 @@ def test_a_reused_containers_events_for_another_declaration_stay_off_my_timeline
     first = {e["event_id"] for e in client.get(f"/api/v1/consignments/{d1}").json()["events"]}
     assert second == {"l2", "gate2"}
     assert first == {"l1", "r1", "dis1"}
+
+
+def test_a_declaration_lodged_in_kouan_naming_anothers_bill_does_not_hold_the_joined_consignment(
+        client, world, shipment):
+    """Trader B lodges in Kouan a declaration naming A's bill of lading and box (joining the two):
+    A's declaration came first and holds it; B sees Kouan's events on its own declaration only."""
+    h = {"X-CSRF-Token": login(client, world.trader_b.admin)}
+    draft = {"direction": "I", "consignee_uscc": valid_uscc(2), "consignee_name": "乙贸易公司",
+             "port": "CNDAL", "transport_call": CALL, "bill_of_lading": BL, "containers": [BOX],
+             "items": [{"hs_code": "2601111000", "description": "铁矿砂", "quantity": "1",
+                        "unit": "TNE", "value": "1000", "origin": "AU"}]}
+    created = client.post("/api/v1/declarations", json=draft, headers=h)
+    assert created.status_code == 201, created.text
+    theirs = created.json()["number"]
+    assert client.post(f"/api/v1/declarations/{theirs}/actions/lodge", headers=h).status_code == 200
+    body = client.get(f"/api/v1/consignments/{theirs}").json()
+    assert {e["source"] for e in body["events"]} == {"kouan", "TRADERB"}
+    assert all(["declaration", shipment["number"]] not in e["refs"] for e in body["events"])
+    assert shipment["number"] not in {o["key"] for o in body["objects"]}
+    page = client.get(f"/declarations/{theirs}")
+    assert page.status_code == 200 and shipment["number"] not in page.text and "COSCO" not in page.text
+    client.cookies.clear()
+    mine = as_key(client, world.trader_a.key, BL).json()
+    assert theirs in {o["key"] for o in mine["objects"]} and "COSCO" in {e["source"] for e in mine["events"]}
+
+
+def test_the_policy_names_every_organisation_kind_and_keeps_overseeing_to_people():
+    assert set(visibility.POLICY) == set(OrgKind)
+    person = Principal(kind="person", id=1, org_id=1, org_kind=OrgKind.PORT_OFFICE, role=Role.VIEWER)
+    key = Principal(kind="apikey", id=1, org_id=1, org_kind=OrgKind.PORT_OFFICE, scopes=frozenset({"read"}))
+    officer_key = Principal(kind="apikey", id=2, org_id=2, org_kind=OrgKind.CUSTOMS, scopes=frozenset({"read"}))
+    assert visibility.sees_everything(person) and not visibility.sees_everything(key)
+    assert visibility.bases(officer_key) == frozenset()
+    insurer = Principal(kind="person", id=3, org_id=3, org_kind=OrgKind.INSURER, role=Role.ADMIN)
+    assert visibility.bases(insurer) == {visibility.Basis.SHARED}
+    assert not visibility.bases(insurer) & visibility.MAY_SHARE  # a share is not passed on

@@ -174,18 +174,25 @@ def _of_this_trip(rows: ibis.Table, ref: ibis.Table, members: ibis.Table,
     """``consignments.repository.of_this_trip``: of the container events within a trip's window,
     drop those naming a shipment key of another consignment or, where the consignment has calls, a
     call it did not use (a reused container's events for another declaration)."""
+    # Left joins and IS NULL, not anti-joins: chained after a join, Ibis renders an anti-join as
+    # ``LEFT ANTI JOIN``, which PostgreSQL does not know.
     ship = ref.filter(ref.kind.isin(SHIPMENT_KINDS)).select(s_pk="event_pk", s_kind="kind", s_key="key")
     named = rows.join(ship, rows.pk == ship.s_pk).select("cid", "pk", "s_kind", "s_key")
-    foreign = named.anti_join(members, [named.s_kind == members.kind, named.s_key == members.key,
-                                        named.cid == members.consignment_id]).select("cid", "pk")
+    m = members.select(m_kind="kind", m_key="key", m_cid="consignment_id")
+    foreign = named.left_join(m, [named.s_kind == m.m_kind, named.s_key == m.m_key,
+                                  named.cid == m.m_cid]).filter(lambda t: t.m_cid.isnull())
     calls = ref.filter(ref.kind == "transport_call").select(t_pk="event_pk", t_key="key")
     has_calls = call_names.select(h_cid="cid").distinct()
-    on_call = rows.join(calls, rows.pk == calls.t_pk).select("cid", "pk", "t_key")
-    on_call = on_call.semi_join(has_calls, on_call.cid == has_calls.h_cid)
-    other_call = on_call.anti_join(call_names, [on_call.cid == call_names.cid,
-                                                on_call.t_key == call_names.name]).select("cid", "pk")
-    drop = foreign.cast(ROWS).union(other_call.cast(ROWS)).select(d_cid="cid", d_pk="pk")
-    return rows.anti_join(drop, [rows.cid == drop.d_cid, rows.pk == drop.d_pk]).cast(ROWS)
+    on_call = rows.join(calls, rows.pk == calls.t_pk).join(has_calls, rows.cid == has_calls.h_cid)
+    on_call = on_call.select("cid", "pk", "t_key")
+    c = call_names.select(c_cid="cid", c_name="name")
+    other_call = on_call.left_join(c, [on_call.cid == c.c_cid, on_call.t_key == c.c_name]).filter(
+        lambda t: t.c_cid.isnull())
+    drop = foreign.select("cid", "pk").cast(ROWS).union(other_call.select("cid", "pk").cast(ROWS))
+    drop = drop.select(d_cid="cid", d_pk="pk").distinct()
+    kept = rows.left_join(drop, [rows.cid == drop.d_cid, rows.pk == drop.d_pk]).filter(
+        lambda t: t.d_cid.isnull())
+    return kept.select("cid", "pk").cast(ROWS)
 
 
 def _pick_first(t: ibis.Table, by: str | Sequence[str], order: Sequence[ibis.Value]) -> ibis.Table:

@@ -25,7 +25,8 @@ def _wall_ms(at) -> int:  # type: ignore[no-untyped-def]
 
 
 def chart(session: Session, *, actor: Principal, ref: str, t: Translate) -> dict[str, Any]:
-    """The chart for the consignment ``ref`` names, if the actor may see it (else ``NotFound``)."""
+    """The chart for the consignment ``ref`` names, as the actor may see it (whole, or only its own
+    events: ``consignments.visibility``), else ``NotFound``."""
     tl = timeline_service.for_ref(session, actor=actor, ref=ref)
     by_pk = {e.id: e for e in tl.events}
     objects = [f"{t(labels.OBJECT_KINDS.get(o.kind, o.kind))} {o.key}" for o in tl.objects]

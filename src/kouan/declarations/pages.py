@@ -119,7 +119,7 @@ def _detail(request: Request, session: DbSession, principal: PagePrincipal, numb
     context: dict[str, Any] = {
         "d": d,
         "actions": [a.value for a in service.actions_for(session, actor=principal, rec=rec)],
-        "events": views.timeline(session, rec),
+        "events": views.timeline(session, rec, actor=principal),
         "refused": refused,
         "refused_text": say(request, refused.refusal) if refused else "",
         "errors": _field_errors(request, errors or []),

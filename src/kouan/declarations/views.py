@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kouan.consignments import timeline as consignment_timeline
+from kouan.consignments import visibility
 from kouan.declarations import domain, service, validation
 from kouan.declarations import repository as repo
 from kouan.declarations.domain import Mode
@@ -25,6 +26,7 @@ from kouan.events.domain import RefKind
 from kouan.events.models import Event
 from kouan.kit.errors import NotFound
 from kouan.partners import repository as partners_repo
+from kouan.partners.domain import Principal
 
 # Ship-side pick-up: the goods leave the ship (import discharge, export 运抵) and go straight on.
 DIRECT_ENDS = {"I": ("DISCHARGED", "GATE_OUT"), "E": ("GOODS_ARRIVED_AT_PORT", "LOADED")}
@@ -99,12 +101,19 @@ def read(session: Session, rec: DeclarationRecord, *, now: datetime) -> Declarat
         released_at=rec.released_at)
 
 
-def timeline(session: Session, rec: DeclarationRecord) -> list[Event]:
+def timeline(session: Session, rec: DeclarationRecord, *, actor: Principal) -> list[Event]:
     """What happened to the declaration's consignment, from every partner and from Kouan, oldest
     first; only the events naming the declaration while no consignment links it yet. The caller
-    has already been allowed to see the declaration (``service.get``)."""
+    has already been allowed to see the declaration (``service.get``); of a consignment it does not
+    see whole (``consignments.visibility``: another declaration holds it), only its own events and
+    those naming this declaration."""
     try:
         cid, _others = consignment_timeline.resolve(session, rec.number)
     except NotFound:
         return events_repo.events_by_refs(session, [(RefKind.DECLARATION.value, rec.number)])
-    return consignment_timeline.build(session, cid).events
+    whole = consignment_timeline.build(session, cid)
+    if cid in visibility.whole(session, actor, [cid]):
+        return whole.events
+    own = {e.id for e in consignment_timeline.restrict(session, actor, whole).events}
+    return [e for e in whole.events
+            if e.id in own or [RefKind.DECLARATION.value, rec.number] in [list(r) for r in e.refs]]
