@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -28,7 +28,7 @@ from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import i18n, pages, problems
+from kouan.web import authz, i18n, pages, problems
 from kouan.web.deps import SESSION_COOKIE, LoginRequired
 from kouan.web.templating import render_error_page
 
@@ -49,8 +49,9 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
         yield
         kouan.dispose()
 
+    # Every route passes the one policy table (web/policy.py) before its handler runs.
     app = FastAPI(title="Kouan 口岸 API", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(authz.route_guard)])
     app.state.kouan = kouan
 
     @app.middleware("http")
@@ -85,4 +86,5 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    authz.check_complete(app)  # a route the policy table does not name cannot be served
     return app
