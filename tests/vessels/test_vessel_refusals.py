@@ -7,6 +7,7 @@ import re
 
 import pytest
 from tests.factories import PASSWORD, login
+from tests.vessels.conftest import report_call
 
 from kouan.db.session import transaction
 from kouan.kit.clock import utcnow
@@ -28,6 +29,7 @@ def carrier(kouan, world, client):  # type: ignore[no-untyped-def]
             code="COSCO", name="COSCO", kind="shipping_line"))
         partners_service.create_person(s, actor=system("tests"), org_id=org.id, username="cosco.officer",
                                        display_name="COSCO", password=PASSWORD, role="staff", now=utcnow())
+    report_call(kouan, "COSCO", CALL)
     return {"X-CSRF-Token": login(client, "cosco.officer")}
 
 

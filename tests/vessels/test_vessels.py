@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 from tests.factories import PASSWORD, login
+from tests.vessels.conftest import report_call
 
 from kouan.db.session import transaction
 from kouan.events.models import Event
@@ -33,10 +34,12 @@ def test_overlap_compares_elapsed_time_with_the_checks_in_sequence():
 def agencies(kouan, world):
     with transaction(kouan.sessions, actor=system("tests")) as s:
         for code, kind in (("DLBJ", "border_inspection"), ("DLMSA", "maritime"), ("COSCO", "shipping_line")):
+            port = None if kind == "shipping_line" else "CNDAL"  # the station's port: what it checks
             org = partners_service.create_org(s, actor=system("tests"), now=utcnow(), fields=partners_service.OrgFields(
-                code=code, name=code, kind=kind))
+                code=code, name=code, kind=kind, home_port=port))
             partners_service.create_person(s, actor=system("tests"), org_id=org.id, username=f"{code.lower()}.officer",
                                            display_name=code, password=PASSWORD, role="staff", now=utcnow())
+    report_call(kouan, "COSCO", CALL)  # COSCO's own feed names the call: it is the carrier
     return {"customs": world.customs.staff, "border_inspection": "dlbj.officer", "maritime": "dlmsa.officer"}
 
 
