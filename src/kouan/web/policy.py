@@ -50,6 +50,9 @@ class Rule:
     scopes: frozenset[Scope] = frozenset()  # API keys holding one of these scopes; empty: no key
     key_kinds: frozenset[OrgKind] = ANY_KIND  # ... of these organisation kinds
     sees: Sees = Sees.OWN
+    # Kinds besides the port office and operator that see other organisations' objects here (the
+    # matrix test holds everyone else to zero cross-tenant reads).
+    wide: frozenset[OrgKind] = frozenset()
     note: str = ""
     refusal: str = ""  # what a refused person reads (a msgid); a generic sentence if empty
 
@@ -59,18 +62,24 @@ def public(sees: Sees = Sees.PUBLIC, note: str = "") -> Rule:
 
 
 def page(kinds: frozenset[OrgKind] = ANY_KIND, roles: frozenset[Role] = ALL_ROLES,
-         sees: Sees = Sees.OWN, note: str = "", refusal: str = "") -> Rule:
-    return Rule(page=True, kinds=kinds, roles=roles, sees=sees, note=note, refusal=refusal)
+         sees: Sees = Sees.OWN, wide: frozenset[OrgKind] = frozenset(), note: str = "",
+         refusal: str = "") -> Rule:
+    return Rule(page=True, kinds=kinds, roles=roles, sees=sees, wide=wide, note=note, refusal=refusal)
 
 
 def api(scope: ScopeSpec = None, kinds: frozenset[OrgKind] = ANY_KIND,
         roles: frozenset[Role] = ALL_ROLES, key_kinds: frozenset[OrgKind] = ANY_KIND,
-        sees: Sees = Sees.OWN, note: str = "", refusal: str = "") -> Rule:
+        sees: Sees = Sees.OWN, wide: frozenset[OrgKind] = frozenset(), note: str = "",
+        refusal: str = "") -> Rule:
     scopes = frozenset() if scope is None else frozenset({scope}) if isinstance(scope, Scope) else scope
-    return Rule(scopes=scopes, kinds=kinds, roles=roles, key_kinds=key_kinds, sees=sees, note=note,
-                refusal=refusal)
+    return Rule(scopes=scopes, kinds=kinds, roles=roles, key_kinds=key_kinds, sees=sees, wide=wide,
+                note=note, refusal=refusal)
 
 
+# Customs people open every consignment today (issue #12, finding 11: to narrow to the district).
+STAKE_WIDE = frozenset({OrgKind.CUSTOMS})
+# The commerce department lists every declaration behind a figure (numbers only, no timeline).
+DRILL_WIDE = frozenset({OrgKind.COMMERCE_BUREAU})
 LODGERS = N_("declarations are lodged by a trader or a customs broker")
 R, EW, DW = Scope.READ, Scope.EVENTS_WRITE, Scope.DECLARATIONS_WRITE
 _V1 = "/api/v1"
@@ -123,9 +132,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_V1}/dcsa/callbacks/{{token}}"): public(note="HMAC signature of the feed's secret"),
     ("HEAD", f"{_V1}/dcsa/callbacks/{{token}}"): public(note="the feed's unguessable token"),
     # --- consignments ------------------------------------------------------------------------------
-    ("GET", f"{_V1}/consignments/{{ref:path}}"): api(R, sees=Sees.STAKE),
+    ("GET", f"{_V1}/consignments/{{ref:path}}"): api(R, sees=Sees.STAKE, wide=STAKE_WIDE),
     ("GET", "/consignments"): page(sees=Sees.STAKE),
-    ("GET", "/consignments/{ref:path}"): page(sees=Sees.STAKE),
+    ("GET", "/consignments/{ref:path}"): page(sees=Sees.STAKE, wide=STAKE_WIDE),
     ("GET", "/docking"): page(),
     # --- clearance time ---------------------------------------------------------------------------
     ("GET", f"{_V1}/kpi"): api(R, sees=Sees.AGGREGATE),
@@ -171,11 +180,11 @@ ROUTES: dict[tuple[str, str], Rule] = {
     **{("GET", f"{_V1}/dashboard/{chart}"): api(R, sees=Sees.AGGREGATE)
        for chart in ("trend", "segments", "ports", "facilitation")},
     ("GET", f"{_V1}/dashboard/docking"): api(R),
-    ("GET", f"{_V1}/dashboard/declarations"): api(R, sees=Sees.DISTRICT),
-    ("GET", f"{_V1}/dashboard/gantt"): api(R, sees=Sees.STAKE),
+    ("GET", f"{_V1}/dashboard/declarations"): api(R, sees=Sees.DISTRICT, wide=DRILL_WIDE),
+    ("GET", f"{_V1}/dashboard/gantt"): api(R, sees=Sees.STAKE, wide=STAKE_WIDE),
     ("GET", f"{_V1}/dashboard/bulletin"): public(),
     ("GET", "/dashboard"): page(sees=Sees.AGGREGATE),
-    ("GET", "/dashboard/declarations"): page(sees=Sees.DISTRICT),
+    ("GET", "/dashboard/declarations"): page(sees=Sees.DISTRICT, wide=DRILL_WIDE),
     ("GET", "/bulletins"): public(), ("GET", "/bulletins/{region}/{month}"): public(),
 }
 
