@@ -65,3 +65,10 @@ def test_every_api_route_that_reads_organisations_data_asks_for_the_read_scope()
     for (method, path), rule in policy.ROUTES.items():
         if method == "GET" and path.startswith("/api/") and not rule.public and rule.scopes:
             assert policy.Scope.READ in rule.scopes, path
+
+
+def test_the_readmes_route_table_is_generated_from_the_policy():
+    table = policy.as_markdown()
+    assert all(f"`{method} {path}`" in table for method, path in policy.ROUTES)
+    assert "| `POST /api/v1/vessel-clearances` | operator, port_office, shipping_line (admin, staff) | " \
+           "`declarations:write` (shipping_line) |" in table

@@ -232,3 +232,29 @@ def refusal(rule: Rule, principal: Principal) -> str:
 def missing(routes: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """The (method, path) pairs of the app that the table does not name."""
     return sorted({r for r in routes if rule_for(*r) is None})
+
+
+def _who(rule: Rule) -> tuple[str, str]:
+    if rule.public:
+        return "anyone", "—"
+    kinds = "any kind" if rule.kinds == ANY_KIND else ", ".join(sorted(rule.kinds))
+    roles = "" if rule.roles == ALL_ROLES else f" ({', '.join(sorted(rule.roles))})"
+    if not rule.scopes or rule.page:
+        return kinds + roles, "—"
+    key_kinds = "" if rule.key_kinds == ANY_KIND else f" ({', '.join(sorted(rule.key_kinds))})"
+    scopes = "any" if rule.scopes == ANY_SCOPE else " or ".join(sorted(rule.scopes))
+    return kinds + roles, f"`{scopes}`{key_kinds}"
+
+
+def as_markdown() -> str:
+    """The table for the README: ``python -m kouan.web.policy``."""
+    lines = ["| route | people | API keys | sees |", "| --- | --- | --- | --- |"]
+    for (method, path), rule in ROUTES.items():
+        people, keys = _who(rule)
+        note = f" — {rule.note}" if rule.note else ""
+        lines.append(f"| `{method} {path}` | {people} | {keys} | {rule.sees.value}{note} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(as_markdown())
