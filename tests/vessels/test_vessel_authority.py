@@ -19,22 +19,24 @@ CALL = "9321483/2301N/CNDAL"
 
 @pytest.fixture
 def lines(kouan, world):  # type: ignore[no-untyped-def]
-    """COSCO (the call's carrier: its feed names the call), MSC (another line), a Shanghai border
-    station; keys of COSCO with each scope."""
+    """SITC (the call's carrier: its feed names the call), MSC (another line), a Shanghai border
+    station; keys of SITC with each scope."""
     keys = {}
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        for code, kind, port in (("COSCO", "shipping_line", None), ("MSC", "shipping_line", None),
+        for code, kind, port in (("SITC", "shipping_line", "CNDAL"), ("MSC", "shipping_line", "CNDAL"),
+                                 ("SHLINE", "shipping_line", "CNSHA"),
                                  ("SHBJ", "border_inspection", "CNSHA"), ("DLBJ", "border_inspection", "CNDAL")):
             org = partners_service.create_org(s, actor=system("tests"), now=utcnow(), fields=partners_service.OrgFields(
                 code=code, name=code, kind=kind, home_port=port))
             partners_service.create_person(s, actor=system("tests"), org_id=org.id, username=f"{code.lower()}.staff",
                                            display_name=code, password=PASSWORD, role="staff", now=utcnow())
-            if code == "COSCO":
+            if code == "SITC":
                 for scope in ("read", "declarations:write"):
                     keys[scope] = partners_service.create_api_key(
                         s, actor=system("tests"), org_id=org.id, name=scope, scopes=[scope], now=utcnow()).secret
-    report_call(kouan, "COSCO", CALL)
+    report_call(kouan, "SITC", CALL)
     report_call(kouan, "MSC", "9321483/2301N/CNSHA")  # MSC's own call elsewhere grants nothing here
+    report_call(kouan, "SHLINE", CALL)  # naming a call of a port not its own grants nothing either
     return keys
 
 
@@ -42,12 +44,14 @@ def _open(client, headers):  # type: ignore[no-untyped-def]
     return client.post("/api/v1/vessel-clearances", json={"transport_call": CALL, "port": "CNDAL"}, headers=headers)
 
 
-def test_a_line_whose_feed_never_named_the_call_cannot_declare_its_entry(client, lines):
-    csrf = login(client, "msc.staff")
-    r = _open(client, {"X-CSRF-Token": csrf})
-    assert r.status_code == 403 and r.json()["code"] == "not_the_carrier"
+def test_a_line_whose_feed_never_named_the_call_or_of_another_port_cannot_declare_its_entry(client, lines):
+    for user in ("msc.staff", "shline.staff"):
+        client.cookies.clear()
+        csrf = login(client, user)
+        r = _open(client, {"X-CSRF-Token": csrf})
+        assert r.status_code == 403 and r.json()["code"] == "not_the_carrier", user
     client.cookies.clear()
-    csrf = login(client, "cosco.staff")
+    csrf = login(client, "sitc.staff")
     assert _open(client, {"X-CSRF-Token": csrf}).status_code == 201
 
 

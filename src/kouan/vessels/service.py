@@ -68,7 +68,11 @@ def _check_opener(session: Session, actor: Principal, call: str) -> None:
         return
     if actor.org_kind != OrgKind.SHIPPING_LINE:
         raise Forbidden(N_("a shipping line (or its agent) declares the vessel's entry"))
-    if not actor.org_code or not reported_call(session, actor.org_code, call):
+    # Its home port is set by the port office (partners.governance), so no line grants itself a
+    # port; its own feed naming the call says which of that port's calls are its own.
+    org = partners_repo.get_org(session, actor.org_id) if actor.org_id else None
+    at_port = org is not None and org.home_port == call.rsplit("/", 1)[-1]
+    if not at_port or not actor.org_code or not reported_call(session, actor.org_code, call):
         detail, extra = problem("not_the_carrier", transport_call=call)
         raise Forbidden(detail, extra=extra)
 
@@ -77,7 +81,8 @@ def open_clearance(
     session: Session, *, actor: Principal, transport_call: str, port: str, now: datetime
 ) -> VesselClearance:
     """The vessel's entry declaration (运输工具申报进境): all three agencies start checking. Declared
-    by the call's carrier (``reported_call``) or by the port office."""
+    by the call's carrier (a line of the call's port whose own feed names the call) or by the port
+    office."""
     if actor.kind != "system" and actor.org_kind not in OPENERS:
         raise Forbidden(N_("a shipping line (or its agent) declares the vessel's entry"))
     call, port = transport_call.strip().upper(), port.strip().upper()
