@@ -7,6 +7,7 @@ import re
 
 import pytest
 from tests.factories import PASSWORD, login
+from tests.vessels.conftest import report_call
 
 from kouan.db.session import transaction
 from kouan.kit.clock import utcnow
@@ -25,10 +26,11 @@ SAMPLE = {"transport_call": CALL, "call_port": "CNSHA", "port": "CNDAL", "agency
 def carrier(kouan, world, client):  # type: ignore[no-untyped-def]
     with transaction(kouan.sessions, actor=system("tests")) as s:
         org = partners_service.create_org(s, actor=system("tests"), now=utcnow(), fields=partners_service.OrgFields(
-            code="COSCO", name="COSCO", kind="shipping_line"))
-        partners_service.create_person(s, actor=system("tests"), org_id=org.id, username="cosco.officer",
-                                       display_name="COSCO", password=PASSWORD, role="staff", now=utcnow())
-    return {"X-CSRF-Token": login(client, "cosco.officer")}
+            code="SITC", name="SITC", kind="shipping_line", home_port="CNDAL"))
+        partners_service.create_person(s, actor=system("tests"), org_id=org.id, username="sitc.officer",
+                                       display_name="SITC", password=PASSWORD, role="staff", now=utcnow())
+    report_call(kouan, "SITC", CALL)
+    return {"X-CSRF-Token": login(client, "sitc.officer")}
 
 
 def declare(client, headers, call: str, port: str = "CNDAL"):  # type: ignore[no-untyped-def]

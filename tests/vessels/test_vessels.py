@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 from tests.factories import PASSWORD, login
+from tests.vessels.conftest import report_call
 
 from kouan.db.session import transaction
 from kouan.events.models import Event
@@ -32,16 +33,18 @@ def test_overlap_compares_elapsed_time_with_the_checks_in_sequence():
 @pytest.fixture
 def agencies(kouan, world):
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        for code, kind in (("DLBJ", "border_inspection"), ("DLMSA", "maritime"), ("COSCO", "shipping_line")):
+        for code, kind in (("DLBJ", "border_inspection"), ("DLMSA", "maritime"), ("SITC", "shipping_line")):
+            port = "CNDAL"  # the station's port (what it checks); the line's (the calls it declares)
             org = partners_service.create_org(s, actor=system("tests"), now=utcnow(), fields=partners_service.OrgFields(
-                code=code, name=code, kind=kind))
+                code=code, name=code, kind=kind, home_port=port))
             partners_service.create_person(s, actor=system("tests"), org_id=org.id, username=f"{code.lower()}.officer",
                                            display_name=code, password=PASSWORD, role="staff", now=utcnow())
+    report_call(kouan, "SITC", CALL)  # SITC's own feed names the call: it is the carrier
     return {"customs": world.customs.staff, "border_inspection": "dlbj.officer", "maritime": "dlmsa.officer"}
 
 
 def test_three_checks_in_parallel_clear_the_call_and_each_is_an_event(client, kouan, agencies):
-    csrf = login(client, "cosco.officer")
+    csrf = login(client, "sitc.officer")
     r = client.post("/api/v1/vessel-clearances", json={"transport_call": CALL, "port": "CNDAL"},
                     headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201, r.text
@@ -69,7 +72,7 @@ def test_only_a_shipping_line_declares_entry_and_only_agencies_check(client, wor
                     headers={"X-CSRF-Token": csrf})
     assert r.status_code == 403
     client.cookies.clear()
-    csrf = login(client, "cosco.officer")
+    csrf = login(client, "sitc.officer")
     bad = client.post("/api/v1/vessel-clearances", json={"transport_call": "1234568/X/CNDAL", "port": "CNDAL"},
                       headers={"X-CSRF-Token": csrf})
     assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "/transport_call"

@@ -18,15 +18,15 @@ from kouan.partners.schemas import (
     PersonRead,
     PersonUpdate,
 )
-from kouan.web.deps import DbSession, PersonPrincipal, ReadPrincipal
+from kouan.web.deps import CurrentPrincipal, DbSession, PersonPrincipal, ReadPrincipal
 from kouan.web.inputs import Id
 
 router = APIRouter(prefix="/api/v1", tags=["organisations"])
 
 
 @router.get("/me", response_model=Me)
-def me(principal: ReadPrincipal) -> Me:
-    """Who the credentials belong to."""
+def me(principal: CurrentPrincipal) -> Me:
+    """Who the credentials belong to (any key may ask)."""
     return Me(kind=principal.kind, id=principal.id, org_id=principal.org_id,
               org_kind=principal.org_kind, role=principal.role, scopes=sorted(principal.scopes),
               name=principal.name)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import InvalidInput
-from kouan.partners import service
+from kouan.partners import governance, service
 from kouan.partners.domain import OrgKind, Role, can_create_org, can_manage_org
 from kouan.ports import service as ports_service
 from kouan.web import csrf
@@ -23,11 +23,15 @@ router = APIRouter(include_in_schema=False)
 def _org_page(request, session, principal, org_id, *, issued=None, errors=None, status=200):  # type: ignore[no-untyped-def]
     org = service.get_org(session, actor=principal, org_id=org_id)
     manage = can_manage_org(principal, org_id)
+    editable = [f for f in ("name", "customs_district", "home_port", "credit_rating")
+                if governance.may_change(principal, f, own=principal.org_id == org_id, rater=False)]
     return render(request, "partners/organisation.html", {
         "org": org,
         "people": service.list_people(session, actor=principal, org_id=org_id),
         "keys": service.list_api_keys(session, actor=principal, org_id=org_id) if manage else [],
         "can_manage": manage,
+        "editable": editable if manage else [],
+        "ratings": service.CREDIT_RATINGS,
         "roles": [r.value for r in Role],
         "issued": issued,
         "errors": errors or [],
@@ -78,6 +82,32 @@ def create_organisation(
 @router.get("/orgs/{org_id}")
 def organisation(org_id: Id, request: Request, session: DbSession, principal: PagePrincipal):
     return _org_page(request, session, principal, org_id)
+
+
+@router.post("/orgs/{org_id}")
+def change_organisation(
+    org_id: int, request: Request, session: DbSession, principal: PagePrincipal,
+    name: Annotated[str, Form()], name_en: Annotated[str, Form()] = "",
+    province: Annotated[str, Form()] = "", timezone: Annotated[str, Form()] = "Asia/Shanghai",
+    customs_district: Annotated[str | None, Form()] = None,
+    home_port: Annotated[str | None, Form()] = None,
+    credit_rating: Annotated[str | None, Form()] = None, csrf_token: Annotated[str, Form()] = "",
+):
+    """The same change as PATCH /api/v1/organisations/{id}. The district, home port and rating are
+    sent only where the form shows them (the port office's); the service refuses them to others."""
+    csrf.verify(request, csrf_token)
+    changes: dict[str, object] = {"name": name, "name_en": name_en or None,
+                                  "province": province or None, "timezone": timezone}
+    governed = {"customs_district": customs_district, "home_port": home_port, "credit_rating": credit_rating}
+    changes.update({k: v.strip().upper() if k != "credit_rating" else v.strip()
+                    for k, v in governed.items() if v is not None})
+    changes.update({k: None for k, v in changes.items() if v == "" and k != "name"})
+    try:
+        service.update_org(session, actor=principal, org_id=org_id, changes=changes)
+    except InvalidInput as exc:
+        session.rollback()
+        return _org_page(request, session, principal, org_id, errors=exc.errors, status=422)
+    return RedirectResponse(f"/orgs/{org_id}", status_code=303)
 
 
 @router.post("/orgs/{org_id}/people")

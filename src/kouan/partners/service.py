@@ -30,6 +30,7 @@ from kouan.kit.errors import (
     NotFound,
     TemplatedFieldError,
 )
+from kouan.partners import governance
 from kouan.partners import repository as repo
 from kouan.partners import sessions as web_sessions_store
 from kouan.partners.domain import (
@@ -170,17 +171,28 @@ def list_orgs(session: Session, *, actor: Principal, kind: str | None = None) ->
     return repo.list_orgs(session, only_id=actor.org_id, kind=kind)
 
 
+def _district_of(session: Session, org_id: int | None) -> str | None:
+    org = repo.get_org(session, org_id) if org_id else None
+    return org.customs_district if org else None
+
+
 def update_org(
     session: Session, *, actor: Principal, org_id: int, changes: dict[str, object]
 ) -> Organisation:
-    org = get_org(session, actor=actor, org_id=org_id)
-    if not can_manage_org(actor, org_id):
+    """Change an organisation: its own admins what describes it, the port office everything, customs
+    the credit rating of its district's enterprises (``partners.governance``)."""
+    org = repo.get_org(session, org_id)
+    rater = org is not None and governance.rates(
+        actor, org_kind=org.kind, org_district=org.customs_district,
+        actor_district=_district_of(session, actor.org_id))
+    if org is None or not (can_view_org(actor, org_id) or rater):
+        raise NotFound(N_("no organisation %(org_id)s"), params={"org_id": org_id})
+    if not (can_manage_org(actor, org_id) or rater):
         raise Forbidden(N_("you may not change this organisation"))
-    if "kind" in changes and changes["kind"] != org.kind and not can_create_org(actor):
-        raise Forbidden(N_("only the port office changes an organisation's kind"))
-    # The fleet and carrier codes entitle a shipping line to state its calls' facts (events.authority).
-    if ({"fleet", "carrier_codes"} & changes.keys()) and not can_create_org(actor):
-        raise Forbidden(N_("only the port office changes an organisation's fleet or carrier codes"))
+    moved = [k for k, v in changes.items() if getattr(org, k) != v]
+    if denied := governance.refused(actor, moved, own=actor.org_id == org_id, rater=rater):
+        raise Forbidden(N_("only the port office changes %(fields)s"), params={"fields": ", ".join(denied)},
+                        extra={"code": "org_field_governed", "fields": denied})
     current = OrgFields(
         code=org.code, name=org.name, kind=org.kind, name_en=org.name_en, uscc=org.uscc,
         province=org.province, customs_district=org.customs_district, home_port=org.home_port,

@@ -23,6 +23,8 @@ MESSAGES: dict[str, str] = {
     "port_unknown": N_("unknown UN/LOCODE"),  # the same code and words as a declaration's port
     "entry_declared": N_("the entry of %(transport_call)s is already declared"),
     "check_done": N_("the %(agency)s check was done at %(done_at)s"),
+    "not_the_carrier": N_("only the carrier of %(transport_call)s declares its entry: a line of the call's "
+                          "port whose own events name the call (or the port office declares it)"),
 }
 
 # Parameters that hold vocabulary codes, and the words that name their values (pages translate them).

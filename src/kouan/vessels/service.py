@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from kouan.events import record as events_record
 from kouan.events.domain import CanonicalEvent, Direction, Milestone, Ref, RefKind
+from kouan.events.models import Event, EventRef
 from kouan.kit import ids
 from kouan.kit.errors import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, Role, sees_all_organisations
 from kouan.ports.models import Port
 from kouan.vessels import domain
@@ -19,6 +21,7 @@ from kouan.vessels.models import VesselCheck, VesselClearance
 from kouan.vessels.refusals import field_error, problem
 
 OPENERS = frozenset({OrgKind.SHIPPING_LINE, OrgKind.PORT_OFFICE, OrgKind.OPERATOR})
+_OVERSEERS = frozenset({OrgKind.PORT_OFFICE, OrgKind.OPERATOR})
 
 
 def _event(
@@ -50,15 +53,42 @@ def _validate_call(session: Session, transport_call: str, port: str) -> list[Fie
     return errors
 
 
+def reported_call(session: Session, source: str, transport_call: str) -> bool:
+    """Has ``source`` itself sent an event naming the call? A line's own feed (its schedule, its
+    manifest, its arrival notice) is the fact that makes it the call's carrier: no other sender can
+    write under its source, and naming a call in one's own events grants nothing over another's."""
+    stmt = (select(EventRef.event_pk).join(Event, Event.id == EventRef.event_pk)
+            .where(EventRef.kind == RefKind.TRANSPORT_CALL.value, EventRef.key == transport_call,
+                   Event.source == source).limit(1))
+    return session.scalar(stmt) is not None
+
+
+def _check_opener(session: Session, actor: Principal, call: str) -> None:
+    if actor.kind == "system" or (actor.is_person and actor.org_kind in _OVERSEERS):
+        return
+    if actor.org_kind != OrgKind.SHIPPING_LINE:
+        raise Forbidden(N_("a shipping line (or its agent) declares the vessel's entry"))
+    # Its home port is set by the port office (partners.governance), so no line grants itself a
+    # port; its own feed naming the call says which of that port's calls are its own.
+    org = partners_repo.get_org(session, actor.org_id) if actor.org_id else None
+    at_port = org is not None and org.home_port == call.rsplit("/", 1)[-1]
+    if not at_port or not actor.org_code or not reported_call(session, actor.org_code, call):
+        detail, extra = problem("not_the_carrier", transport_call=call)
+        raise Forbidden(detail, extra=extra)
+
+
 def open_clearance(
     session: Session, *, actor: Principal, transport_call: str, port: str, now: datetime
 ) -> VesselClearance:
-    """The vessel's entry declaration (运输工具申报进境): all three agencies start checking."""
+    """The vessel's entry declaration (运输工具申报进境): all three agencies start checking. Declared
+    by the call's carrier (a line of the call's port whose own feed names the call) or by the port
+    office."""
     if actor.kind != "system" and actor.org_kind not in OPENERS:
         raise Forbidden(N_("a shipping line (or its agent) declares the vessel's entry"))
     call, port = transport_call.strip().upper(), port.strip().upper()
     if errors := _validate_call(session, call, port):
         raise InvalidInput(N_("the entry declaration is not valid"), errors=errors)
+    _check_opener(session, actor, call)
     if session.scalar(select(VesselClearance).where(VesselClearance.transport_call == call)):
         detail, extra = problem("entry_declared", transport_call=call)
         raise Conflict(detail, extra=extra)
@@ -85,6 +115,24 @@ def get(session: Session, clearance_id: int) -> VesselClearance:
     return c
 
 
+def _reach(session: Session, actor: Principal) -> tuple[str | None, str | None]:
+    """The district (customs) or the port (border inspection, maritime) an agency's people work."""
+    org = partners_repo.get_org(session, actor.org_id) if actor.org_id else None
+    if org is None:
+        return None, None
+    return org.customs_district, org.home_port
+
+
+def _in_reach(session: Session, actor: Principal, c: VesselClearance) -> bool:
+    """Customs check the calls of their district's ports; border inspection and the maritime
+    authority those of their own port (an agency without one checks none)."""
+    district, home_port = _reach(session, actor)
+    if actor.org_kind == OrgKind.CUSTOMS:
+        port = session.get(Port, c.port)
+        return district is not None and port is not None and port.customs_district == district
+    return home_port is not None and home_port == c.port
+
+
 def checks(session: Session, c: VesselClearance) -> dict[domain.Agency, datetime]:
     rows = session.scalars(select(VesselCheck).where(VesselCheck.clearance_id == c.id))
     return {domain.Agency(r.agency): r.done_at for r in rows}
@@ -105,6 +153,9 @@ def complete_check(
     """The acting officer's agency has finished its check; the call clears when all three have."""
     agency = _agency_of(actor)
     c = get(session, clearance_id)
+    if not _in_reach(session, actor, c):
+        # Another district's or port's call is not theirs to see either: "not found", not "forbidden".
+        raise NotFound(N_("no vessel clearance %(clearance_id)s"), params={"clearance_id": clearance_id})
     try:
         done, cleared = domain.complete(checks(session, c), agency, now)
     except domain.AlreadyDone as exc:
@@ -131,7 +182,17 @@ def complete_check(
 
 
 def list_clearances(session: Session, *, actor: Principal, limit: int = 100) -> list[VesselClearance]:
+    """The declarant's own; an agency's within its district or port (as it checks them); all for the
+    port office."""
     stmt = select(VesselClearance).order_by(VesselClearance.id.desc()).limit(limit)
-    if not (sees_all_organisations(actor) or actor.org_kind in domain.AGENCY_OF_ORG):
+    if sees_all_organisations(actor):
+        return list(session.scalars(stmt))
+    district, home_port = _reach(session, actor)
+    if actor.org_kind == OrgKind.CUSTOMS:
+        ports = select(Port.locode).where(Port.customs_district == district)
+        stmt = stmt.where(VesselClearance.port.in_(ports))
+    elif actor.org_kind in domain.AGENCY_OF_ORG:
+        stmt = stmt.where(VesselClearance.port == home_port)
+    else:
         stmt = stmt.where(VesselClearance.declarant_org_id == actor.org_id)
     return list(session.scalars(stmt))

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
@@ -31,7 +31,7 @@ from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import i18n, logredact, openapi, pages, problems
+from kouan.web import authz, i18n, logredact, openapi, pages, problems
 from kouan.web.deps import LoginRequired
 from kouan.web.headers import SecurityHeaders
 from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
         yield
         kouan.dispose()
 
+    # Every route passes the one policy table (web/policy.py) before its handler runs.
     app = FastAPI(title="Kouan 口岸 API", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(authz.route_guard)])
     app.state.kouan = kouan
     app.state.settings = settings
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    authz.check_complete(app)  # a route the policy table does not name cannot be served
     return app
 
 

@@ -113,10 +113,25 @@ def current_principal(
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+def authenticated(
+    request: Request,
+    session: DbSession,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    _session_cookie: Annotated[str | None, Depends(_cookie)] = None,
+) -> Principal:
+    """The caller the route guard (``web.authz``) already authenticated, else ``current_principal``."""
+    guarded = getattr(request.state, "guarded_principal", None)
+    if guarded is not None:
+        return guarded
+    return current_principal(request, session, bearer, _session_cookie)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 
 
 def require_scope(scope: Scope):  # type: ignore[no-untyped-def]
+    """A second check of the scope the route table (``web.policy.ROUTES``) already asks for."""
+
     def check(principal: CurrentPrincipal) -> Principal:
         if not has_scope(principal, scope):
             raise Forbidden(f"this API key lacks the {scope.value!r} scope")
@@ -148,4 +163,10 @@ def page_principal(request: Request, session: DbSession) -> Principal:
     return principal
 
 
-PagePrincipal = Annotated[Principal, Depends(page_principal)]
+def page_person(request: Request, session: DbSession) -> Principal:
+    """The person the route guard already loaded, else ``page_principal``."""
+    guarded = getattr(request.state, "guarded_principal", None)
+    return guarded if guarded is not None else page_principal(request, session)
+
+
+PagePrincipal = Annotated[Principal, Depends(page_person)]
