@@ -17,7 +17,7 @@ from kouan.events import feeds
 from kouan.events import service as events_service
 from kouan.kit.clock import utcnow
 from kouan.partners import service as partners
-from kouan.partners.domain import OrgKind, Role, Scope, system
+from kouan.partners.domain import OrgKind, Role, Scope, key_scope_allowed, system
 
 SIDES = {"A": ("CNDAL", "0900", "CN-LN", "210200"), "B": ("CNSHA", "2200", "CN-SH", "310000")}
 SCOPE_SETS = tuple(frozenset({s.value}) for s in Scope)
@@ -80,7 +80,8 @@ def _orgs(s, side: str) -> dict[OrgKind, OrgRec]:  # type: ignore[no-untyped-def
             rec.people[role] = partners.create_person(
                 s, actor=actor, org_id=org.id, username=f"{org.code.lower()}.{role.value}",
                 display_name=f"{org.code} {role.value}", password=PASSWORD, role=role.value, now=utcnow()).id
-        for scopes in SCOPE_SETS:
+        # A kind gets only the keys it may hold (partners.domain.KEY_SCOPES: an insurer's reads only).
+        for scopes in (ss for ss in SCOPE_SETS if all(key_scope_allowed(kind, sc) for sc in ss)):
             issued = partners.create_api_key(s, actor=actor, org_id=org.id, name=",".join(scopes),
                                              scopes=sorted(scopes), now=utcnow())
             rec.keys[scopes] = (issued.key.id, issued.secret)

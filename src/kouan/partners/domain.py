@@ -60,9 +60,11 @@ class Scope(StrEnum):
 _FEED = (Scope.EVENTS_WRITE, Scope.READ)
 KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kind -> (default, allowed)
     OrgKind.TERMINAL: (_FEED, frozenset(_FEED)),
-    OrgKind.SHIPPING_LINE: (_FEED, frozenset(_FEED)),
+    # declarations:write when asked for: a line's key opens its vessel's entry clearance, a customs
+    # key runs the arrival match (web.policy.ROUTES)
+    OrgKind.SHIPPING_LINE: (_FEED, frozenset({*_FEED, Scope.DECLARATIONS_WRITE})),
     OrgKind.RAIL_OPERATOR: (_FEED, frozenset(_FEED)),
-    OrgKind.CUSTOMS: (_FEED, frozenset(_FEED)),
+    OrgKind.CUSTOMS: (_FEED, frozenset({*_FEED, Scope.DECLARATIONS_WRITE})),
     OrgKind.MARITIME: (_FEED, frozenset(_FEED)),
     OrgKind.BORDER_INSPECTION: (_FEED, frozenset(_FEED)),
     OrgKind.TRADER: ((Scope.READ,), frozenset(Scope)),
