@@ -10,7 +10,7 @@ from kouan.bootstrap import Kouan
 from kouan.db.session import transaction
 from kouan.kit.clock import utcnow
 from kouan.partners import service
-from kouan.partners.domain import system
+from kouan.partners.domain import default_key_scopes, system
 
 PASSWORD = "correct-horse-battery"
 
@@ -55,7 +55,9 @@ def _org(session, code, name, kind, *, uscc=None, district=None, port=None, flee
                                   now=utcnow())
     # A declarant's key reads by default (partners.domain.KEY_SCOPES); these tests' traders also
     # report events, so they ask for events:write too.
-    scopes = ["events:write", "read"] if kind in ("trader", "broker") else None
+    # An insurer's, a fee publisher's or a commerce bureau's key has no default scope: it reads.
+    scopes = (["events:write", "read"] if kind in ("trader", "broker")
+              else None if default_key_scopes(kind) else ["read"])
     issued = service.create_api_key(session, actor=actor, org_id=org.id, name="feed", scopes=scopes,
                                     now=utcnow())
     return Org(id=org.id, code=code, admin_id=admin.id, admin=admin.username, staff=staff.username,
