@@ -55,9 +55,9 @@ def _org(session, code, name, kind, *, uscc=None, district=None, port=None, flee
                                   now=utcnow())
     # A declarant's key reads by default (partners.domain.KEY_SCOPES); these tests' traders also
     # report events, so they ask for events:write too.
-    scopes = ["events:write", "read"] if kind in ("trader", "broker") else None
-    if scopes is None and not default_key_scopes(kind):
-        scopes = ["read"]  # an insurer's or a commerce department's key carries no scope by default
+    # An insurer's, a fee publisher's or a commerce bureau's key has no default scope: it reads.
+    scopes = (["events:write", "read"] if kind in ("trader", "broker")
+              else None if default_key_scopes(kind) else ["read"])
     issued = service.create_api_key(session, actor=actor, org_id=org.id, name="feed", scopes=scopes,
                                     now=utcnow())
     return Org(id=org.id, code=code, admin_id=admin.id, admin=admin.username, staff=staff.username,
