@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from kouan.consignments import repository as repo
 from kouan.consignments import stakes
+from kouan.events.domain import KOUAN_SOURCE
 from kouan.events.models import Event
-from kouan.events.record import SOURCE as KOUAN_SOURCE
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal
 

@@ -15,6 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+# The source of the events Kouan's own workflows record (events.record): always entitled.
+KOUAN_SOURCE = "kouan"
+
 
 class Milestone(StrEnum):
     TRANSPORT_ENTRY_DECLARED = "TRANSPORT_ENTRY_DECLARED"  # 运输工具申报进境

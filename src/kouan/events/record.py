@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kouan.events import authority, service
-from kouan.events.domain import CanonicalEvent
+from kouan.events.domain import KOUAN_SOURCE, CanonicalEvent
 
-SOURCE = "kouan"
+SOURCE = KOUAN_SOURCE
 
 
 def record(session: Session, events: Sequence[CanonicalEvent], *, actor: str, now: datetime,
