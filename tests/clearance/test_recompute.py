@@ -361,7 +361,8 @@ def test_the_expression_compiles_for_duckdb_and_agrees_over_parquet(kouan, tmp_p
 def test_every_clock_compiles_on_every_engine_without_a_database(clock):
     schema = {
         "event": {"id": "int64", "milestone": "string", "classifier": "string",
-                  "occurred_at": "timestamp('UTC')", "port": "string", "attrs": "json"},
+                  "occurred_at": "timestamp('UTC')", "port": "string", "attrs": "json",
+                  "authority": "string"},
         "event_ref": {"event_pk": "int64", "kind": "string", "key": "string"},
         "consignment_member": {"kind": "string", "key": "string", "consignment_id": "int64"},
         "consignment_hub": {"consignment_id": "int64", "kind": "string", "key": "string",
