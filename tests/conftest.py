@@ -56,7 +56,10 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:  # type: ignore[no
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
     return Settings(
         database_url=database_url, data_dir=data_dir, secret_key="test-secret-key-not-for-production",
-        environment="test", argon2_time_cost=1, argon2_memory_kib=1024, **overrides,
+        environment="test", argon2_time_cost=1, argon2_memory_kib=1024,
+        # No worker thread in the app under test: a test runs the jobs where it expects their
+        # effect (run_jobs below), so no thread races its assertions.
+        **{"worker_in_process": False, **overrides},
     )
 
 
@@ -113,3 +116,13 @@ def world(kouan):  # type: ignore[no-untyped-def]
     from tests.factories import build_world
 
     return build_world(kouan)
+
+
+def run_jobs(kouan: Kouan) -> list:  # type: ignore[type-arg]
+    """Run every due post-commit job (case refresh, arrival match) as the worker would."""
+    from kouan.jobs import service as jobs_service
+
+    outcomes = jobs_service.drain(kouan.sessions, policy=jobs_service.Policy(backoff_seconds=0))
+    failed = [o for o in outcomes if o.status != "done"]
+    assert not failed, failed
+    return outcomes

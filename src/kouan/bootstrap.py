@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from kouan.audit import service as audit_service
 from kouan.config import Settings
 from kouan.db.session import make_engine, make_session_factory
+from kouan.jobs import registry as jobs_registry
 from kouan.partners import service as partners_service
 
 
@@ -28,8 +29,18 @@ def build(settings: Settings) -> Kouan:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     audit_service.install()
+    wire_jobs()
     partners_service.configure_password_hashing(
         time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
     )
     engine = make_engine(url)
     return Kouan(settings=settings, engine=engine, sessions=make_session_factory(engine))
+
+
+# Who does what once a batch has committed (the spine only records ``batch.committed``): imported
+# the first time a worker asks for the handlers, not by every command.
+JOB_HANDLERS = ("kouan.clearance.jobs", "kouan.declarations.jobs")
+
+
+def wire_jobs() -> None:
+    jobs_registry.subscribe(*JOB_HANDLERS)

@@ -34,6 +34,7 @@ from kouan.declarations.cli import declarations_app
 from kouan.demo import portal as demo_portal
 from kouan.demo import service as demo_service
 from kouan.events.cli import events_app, quarantine_app
+from kouan.jobs.cli import jobs_app, worker_command
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners import repository as partners_repo
@@ -60,6 +61,8 @@ app.command("kpi")(kpi_command)
 app.command("bulletin")(bulletin_command)
 app.command("facilitation")(facilitation_command)
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker_command)
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -95,12 +98,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    job_worker: Annotated[bool | None, typer.Option(
+        "--job-worker/--no-job-worker", help="Run the post-commit jobs in a thread of the server "
+        "(default: KOUAN_WORKER_IN_PROCESS, on); off when `kouan worker` runs")] = None,
 ) -> None:
     """Run the web application and API."""
+    import os
+
     import uvicorn
 
     from kouan.web.app import create_app
 
+    if job_worker is not None:  # the --workers > 1 processes read it from the environment too
+        os.environ["KOUAN_WORKER_IN_PROCESS"] = "true" if job_worker else "false"
     settings = get_settings()
     kouan = build(settings)
     _require_schema(kouan)

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     key_failures_per_address: int = 20
     failure_window_minutes: int = 15
     lockout_minutes: int = 15
+    # Post-commit jobs (kouan.jobs): `kouan serve` runs a worker thread unless this is off (set it
+    # off when `kouan worker` runs as its own process); polled this often when idle.
+    worker_in_process: bool = True
+    jobs_poll_seconds: float = 1.0
+    jobs_max_attempts: int = 8  # then the job is `failed`, listed, and `kouan jobs retry` requeues it
+    jobs_backoff_seconds: float = 5.0  # after the first failure, doubled after each next one ...
+    jobs_backoff_max_seconds: float = 3600.0  # ... up to this
+    jobs_lease_seconds: float = 900.0  # a running job whose worker died is taken again after this
 
     @field_validator("environment")
     @classmethod

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
 
-from kouan.declarations import jobs as declaration_jobs
 from kouan.events import docking, feeds, service
 from kouan.events import repository as repo
 from kouan.events.schemas import (
@@ -19,6 +18,7 @@ from kouan.events.schemas import (
     QuarantinedRead,
     RetrySummary,
 )
+from kouan.jobs.worker import wake
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import Forbidden, KouanError, NotFound
 from kouan.partners.domain import Principal, can_send_events, sees_all_organisations
@@ -62,10 +62,10 @@ def _ingest(session, principal: Principal, body: bytes, fmt: str,  # type: ignor
 
 
 def _after_ingest(report: service.IngestReport, background: BackgroundTasks, request: Request) -> None:
-    """New arrivals may release advance declarations: match them once this batch is committed."""
+    """The batch's follow-ups (case refresh, arrival match) are a job committed with it
+    (``service.enqueue_committed``): once the response is sent, wake the in-process worker."""
     if report.stored or report.updated:
-        background.add_task(declaration_jobs.run_arrival_match, request.app.state.kouan.sessions,
-                            [report.batch_id])
+        background.add_task(wake, request.app)
 
 
 # Any bytes are a valid batch: what does not parse is quarantined with its reason and answered in the

@@ -14,7 +14,6 @@ from rich.table import Table
 from kouan.bootstrap import build
 from kouan.config import get_settings
 from kouan.db.session import transaction
-from kouan.declarations import jobs as declaration_jobs
 from kouan.events import parsing, service
 from kouan.events import repository as repo
 from kouan.kit.clock import utcnow
@@ -38,6 +37,9 @@ def import_files(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Log each stored chunk to stderr")] = False,
+    run_jobs: Annotated[bool, typer.Option(
+        "--jobs/--no-jobs", help="Run the batches' follow-up jobs (case refresh, arrival match) before "
+        "returning; --no-jobs leaves them queued for `kouan worker` or the server")] = True,
 ) -> None:
     """Import files, each as one atomic batch: all of it is stored or quarantined, or none."""
     if fmt != "auto" and fmt not in parsing.FORMATS:
@@ -72,9 +74,8 @@ def import_files(
             if verbose:
                 err.print(f"{path.name}: committed batch {report.batch_id}")
             batches.append({"file": str(path), **report.as_dict()})
-    if any(b["stored"] or b["updated"] for b in batches):
-        declaration_jobs.run_arrival_match(  # new arrivals release advance declarations
-            kouan.sessions, [b["batch_id"] for b in batches if b["stored"] or b["updated"]])
+    if run_jobs and any(b["stored"] or b["updated"] for b in batches):
+        _run_jobs(kouan)  # each committed batch queued its follow-ups; run them now
     totals = {k: sum(b[k] for b in batches) for k in TOTAL_KEYS}
     errors = [{"file": b["file"], **e} for b in batches for e in b["errors"]]
     if as_json:
@@ -88,6 +89,19 @@ def import_files(
     console.print(table)
     for e in errors[:50]:
         err.print(f"[yellow]quarantined[/] {e['file']} {e['where']}: {e['reason']}")
+
+
+def _run_jobs(kouan) -> None:  # type: ignore[no-untyped-def]
+    """The queued jobs, run here as a worker would (claimed, recorded, retried): a failure is
+    listed by `kouan jobs list --status failed`, never a traceback after the commit."""
+    from kouan.jobs import service as jobs_service
+
+    outcomes = jobs_service.drain(kouan.sessions, policy=jobs_service.Policy.from_settings(kouan.settings))
+    failed = [o for o in outcomes if o.status != "done"]
+    for o in failed:
+        err.print(f"[yellow]job {o.job.id}[/] ({o.job.handler or o.job.kind}) {o.status}: {o.error}")
+    if failed:
+        err.print("the batches are stored; see `kouan jobs list` (failed jobs are retried with backoff)")
 
 
 @quarantine_app.command("list")

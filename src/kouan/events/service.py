@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from kouan import jobs
 from kouan.audit import service as audit_service
-from kouan.clearance import service as clearance_service
+from kouan.consignments import dirty
 from kouan.consignments import repository as consignments_repo
 from kouan.consignments import service as consignments_service
 from kouan.db.session import allocate_ids
@@ -224,7 +225,7 @@ def _demoted(session: Session, plan: _Plan) -> set[int]:
     if not stale:
         return set()
     found = {consignments_repo.member_consignment(session, r.key) for e in stale for r in e.refs}
-    return {c for c in found if c is not None} | clearance_service.reached_by_hubs(session, stale)
+    return {c for c in found if c is not None} | dirty.reached_by_hubs(session, stale)
 
 
 def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: datetime) -> None:
@@ -300,8 +301,8 @@ def store(
         # It still shows on the timeline of the consignments whose references it names.
         acting = winners if not report.claims else plan.entitled()
         linked = consignments_service.link(session, acting, now=now)
-        clearance_service.mark_dirty(
-            session, linked.touched | clearance_service.reached_by_hubs(session, acting)
+        dirty.mark_dirty(
+            session, linked.touched | dirty.reached_by_hubs(session, acting)
             | _demoted(session, plan))
         for key, n in _identifier_quality(session, winners).items():
             setattr(batch, key, getattr(batch, key) + n)
@@ -311,10 +312,23 @@ def store(
         if progress:
             progress(start + len(part), len(events))
     _quarantine(session, rejections, source=source, fmt=fmt, batch_id=batch.id, now=now)
+    if report.stored or report.updated:
+        enqueue_committed(session, batch.id, now=now)
     report.errors = [{"where": r.where, "reason": r.reason} for r in rejections[:MAX_ERRORS_REPORTED]]
     for key in ("received", "stored", "duplicates", "updated", "quarantined"):
         setattr(batch, key, getattr(report, key))
     return report
+
+
+BATCH_COMMITTED = "batch.committed"
+
+
+def enqueue_committed(session: Session, batch_id: int, *, now: datetime) -> None:
+    """The outbox row of a batch that stored or changed events, in the batch's own transaction:
+    readers subscribe to ``batch.committed`` (case refresh, arrival match; ``bootstrap`` wires
+    them) and a worker runs them once the batch has committed. Asked twice, it is one job."""
+    jobs.enqueue(session, BATCH_COMMITTED, {"batch_id": batch_id}, now=now,
+                 dedupe_key=f"{BATCH_COMMITTED}:{batch_id}")
 
 
 def open_batch(session: Session, *, source: str, org_id: int | None, fmt: str, channel: str,

@@ -26,6 +26,7 @@ from kouan.declarations import api as declarations_api
 from kouan.declarations import pages as declarations_pages
 from kouan.events import api as events_api
 from kouan.events import pages as events_pages
+from kouan.jobs import api as jobs_api
 from kouan.kit.errors import TooManyRequests
 from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
@@ -51,8 +52,14 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     kouan = kouan or build(settings)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        # The embedded setup runs the post-commit jobs in a thread of this process; with
+        # KOUAN_WORKER_IN_PROCESS=false they wait for `kouan worker` (its own process).
+        worker = _start_worker(settings, kouan) if settings.worker_in_process else None
+        app.state.jobs_worker = worker
         yield
+        if worker is not None:
+            worker.stop()
         kouan.dispose()
 
     # Every route passes the one policy table (web/policy.py) before its handler runs.
@@ -87,12 +94,22 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
                    audit_api.router, events_api.router, consignments_api.router,
                    consignments_pages.router, events_pages.router, clearance_api.router,
                    declarations_api.router, vessels_api.router, declarations_pages.router,
-                   dashboard_api.router, dashboard_pages.router):
+                   dashboard_api.router, dashboard_pages.router, jobs_api.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     authz.check_complete(app)  # a route the policy table does not name cannot be served
     return app
+
+
+def _start_worker(settings: Settings, kouan: Kouan):  # type: ignore[no-untyped-def]
+    from kouan.jobs.service import Policy
+    from kouan.jobs.worker import Worker
+
+    worker = Worker(kouan.sessions, policy=Policy.from_settings(settings),
+                    poll_seconds=settings.jobs_poll_seconds)
+    worker.start()
+    return worker
 
 
 class ChooseLocale:

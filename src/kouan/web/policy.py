@@ -178,6 +178,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_V1}/vessel-clearances/{{clearance_id}}/checks"): api(
         kinds=AGENCIES, roles=WORKERS, sees=Sees.DISTRICT,
         note="customs of the call port's district; border inspection and maritime of its port"),
+    # --- post-commit jobs ------------------------------------------------------------------------------
+    ("GET", f"{_V1}/jobs"): api(kinds=OVERSEERS, note="the port office's and operator's people"),
+    ("POST", f"{_V1}/jobs/{{job_id}}/retry"): api(kinds=OVERSEERS, roles=WORKERS,
+                                                  note="a failed job, audited"),
     # --- dashboard ---------------------------------------------------------------------------------------
     **{("GET", f"{_V1}/dashboard/{chart}"): api(R, sees=Sees.AGGREGATE)
        for chart in ("trend", "segments", "ports", "facilitation")},
