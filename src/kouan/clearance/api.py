@@ -130,4 +130,4 @@ def get_facilitation(
                             by=tuple(b.strip() for b in by.split(",") if b.strip()), now=utcnow(),
                             first_month=from_month, last_month=to_month,
                             port=port.upper() if port else None, province=region)
-    return {"rows": rows}
+    return {"rows": rows, **kpi.freshness_of(k.sessions).as_dict()}

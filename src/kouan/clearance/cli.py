@@ -57,6 +57,29 @@ def _period(month: str | None, date_from: str | None, date_to: str | None) -> fi
     return None
 
 
+WAIT_HELP = ("Run the pending post-commit jobs first (case refresh after imports), so the answer is "
+             "current; --no-wait answers from the cases as they are, saying stale and pending")
+
+
+def catch_up(k) -> None:  # type: ignore[no-untyped-def]
+    """The person at the terminal waits for a right answer: run the due jobs (as a worker would),
+    then refresh what is still marked (marks without a job: a store from before the job queue)."""
+    from kouan.clearance import kpi
+    from kouan.clearance import service as clearance_service
+    from kouan.jobs import service as jobs_service
+
+    jobs_service.drain(k.sessions, policy=jobs_service.Policy.from_settings(k.settings))
+    if kpi.freshness_of(k.sessions).pending:
+        with transaction(k.sessions, actor=system("cli")) as s:
+            clearance_service.refresh(s, now=utcnow())
+
+
+def _stale_notice(fresh) -> None:  # type: ignore[no-untyped-def]
+    if fresh.stale:
+        err.print(f"[yellow]stale:[/] {fresh.pending} consignments wait for the case refresh "
+                  f"({fresh.pending_jobs} refresh jobs queued); figures are from the cases as they are")
+
+
 def kpi_command(
     month: Annotated[str | None, typer.Option(help="YYYY-MM (Beijing time)")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD, inclusive")] = None,
@@ -68,11 +91,14 @@ def kpi_command(
     clock: Annotated[str, typer.Option(help="gac, trs or trs_exit")] = "gac",
     engine: Annotated[str, typer.Option(help="native, duckdb or spark")] = "native",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help=WAIT_HELP)] = True,
 ) -> None:
     """Clearance time (n, mean, median, p90, segments) from the case table."""
     from kouan.clearance import kpi
 
     k = build(get_settings())
+    if wait:
+        catch_up(k)
     query = kpi.KpiQuery(clock=clock, period=_period(month, date_from, date_to), province=region,
                          port=port.upper() if port else None,
                          by=tuple(b.strip() for b in by.split(",") if b.strip()), engine=engine)
@@ -86,6 +112,7 @@ def kpi_command(
     if as_json:
         print(json.dumps(data, ensure_ascii=False))
         return
+    _stale_notice(result.fresh)
     table = Table(title=f"{result.clock.title} ({engine})")
     for col in (*query.by, "n", "open", "mean h", "median h", "p90 h", "segments"):
         table.add_column(col)
@@ -103,6 +130,7 @@ def bulletin_command(
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
     fmt: Annotated[str, typer.Option("--format", help="text, markdown or html")] = "text",
     clock: Annotated[str, typer.Option()] = "gac",
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help=WAIT_HELP)] = True,
 ) -> None:
     """The month's clearance-time statement, compared with the national average and 2017."""
     from kouan.analytics import bulletin as bulletin_text
@@ -112,6 +140,8 @@ def bulletin_command(
         err.print("[bold red]error:[/] --lang is zh or en; --format is text, markdown or html")
         raise typer.Exit(code=2)
     k = build(get_settings())
+    if wait:
+        catch_up(k)
     try:
         f = bulletins.figures_for(k.sessions, month=month, region=region, clock=clock,
                                   database_url=k.settings.effective_database_url,
@@ -244,11 +274,14 @@ def facilitation_command(
     port: Annotated[str | None, typer.Option(help="UN/LOCODE")] = None,
     by: Annotated[str, typer.Option(help="Comma list: month,port,province,direction")] = "month,port",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help=WAIT_HELP)] = True,
 ) -> None:
     """Advance-declaration rate and two-step usage by month and port, against a year before."""
     from kouan.clearance import bulletins, kpi
 
     k = build(get_settings())
+    if wait:
+        catch_up(k)
     keys = tuple(b.strip() for b in by.split(",") if b.strip())
     for m in (month, from_month, to_month):
         if m:
@@ -261,9 +294,11 @@ def facilitation_command(
     except KouanError as exc:
         _fail(exc)
         return
+    fresh = kpi.freshness_of(k.sessions)
     if as_json:
-        print(json.dumps({"rows": rows}, ensure_ascii=False))
+        print(json.dumps({"rows": rows, **fresh.as_dict()}, ensure_ascii=False))
         return
+    _stale_notice(fresh)
     table = Table(title="advance declaration and two-step usage")
     cols = (*keys, "declarations", "advance_rate", "advance_rate_last_year", "two_step",
             "two_step_last_year", "two_step_growth")

@@ -1,5 +1,10 @@
-"""Answer a clearance-time question: refresh the cases, then run the one Ibis definition on the
-chosen engine (the operational store, DuckDB over a Parquet export, or Spark)."""
+"""Answer a clearance-time question: run the one Ibis definition on the chosen engine (the
+operational store, DuckDB over a Parquet export, or Spark) over the cases as they are.
+
+A read never refreshes the cases (a refresh writes, and on SQLite held the one write lock for
+minutes after a large import): the worker's ``clearance.refresh_cases`` job does, right after each
+batch commits. Until it has caught up the answer says so: ``"stale": true`` and ``"pending"``, the
+consignments whose cases wait for it (``freshness``)."""
 
 from __future__ import annotations
 
@@ -14,12 +19,9 @@ from kouan.analytics import engines, filters
 from kouan.analytics import facilitation as facilitation_rates
 from kouan.analytics import run as analytics_run
 from kouan.clearance import clock_registry
-from kouan.clearance import service as clearance_service
 from kouan.clearance.clocks import Clock
-from kouan.db.session import transaction
 from kouan.kit.errors import FieldError, InvalidInput, NotFound
 from kouan.kit.jsonutil import jsonable
-from kouan.partners.domain import system
 
 ENGINES = ("native", "duckdb", "spark")
 
@@ -34,11 +36,43 @@ class KpiQuery:
     engine: str = "native"
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """How far the cases lag the events: consignments marked and not yet recomputed, and refresh
+    jobs not yet run."""
+
+    pending: int = 0
+    pending_jobs: int = 0
+
+    @property
+    def stale(self) -> bool:
+        return self.pending > 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stale": self.stale, "pending": self.pending, "pending_jobs": self.pending_jobs}
+
+
+def freshness(session: Session) -> Freshness:
+    """Two counts, no write: what every KPI, facilitation and dashboard answer carries."""
+    from kouan.clearance.jobs import REFRESH
+    from kouan.consignments import dirty
+    from kouan.jobs import service as jobs_service
+
+    return Freshness(pending=dirty.pending(session),
+                     pending_jobs=jobs_service.waiting(session, kind="batch.committed", handler=REFRESH))
+
+
+def freshness_of(sessions: sessionmaker[Session]) -> Freshness:
+    with sessions() as session:
+        return freshness(session)
+
+
 @dataclass
 class KpiResult:
     clock: Clock
     query: KpiQuery
     rows: list[analytics_run.KpiRow] = field(default_factory=list)
+    fresh: Freshness = field(default_factory=Freshness)
 
     def as_dict(self) -> dict[str, Any]:
         names = {"I": self.clock.imports.segment_names, "E": self.clock.exports.segment_names}
@@ -49,6 +83,7 @@ class KpiResult:
                         "region": self.query.province, "port": self.query.port,
                         "by": list(self.query.by)},
             "rows": [_row(r, names) for r in self.rows],
+            **self.fresh.as_dict(),
         }
 
 
@@ -81,11 +116,10 @@ def run(
             clock = clock_registry.get(session, query.clock)
         except NotFound as exc:
             raise InvalidInput(exc.detail, errors=exc.errors) from None
+        fresh = freshness(session)
     if query.engine not in ENGINES:
         raise InvalidInput(f"unknown engine {query.engine!r}", errors=[
             FieldError("engine", f"one of {', '.join(ENGINES)}", query.engine)])
-    with transaction(sessions, actor=system("kpi")) as session:
-        clearance_service.refresh(session, now=now)
     con = _connect(query.engine, database_url, export_dir)
     table = filters.select_cases(engines.clearance_case(con), period=query.period,
                                  province=query.province, port=query.port)
@@ -93,7 +127,7 @@ def run(
         rows = analytics_run.kpi(table, list(query.by), clock=clock.name)
     except ValueError as exc:
         raise InvalidInput(str(exc), errors=[FieldError("by", str(exc))]) from None
-    return KpiResult(clock=clock, query=query, rows=rows)
+    return KpiResult(clock=clock, query=query, rows=rows, fresh=fresh)
 
 
 def facilitation(
@@ -101,9 +135,8 @@ def facilitation(
     first_month: str | None = None, last_month: str | None = None, port: str | None = None,
     province: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Advance-declaration rate and two-step usage per group, with the same month a year before."""
-    with transaction(sessions, actor=system("kpi")) as session:
-        clearance_service.refresh(session, now=now)
+    """Advance-declaration rate and two-step usage per group, with the same month a year before
+    (over the cases as they are: ``freshness_of`` says whether a refresh is pending)."""
     native = engines.connect_store(database_url)
     try:
         rows = facilitation_rates.rates(native, by, first_month=first_month, last_month=last_month,

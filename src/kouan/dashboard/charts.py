@@ -13,16 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kouan.analytics import run as analytics_run
 from kouan.clearance import figures, kpi
-from kouan.clearance import service as clearance_service
 from kouan.clearance.clocks import Clock
 from kouan.dashboard import labels
 from kouan.dashboard import repository as repo
 from kouan.dashboard.filters import Filters, months_between
 from kouan.dashboard.model import Chart, Panel, Series, Translate
-from kouan.db.session import transaction
 from kouan.events import docking as docking_service
 from kouan.kit.clock import CHINA_TZ
-from kouan.partners.domain import Principal, system
+from kouan.partners.domain import Principal
 
 BASELINE_YEAR = "2017"
 DRILL_PATH = "/dashboard/declarations"
@@ -43,10 +41,10 @@ def this_month(store: Store) -> str:
     return store.now.astimezone(CHINA_TZ).strftime("%Y-%m")
 
 
-def refresh_cases(store: Store) -> None:
-    """Bring the cases up to date before reading them directly (``kpi.run`` does it for itself)."""
-    with transaction(store.sessions, actor=system("dashboard")) as s:
-        clearance_service.refresh(s, now=store.now)
+def freshness(store: Store) -> kpi.Freshness:
+    """How far the cases lag the events (no write: the worker's refresh job brings them up to date,
+    a dashboard read never does; ``kpi.run`` reads the same)."""
+    return kpi.freshness_of(store.sessions)
 
 
 def kpi_rows(store: Store, f: Filters, by: tuple[str, ...]) -> tuple[Clock, list[analytics_run.KpiRow]]:

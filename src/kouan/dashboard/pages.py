@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from kouan.dashboard import access, drill, labels, public, service
 from kouan.dashboard.api import _Page, drill_page, language, store_of, translator
-from kouan.dashboard.charts import segment_label, this_month
+from kouan.dashboard.charts import freshness, segment_label, this_month
 from kouan.dashboard.filters import Filters
 from kouan.kit.errors import Forbidden, InvalidInput
 from kouan.partners.domain import Principal
@@ -49,7 +49,8 @@ def dashboard(request: Request, session: DbSession, principal: DashboardPrincipa
     f, error = _filters_or_errors(request)
     return render(request, "dashboard/index.html", {
         "f": f, "query": f.query(), "error": error, "charts": CHARTS, "titles": labels.TITLES,
-        "choices": service.choices(store_of(request), f)}, status=422 if error else 200)
+        "choices": service.choices(store_of(request), f), "fresh": freshness(store_of(request))},
+        status=422 if error else 200)
 
 
 @router.get("/dashboard/declarations")

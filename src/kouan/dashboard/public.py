@@ -13,7 +13,7 @@ from kouan.analytics import bulletin as bulletin_text
 from kouan.clearance import bulletins
 from kouan.dashboard import labels
 from kouan.dashboard import repository as repo
-from kouan.dashboard.charts import Store, refresh_cases, this_month
+from kouan.dashboard.charts import Store, this_month
 from kouan.dashboard.model import Chart, Panel, Series, Translate
 from kouan.kit.errors import N_, NotFound
 
@@ -80,7 +80,6 @@ def calendars(entries: list[IndexEntry], *, this_month: str) -> list[RegionCalen
 def index(store: Store) -> list[IndexEntry]:
     """Every (region, month) with released declarations, newest month first."""
     names = bulletins.region_names()
-    refresh_cases(store)
     with store.sessions() as s:
         found = repo.months_by_region(s, not_after=this_month(store))
     entries = [IndexEntry(p, *names.get(p, (p, p)), m, n) for p, m, n in found]

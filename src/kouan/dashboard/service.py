@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kouan.clearance import bulletins
 from kouan.dashboard import filters
 from kouan.dashboard import repository as repo
-from kouan.dashboard.charts import Store, refresh_cases, this_month
+from kouan.dashboard.charts import Store, this_month
 from kouan.declarations.domain import Mode
 
 MODES: tuple[str, ...] = ("standard", *(m.value for m in Mode))
@@ -23,9 +23,7 @@ class Choices:
 
 def resolve(store: Store, raw: dict[str, str | None]) -> filters.Filters:
     """Parse the query; with no range, the history up to the latest month with data (see
-    ``filters.parse``; cases are brought up to date first, as ``kpi.run`` does, so a fresh batch
-    counts)."""
-    refresh_cases(store)
+    ``filters.parse``), over the cases as they are: ``charts.freshness`` says what is pending."""
     with store.sessions() as s:
         last = repo.latest_month(s, not_after=this_month(store)) or this_month(store)
         first = repo.earliest_month(s)
