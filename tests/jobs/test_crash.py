@@ -136,3 +136,14 @@ def _status(kouan, number: str) -> str:  # type: ignore[no-untyped-def]
 def _waiting(kouan) -> int:  # type: ignore[no-untyped-def]
     with kouan.sessions() as s:
         return s.scalar(select(func.count()).select_from(Job).where(Job.status != "done"))
+
+
+def test_one_bounded_crash_round_of_the_bench(tmp_path):
+    """CI's crash round: a server round and a CLI importer round of ``bench.crash`` (the long run is
+    ``python -m bench.crash --rounds 50``): nothing half, nothing doubled, every job done once."""
+    from bench import crash
+
+    out = crash.run(3, batches=2, events=50, workdir=tmp_path, seed=7)
+    assert out.anomalies == []
+    assert (out.server_rounds, out.cli_rounds, out.released) == (2, 1, 3)
+    assert out.jobs_run > 0
