@@ -123,11 +123,10 @@ def event_counts(kouan, prefixes: list[str]) -> dict[str, int]:  # type: ignore[
 
 def setup(url: str, data_dir: Path, rounds: int):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
+    from tests.declarations.test_arrival_match import advance
+    from tests.factories import build_world, run_jobs
 
     from kouan.web.app import create_app
-    from tests.conftest import run_jobs
-    from tests.declarations.test_arrival_match import advance
-    from tests.factories import build_world
 
     settings = Settings(database_url=url, data_dir=data_dir, secret_key="bench-secret-key-not-for-production",
                         environment="test", argon2_time_cost=1, argon2_memory_kib=1024,
@@ -154,8 +153,8 @@ def server_round(kouan, world, url_env, r: int, rng: random.Random, n_batches: i
     def send() -> None:
         for b in range(n_batches):
             try:
-                resp = httpx.post(f"http://127.0.0.1:{port}/api/v1/events", content=batch_body(r, b, n_events),
-                                  headers=headers, timeout=60)
+                resp = httpx.post(f"http://127.0.0.1:{port}/api/v1/events",
+                                  content=batch_body(r, b, n_events), headers=headers, timeout=60)
             except httpx.HTTPError:
                 return
             if resp.status_code == 200:

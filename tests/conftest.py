@@ -117,12 +117,3 @@ def world(kouan):  # type: ignore[no-untyped-def]
 
     return build_world(kouan)
 
-
-def run_jobs(kouan: Kouan) -> list:  # type: ignore[type-arg]
-    """Run every due post-commit job (case refresh, arrival match) as the worker would."""
-    from kouan.jobs import service as jobs_service
-
-    outcomes = jobs_service.drain(kouan.sessions, policy=jobs_service.Policy(backoff_seconds=0))
-    failed = [o for o in outcomes if o.status != "done"]
-    assert not failed, failed
-    return outcomes

@@ -108,3 +108,13 @@ def other_district_officer(kouan: Kouan, username: str = "sy.officer") -> str:
         service.create_person(s, actor=system("tests"), org_id=org.id, username=username, display_name="x",
                               password=PASSWORD, role="staff", now=utcnow())
     return username
+
+
+def run_jobs(kouan: Kouan) -> list:  # type: ignore[type-arg]
+    """Run every due post-commit job (case refresh, arrival match) as the worker would."""
+    from kouan.jobs import service as jobs_service
+
+    outcomes = jobs_service.drain(kouan.sessions, policy=jobs_service.Policy(backoff_seconds=0))
+    failed = [o for o in outcomes if o.status != "done"]
+    assert not failed, failed
+    return outcomes

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from tests.events.helpers import jsonl
-from tests.factories import _org, bearer, login, other_district_officer, valid_uscc
+from tests.factories import _org, bearer, login, other_district_officer, run_jobs, valid_uscc
 
 from kouan.audit.models import AuditEntry
 from kouan.consignments import visibility
@@ -25,6 +25,7 @@ B_DECL = "090020261000000555"
 def post(client, key: str, *events: dict) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/events", headers={**bearer(key), **NDJSON}, content=jsonl(*events))
     assert r.status_code == 200 and r.json()["stored"] == len(events), r.text
+    run_jobs(client.app.state.kouan)  # the batch's follow-ups, as the server's worker runs them
 
 
 def ev(event_id: str, milestone: str, at: datetime, **refs: str) -> dict:

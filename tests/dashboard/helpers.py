@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tests.events.helpers import jsonl
+from tests.factories import run_jobs
 
 from kouan.clearance import figures
 from kouan.db.session import transaction
@@ -97,6 +98,7 @@ def seed(kouan) -> None:  # type: ignore[no-untyped-def]
             events_service.ingest(s, source=source, org_id=None, sender=KOUAN, data=jsonl(*evs), fmt="jsonl",
                                   channel="test", now=utcnow(), actor="tests")
         figures.store(s, figures.parse_csv(NATIONAL), now=utcnow())
+    run_jobs(kouan)  # the batches' case refresh, as the worker runs it after the commit
 
 
 def cases(**match: object) -> list[Case]:

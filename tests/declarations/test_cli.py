@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from tests.declarations.test_api import CALL, draft, officer
 from tests.events.helpers import jsonl
-from tests.factories import bearer, login
+from tests.factories import bearer, login, run_jobs
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
@@ -30,6 +30,7 @@ def push(client, world, *events):
         if mine:
             r = client.post("/api/v1/events", content=jsonl(*mine), headers={**bearer(key), **NDJSON})
             assert r.status_code == 200 and r.json()["stored"] == len(mine) and r.json()["claims"] == 0
+            run_jobs(client.app.state.kouan)  # the batch's follow-ups, as the server's worker runs them
 
 
 def test_an_advance_declaration_is_released_when_the_arrival_is_matched(client, world, kouan, tmp_path):

@@ -10,7 +10,7 @@ from tests.declarations.test_api import officer
 from tests.declarations.test_arrival_match import advance, status
 from tests.declarations.test_cli import push
 from tests.events.helpers import DECL, by_sender, ev, jsonl, shipment
-from tests.factories import bearer, login, valid_uscc
+from tests.factories import bearer, login, run_jobs, valid_uscc
 
 from kouan.clearance import service as clearance_service
 from kouan.clearance.models import ClearanceCase
@@ -35,6 +35,7 @@ def arrival(event_id: str, call: str, classifier: str = "ACT") -> dict:
 def post(client, key: str, *events: dict) -> dict:  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/events", content=jsonl(*events), headers={**bearer(key), **NDJSON})
     assert r.status_code == 200, r.text
+    run_jobs(client.app.state.kouan)  # the batch's follow-ups, as the server's worker runs them
     return r.json()
 
 

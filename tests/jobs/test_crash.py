@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, select
-from tests.conftest import BACKENDS, _postgres_database, make_settings, run_jobs
+from tests.conftest import BACKENDS, _postgres_database, make_settings
 from tests.declarations.test_arrival_match import NOW, advance
 from tests.events.helpers import jsonl
-from tests.factories import bearer, build_world
+from tests.factories import bearer, build_world, run_jobs
 
 from kouan.bootstrap import build
 from kouan.db import migrate

@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
-from tests.conftest import run_jobs
 from tests.events.helpers import jsonl, shipment
-from tests.factories import bearer, login
+from tests.factories import bearer, login, run_jobs
 
 from kouan import jobs
 from kouan.audit.models import AuditEntry
