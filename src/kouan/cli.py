@@ -174,9 +174,18 @@ def demo(
             numbers = demo_portal.load(session, now=utcnow())
         err.print(f"demo portal: {len(numbers)} declarations at work in every facilitation mode")
         err.print(f"demo events: {total:,} events loaded; computing every declaration's clearance time …")
+        from kouan.jobs import service as jobs_service
+
+        with kouan.sessions() as session:
+            queued_up_to = jobs_service.last_id(session)
         with transaction(kouan.sessions, actor=_cli_actor()) as session:
             report = clearance_service.rebuild(session, now=utcnow())
-        err.print(f"demo cases: {report.cases:,} cases of {report.consignments:,} consignments ready")
+            # The rebuild did the demo batches' case refresh; their arrival match was never asked
+            # (the portal's declarations are accepted after their events, and accepting matches).
+            settled = jobs_service.settle(session, kind="batch.committed", up_to_id=queued_up_to,
+                                          now=utcnow())
+        err.print(f"demo cases: {report.cases:,} cases of {report.consignments:,} consignments ready "
+                  f"({settled:,} follow-up jobs settled by the rebuild)")
     if as_json:
         print(json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2))
         return

@@ -108,9 +108,9 @@ class LeaseLost(RuntimeError):
     """The job is no longer this worker's (its lease expired and another worker took it)."""
 
 
-def _due(now: datetime, policy: Policy):  # type: ignore[no-untyped-def]
-    return or_(and_(_c.status == QUEUED, _c.run_after <= now),
-               and_(_c.status == RUNNING, _c.locked_until <= now, _c.attempts < policy.max_attempts))
+def _due(now: datetime, policy: Policy, c=_c):  # type: ignore[no-untyped-def]
+    return or_(and_(c.status == QUEUED, c.run_after <= now),
+               and_(c.status == RUNNING, c.locked_until <= now, c.attempts < policy.max_attempts))
 
 
 def _exhausted(now: datetime, policy: Policy):  # type: ignore[no-untyped-def]
@@ -129,8 +129,9 @@ def claim(sessions: sessionmaker[Session], *, policy: Policy, now: datetime | No
             status=FAILED, finished_at=now, locked_until=None,
             last_error=func.coalesce(_c.last_error, "") + "\nlease expired on the last attempt: "
                                                           "its worker died or hung"))
-        pick = (select(_c.id).where(_due(now, policy)).order_by(_c.id).limit(1)
-                .with_for_update(skip_locked=True).scalar_subquery())
+        candidate = _T.alias("candidate")
+        pick = (select(candidate.c.id).where(_due(now, policy, candidate.c)).order_by(candidate.c.id)
+                .limit(1).with_for_update(skip_locked=True).scalar_subquery())
         row = s.execute(update(_T).where(_c.id == pick, _due(now, policy)).values(
             status=RUNNING, attempts=_c.attempts + 1, started_at=now, finished_at=None,
             locked_until=now + timedelta(seconds=policy.lease_seconds),
@@ -220,6 +221,20 @@ def drain(sessions: sessionmaker[Session], *, policy: Policy | None = None,
             break
         out.append(outcome)
     return out
+
+
+def settle(session: Session, *, kind: str, up_to_id: int, now: datetime) -> int:
+    """Mark the queued messages of ``kind`` up to ``up_to_id`` done without running them, because the
+    caller did their work another way in this transaction (the demo's set-based rebuild of every
+    case). They stay listed, done with 0 attempts. Returns how many."""
+    done = session.execute(update(_T).where(
+        _c.kind == kind, _c.status == QUEUED, _c.handler.is_(None), _c.id <= up_to_id,
+    ).values(status=DONE, finished_at=now))
+    return int(done.rowcount or 0)
+
+
+def last_id(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(_c.id), 0))) or 0)
 
 
 def list_jobs(session: Session, *, status: str | None = None, kind: str | None = None,
