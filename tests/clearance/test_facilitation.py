@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from tests.events.helpers import jsonl
+from tests.factories import run_jobs
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
@@ -59,6 +60,7 @@ def seeded(kouan):
     with transaction(kouan.sessions, actor=system("tests")) as s:
         events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=jsonl(*events), fmt="jsonl",
                               channel="test", now=utcnow(), actor="tests")
+    run_jobs(kouan)  # the case refresh the worker runs after the commit
     return kouan
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from tests.events.helpers import jsonl
+from tests.factories import run_jobs
 
 from kouan.db.session import transaction
 from kouan.events import service as events_service
@@ -74,6 +75,7 @@ def env(kouan, tmp_path, world):
     with transaction(kouan.sessions, actor=system("tests")) as s:
         events_service.ingest(s, source="DCT", org_id=None, sender=AS_KOUAN, data=jsonl(*seed_log()), fmt="jsonl",
                               channel="test", now=utcnow(), actor="tests")
+    run_jobs(kouan)  # the case refresh the worker runs after the commit
     csv = tmp_path / "national.csv"
     csv.write_text("scope,month,direction,hours\nCN,2022-03,I,40.09\nCN,2022-03,E,1.36\n"
                    "CN,2017,I,97.39\nCN,2017,E,12.29\n")

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import _wipe
 from tests.events.helpers import jsonl
+from tests.factories import run_jobs
 
 from kouan.clearance import kpi
 from kouan.db.session import transaction
@@ -102,6 +103,7 @@ def test_the_kpi_equals_the_reference_on_random_logs(kouan, tmp_path, log):
         with transaction(kouan.sessions, actor=ACTOR) as s:
             events_service.ingest(s, source="DCT", org_id=None, sender=KOUAN, data=jsonl(*batch), fmt="jsonl",
                                   channel="test", now=utcnow(), actor="tests")
+    run_jobs(kouan)  # the case refresh the worker runs after each commit
     result = kpi.run(kouan.sessions, kpi.KpiQuery(by=("direction", "month")),
                      database_url=kouan.settings.effective_database_url, export_dir=tmp_path,
                      now=utcnow())
