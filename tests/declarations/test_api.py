@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from tests.events.helpers import jsonl
-from tests.factories import bearer, login, other_district_officer, valid_uscc
+from tests.factories import bearer, login, other_district_officer, run_jobs, valid_uscc
 
 from kouan.audit.models import AuditEntry
 from kouan.clearance import kpi
@@ -56,6 +56,7 @@ def vessel_events(client, world, entry: datetime):
     # The vessel's carrier states its calls (events.authority).
     r = client.post("/api/v1/events", content=jsonl(*events), headers={**bearer(world.carrier.key), **NDJSON})
     assert (r.json()["stored"], r.json()["claims"]) == (3, 0)
+    run_jobs(client.app.state.kouan)  # the batch's follow-ups, as the server's worker runs them
 
 
 def test_a_draft_gets_an_18_digit_number_and_bad_fields_are_named(client, world, trader):
