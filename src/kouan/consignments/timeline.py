@@ -75,8 +75,10 @@ def _container_events(session: Session, cid: int, key: str, linked_at: datetime,
 
 
 def _call_events(session: Session, names: set[str]) -> list[Event]:
-    found = events_repo.events_by_refs(session, [("transport_call", k) for k in sorted(names)])
-    return [e for e in found if all(kind == "transport_call" for kind, _ in e.refs)]
+    """The call's own events (every ref a transport call), read from ``call_event``: never the
+    events of the thousands of boxes that name the call too."""
+    found = events_repo.call_events(session, sorted(names))
+    return [e for e in found if e.refs and all(kind == "transport_call" for kind, _ in e.refs)]
 
 
 def build(session: Session, cid: int) -> Timeline:
