@@ -84,3 +84,13 @@ def declarations_of(session: Session, cids: Sequence[int]) -> set[str]:
         out.update(session.scalars(select(ConsignmentMember.key).where(
             ConsignmentMember.kind == "declaration", matching)))
     return out
+
+
+def consignments_of(session: Session, numbers: Sequence[str]) -> dict[str, int]:
+    """Declaration number -> the consignment it belongs to, for those of ``numbers`` Kouan knows."""
+    out: dict[str, int] = {}
+    for matching in events_repo.in_chunks(session, ConsignmentMember.key, sorted(set(numbers))):
+        rows = session.execute(select(ConsignmentMember.key, ConsignmentMember.consignment_id).where(
+            ConsignmentMember.kind == "declaration", matching))
+        out.update((key, cid) for key, cid in rows)
+    return out
