@@ -139,3 +139,23 @@ def test_the_refresh_at_hub_shape_equals_the_set_based_rebuild(kouan, two_calls)
     engine = "duckdb" if kouan.engine.dialect.name == "sqlite" else "store"
     assert_same(set_rows(kouan, CLOCKS, engine), want)
     assert len(want) == 2 * DECLARATIONS * len(CLOCKS)
+
+
+def test_a_timeline_on_a_call_of_5000_boxes_reads_what_one_on_50_boxes_reads(client, world, kouan, two_calls):
+    from tests.factories import bearer
+
+    def timeline(number: str) -> tuple[dict, dict[str, int]]:
+        with counted(kouan.engine) as seen:
+            r = client.get(f"/api/v1/consignments/{number}", headers=bearer(world.trader_a.key))
+        assert r.status_code == 200, r.text
+        return r.json(), seen
+
+    (small, on_small), (big, on_big) = (timeline(numbers[0]) for numbers in two_calls)
+    assert on_small == on_big, (on_small, on_big)
+    # The declarant sees its consignment whole: the call's entry, arrival and departure, and its
+    # own two boxes' discharges and gate moves, never the other boxes' discharges.
+    milestones = sorted(e["milestone"] for e in big["events"])
+    assert milestones == sorted(["TRANSPORT_ENTRY_DECLARED", "TRANSPORT_ARRIVED", "TRANSPORT_DEPARTED",
+                                 "MANIFEST_FILED", "DECLARATION_LODGED", "CUSTOMS_RELEASED",
+                                 "DISCHARGED", "DISCHARGED", "GATE_OUT", "GATE_OUT"])
+    assert len(small["events"]) == len(big["events"])
