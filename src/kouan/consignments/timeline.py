@@ -8,7 +8,9 @@ Which events belong to a consignment:
   no shipment key of another consignment nor, where it has calls, a call it did not use
   (``repository.of_this_trip``);
 - events naming one of its transport calls (any alias) and no container or shipment key: the
-  vessel's own arrival, departure and entry declaration.
+  vessel's own arrival, departure and entry declaration, read through ``call_event``
+  (``events.models.CallEvent``), never by walking every event that names the call: a call of
+  10,000 boxes has 20,000 of those and a handful of its own.
 
 Who sees which of them is ``consignments.visibility`` (``for_ref``).
 """
