@@ -152,7 +152,7 @@ def main() -> None:
             print(f"… {boxes:,} boxes a call: import {r['import_s']:.1f} s, refresh {r['refresh_s']:.1f} s",
                   file=sys.stderr, flush=True)
     base = results[0]["refresh_ms_per_declaration"]
-    print(f"\n{args.declarations:,} declarations, {results[0]['events']:,} events or so, SQLite\n")
+    print(f"\n{args.declarations:,} declarations, {BOXES_PER_DECLARATION} boxes each, SQLite\n")
     print("| boxes per call | calls | events | import (s) | refresh (s) | refresh per declaration (ms) "
           "| ratio to smallest | peak RSS (MiB) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -160,9 +160,11 @@ def main() -> None:
         print(f"| {r['boxes_per_call']:,} | {r['calls']:,} | {r['events']:,} | {r['import_s']:.1f} "
               f"| {r['refresh_s']:.1f} | {r['refresh_ms_per_declaration']:.2f} "
               f"| {r['refresh_ms_per_declaration'] / base:.2f}x | {r['peak_rss_mib']:.0f} |")
-    worst = max(r["refresh_ms_per_declaration"] for r in results) / base
-    verdict = "within" if worst <= TARGET_RATIO else "OVER"
-    print(f"\nlargest ratio {worst:.2f}x: {verdict} the {TARGET_RATIO:.0f}x target")
+    per = [r["refresh_ms_per_declaration"] for r in results]
+    largest, spread = per[-1] / base, max(per) / min(per)
+    verdict = "within" if largest <= TARGET_RATIO and spread <= TARGET_RATIO else "OVER"
+    print(f"\nlargest calls / smallest calls {largest:.2f}x, slowest size / fastest size {spread:.2f}x: "
+          f"{verdict} the {TARGET_RATIO:.0f}x target")
 
 
 if __name__ == "__main__":
