@@ -126,7 +126,8 @@ def child(boxes_per_call: int, declarations: int, workdir: Path) -> dict:
     path.unlink(missing_ok=True)
     if closed != declarations:
         raise SystemExit(f"{boxes_per_call} boxes a call: {closed} of {declarations} GAC cases closed at 8 h")
-    return {"boxes_per_call": boxes_per_call, "calls": -(-declarations * BOXES_PER_DECLARATION // boxes_per_call),
+    calls = -(-declarations * BOXES_PER_DECLARATION // boxes_per_call)
+    return {"boxes_per_call": boxes_per_call, "calls": calls,
             "declarations": declarations, "events": events, "import_s": imported,
             "consignments": refreshed.consignments, "refresh_s": refresh_s,
             "refresh_ms_per_declaration": 1000 * refresh_s / declarations,
@@ -145,8 +146,9 @@ def main() -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         results = []
         for boxes in sizes:
-            done = subprocess.run([sys.executable, "-m", "bench.scaling", "--declarations", str(args.declarations),
-                                   "--child", str(boxes), str(workdir)], check=True, capture_output=True, text=True)
+            command = [sys.executable, "-m", "bench.scaling", "--declarations", str(args.declarations),
+                       "--child", str(boxes), str(workdir)]
+            done = subprocess.run(command, check=True, capture_output=True, text=True)
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             r = results[-1]
             print(f"… {boxes:,} boxes a call: import {r['import_s']:.1f} s, refresh {r['refresh_s']:.1f} s",
