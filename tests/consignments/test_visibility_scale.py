@@ -98,3 +98,20 @@ def test_a_call_of_5000_boxes_is_looked_up_and_listed_in_a_bounded_number_of_sta
         assert statements <= 10 + 8 * chunks(kouan), (kind, statements)
     found, statements = listed(world.trader_b, OrgKind.TRADER)
     assert found == set() and statements <= 3
+
+
+def test_the_drill_down_asks_about_the_figures_declarations_not_all_a_partner_holds(kouan, world, big_call):
+    """A figure lists a few hundred declarations; the broker, terminal or carrier behind it holds
+    5,000 here (tens of thousands on a real port): which of the figure's it lists costs statements
+    by the figure's size, and gives the same answer as the whole list narrowed to the figure."""
+    numbers = sorted(f"0900202610{i:08d}" for i in range(N))
+    asked = [*numbers[:100], "090020261099999999"]
+    for org, kind in ((world.terminal, OrgKind.TERMINAL), (big_call, OrgKind.SHIPPING_LINE),
+                      (world.trader_a, OrgKind.TRADER), (world.trader_b, OrgKind.BROKER)):
+        actor = Principal(kind="person", id=1, org_id=org.id, org_kind=kind, role=Role.ADMIN, org_code=org.code)
+        with kouan.sessions() as s:
+            with counted(kouan.engine) as seen:
+                got = visibility.listed_among(s, actor, asked)
+            assert got == visibility.listed_declarations(s, actor) & set(asked), kind
+        assert got == (set() if org is world.trader_b else set(asked[:100])), kind
+        assert len(seen) <= 12, (kind, len(seen))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember, TransportCallAlias
@@ -17,7 +17,7 @@ SHIPMENT_KINDS = frozenset({"declaration", "bill_of_lading", "booking"})
 
 def in_trip(at: datetime, linked_at: datetime, next_trip: datetime | None) -> bool:
     """Whether a container event at ``at`` falls in the trip linked at ``linked_at`` that ends when
-    the container is next linked to another consignment (``next_trip_start``)."""
+    the container is next linked to another consignment (``next_trip_start_in``)."""
     return linked_at - TRIP_LEAD <= at and (next_trip is None or at < next_trip)
 
 
@@ -58,14 +58,69 @@ def members(session: Session, cid: int) -> list[ConsignmentMember]:
 
 def hubs(session: Session, cid: int) -> list[ConsignmentHub]:
     return list(session.scalars(select(ConsignmentHub).where(ConsignmentHub.consignment_id == cid)
-                                .order_by(ConsignmentHub.kind, ConsignmentHub.linked_at)))
+                                .order_by(ConsignmentHub.kind, ConsignmentHub.linked_at, ConsignmentHub.key)))
 
 
-def next_trip_start(session: Session, container: str, cid: int, after: datetime) -> datetime | None:
-    """When the container was next linked to another consignment: the end of this trip."""
-    return session.scalar(select(func.min(ConsignmentHub.linked_at)).where(
-        ConsignmentHub.kind == "container", ConsignmentHub.key == container,
-        ConsignmentHub.consignment_id != cid, ConsignmentHub.linked_at > after))
+def existing(session: Session, cids: Sequence[int]) -> set[int]:
+    """Those of ``cids`` that are still consignments (not absorbed by a merge)."""
+    out: set[int] = set()
+    for matching in events_repo.in_chunks(session, Consignment.id, sorted(set(cids))):
+        out.update(session.scalars(select(Consignment.id).where(matching)))
+    return out
+
+
+def members_of(session: Session, cids: Sequence[int]) -> list[ConsignmentMember]:
+    """The members of these consignments (at most a chunk of ids), each one's in ``members`` order."""
+    cm = ConsignmentMember
+    return list(session.scalars(select(cm).where(cm.consignment_id.in_(list(cids)))
+                                .order_by(cm.consignment_id, cm.kind, cm.key)))
+
+
+def hubs_of(session: Session, cids: Sequence[int]) -> list[ConsignmentHub]:
+    """The hubs of these consignments (at most a chunk of ids), each one's in ``hubs`` order."""
+    h = ConsignmentHub
+    return list(session.scalars(select(h).where(h.consignment_id.in_(list(cids)))
+                                .order_by(h.consignment_id, h.kind, h.linked_at, h.key)))
+
+
+def container_links(session: Session, containers: Sequence[str]) -> dict[str, list[tuple[int, datetime]]]:
+    """Container -> every (consignment, linked_at) it was linked to: its trips."""
+    out: dict[str, list[tuple[int, datetime]]] = {}
+    h = ConsignmentHub
+    for matching in events_repo.in_chunks(session, h.key, sorted(set(containers))):
+        for key, cid, at in session.execute(select(h.key, h.consignment_id, h.linked_at)
+                                            .where(h.kind == "container", matching)):
+            out.setdefault(key, []).append((cid, at))
+    return out
+
+
+def next_trip_start_in(links: Sequence[tuple[int, datetime]], cid: int, after: datetime) -> datetime | None:
+    """When the container was next linked to another consignment after ``after``: the end of this
+    trip, from the container's links (``container_links``)."""
+    return min((at for c, at in links if c != cid and at > after), default=None)
+
+
+def alias_groups(session: Session, keys: Sequence[str]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """For these call keys: key -> canonical, and canonical -> every key of its alias group."""
+    a = TransportCallAlias
+    canonical: dict[str, str] = {}
+    for matching in events_repo.in_chunks(session, a.key, sorted(set(keys))):
+        canonical.update((k, c) for k, c in session.execute(select(a.key, a.canonical).where(matching)))
+    group: dict[str, set[str]] = {}
+    for matching in events_repo.in_chunks(session, a.canonical, sorted(set(canonical.values()))):
+        for k, c in session.execute(select(a.key, a.canonical).where(matching)):
+            group.setdefault(c, set()).add(k)
+    return canonical, group
+
+
+def with_aliases(keys: Sequence[str], groups: tuple[dict[str, str], dict[str, set[str]]]) -> set[str]:
+    """``call_aliases`` from ``alias_groups`` read beforehand."""
+    canonical, group = groups
+    out = set(keys)
+    for k in keys:
+        if k in canonical:
+            out |= group.get(canonical[k], set())
+    return out
 
 
 def call_aliases(session: Session, keys: Sequence[str]) -> set[str]:
@@ -83,4 +138,14 @@ def declarations_of(session: Session, cids: Sequence[int]) -> set[str]:
     for matching in events_repo.in_chunks(session, ConsignmentMember.consignment_id, sorted(set(cids))):
         out.update(session.scalars(select(ConsignmentMember.key).where(
             ConsignmentMember.kind == "declaration", matching)))
+    return out
+
+
+def consignments_of(session: Session, numbers: Sequence[str]) -> dict[str, int]:
+    """Declaration number -> the consignment it belongs to, for those of ``numbers`` Kouan knows."""
+    out: dict[str, int] = {}
+    for matching in events_repo.in_chunks(session, ConsignmentMember.key, sorted(set(numbers))):
+        rows = session.execute(select(ConsignmentMember.key, ConsignmentMember.consignment_id).where(
+            ConsignmentMember.kind == "declaration", matching))
+        out.update((key, cid) for key, cid in rows)
     return out

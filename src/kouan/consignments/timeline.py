@@ -8,13 +8,16 @@ Which events belong to a consignment:
   no shipment key of another consignment nor, where it has calls, a call it did not use
   (``repository.of_this_trip``);
 - events naming one of its transport calls (any alias) and no container or shipment key: the
-  vessel's own arrival, departure and entry declaration.
+  vessel's own arrival, departure and entry declaration, read through ``call_event``
+  (``events.models.CallEvent``), never by walking every event that names the call: a call of
+  10,000 boxes has 20,000 of those and a handful of its own.
 
 Who sees which of them is ``consignments.visibility`` (``for_ref``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from kouan.consignments import repository as repo
 from kouan.consignments import visibility
-from kouan.consignments.models import ConsignmentShare
+from kouan.consignments.models import ConsignmentHub, ConsignmentMember, ConsignmentShare
 from kouan.events import repository as events_repo
 from kouan.events.domain import RefKind
 from kouan.events.models import Event
@@ -67,43 +70,77 @@ def candidates(session: Session, ref: str) -> tuple[list[int], str | None]:
     return list(dict.fromkeys(t[0] for t in trips)), trips[0][1]
 
 
-def _container_events(session: Session, cid: int, key: str, linked_at: datetime,
-                      shipment: set[tuple[str, str]], calls: set[str]) -> list[Event]:
-    end = repo.next_trip_start(session, key, cid, linked_at)
-    return [e for e in events_repo.events_by_refs(session, [("container", key)])
-            if repo.in_trip(e.occurred_at, linked_at, end) and repo.of_this_trip(e.refs, shipment, calls)]
-
-
-def _call_events(session: Session, names: set[str]) -> list[Event]:
-    found = events_repo.events_by_refs(session, [("transport_call", k) for k in sorted(names)])
-    return [e for e in found if all(kind == "transport_call" for kind, _ in e.refs)]
-
-
 def build(session: Session, cid: int) -> Timeline:
     """Every event of the consignment, whoever sent it (see the module docstring)."""
     if repo.get(session, cid) is None:
         raise NotFound(N_("no consignment %(cid)s"), params={"cid": cid})
-    members = repo.members(session, cid)
-    hubs = repo.hubs(session, cid)
-    objects = [TimelineObject(m.kind, m.key) for m in members]
-    objects += [TimelineObject(h.kind, h.key, linked_at=h.linked_at) for h in hubs]
-    shipment = {(m.kind, m.key) for m in members}
-    calls = [h.key for h in hubs if h.kind == RefKind.TRANSPORT_CALL.value]
-    names = repo.call_aliases(session, calls) if calls else set()
-    events: dict[int, Event] = {}
-    for e in events_repo.events_by_refs(session, sorted(shipment)):
-        events[e.id] = e
-    for h in hubs:
-        if h.kind == RefKind.CONTAINER.value:
-            found = _container_events(session, cid, h.key, h.linked_at, shipment, names)
-            events.update({e.id: e for e in found})
-    events.update({e.id: e for e in _call_events(session, names)})
-    ordered = sorted(events.values(), key=lambda e: (e.occurred_at, e.id))
-    aliases = {k: repo.call_aliases(session, [k]) for k in calls}
-    for obj in objects:
-        keys = aliases.get(obj.key, {obj.key}) if obj.kind == "transport_call" else {obj.key}
-        obj.event_pks = [e.id for e in ordered if any(k == obj.kind and v in keys for k, v in e.refs)]
-    return Timeline(consignment_id=cid, objects=objects, events=ordered)
+    return build_many(session, [cid])[cid]
+
+
+def build_many(session: Session, cids: Sequence[int]) -> dict[int, Timeline]:
+    """``build`` for each of these consignments, in a few statements per chunk of them whatever
+    their number: the refresh reads its dirty consignments this way. Each read is by indexed key:
+    a consignment's members, hubs and their events, its calls' aliases and own events
+    (``call_event``), never the events of the other boxes its calls carried. Consignments that do
+    not exist (absorbed by a merge) are left out."""
+    cids = sorted(set(cids))
+    members: dict[int, list[ConsignmentMember]] = {}
+    hubs: dict[int, list[ConsignmentHub]] = {}
+    for chunk in events_repo.chunks(cids):
+        for m in repo.members_of(session, chunk):
+            members.setdefault(m.consignment_id, []).append(m)
+        for h in repo.hubs_of(session, chunk):
+            hubs.setdefault(h.consignment_id, []).append(h)
+    existing = repo.existing(session, cids)
+    calls = {cid: [h.key for h in hubs.get(cid, []) if h.kind == RefKind.TRANSPORT_CALL.value]
+             for cid in cids}
+    groups = repo.alias_groups(session, sorted({k for ks in calls.values() for k in ks}))
+    names = {cid: repo.with_aliases(ks, groups) for cid, ks in calls.items()}
+
+    # Which events name what: shipment keys, containers, the calls' own events.
+    shipment_keys = {(m.kind, m.key) for ms in members.values() for m in ms}
+    boxes = sorted({h.key for hs in hubs.values() for h in hs if h.kind == RefKind.CONTAINER.value})
+    naming = events_repo.ref_rows(session, [*sorted(shipment_keys),
+                                            *((RefKind.CONTAINER.value, b) for b in boxes)])
+    by_call = events_repo.call_event_rows(session, sorted({n for ns in names.values() for n in ns}))
+    trips = repo.container_links(session, boxes)
+    pks = {pk for rows in naming.values() for pk in rows} | {pk for rows in by_call.values() for pk in rows}
+    loaded = {e.id: e for e in events_repo.events_by_pks(session, sorted(pks))}
+
+    out: dict[int, Timeline] = {}
+    for cid in cids:
+        if cid not in existing:
+            continue
+        ms, hs = members.get(cid, []), hubs.get(cid, [])
+        shipment = {(m.kind, m.key) for m in ms}
+        calls_used = names[cid]
+        found: dict[int, Event] = {}
+        for ref in sorted(shipment):
+            found.update((pk, loaded[pk]) for pk in naming.get(ref, ()) if pk in loaded)
+        for h in hs:
+            if h.kind != RefKind.CONTAINER.value:
+                continue
+            end = repo.next_trip_start_in(trips.get(h.key, []), cid, h.linked_at)
+            for pk in naming.get((RefKind.CONTAINER.value, h.key), ()):
+                e = loaded.get(pk)
+                if e is not None and repo.in_trip(e.occurred_at, h.linked_at, end) \
+                        and repo.of_this_trip(e.refs, shipment, calls_used):
+                    found[e.id] = e
+        for name in sorted(calls_used):
+            for pk in by_call.get(name, ()):
+                e = loaded.get(pk)
+                # The call's own events: every ref a transport call.
+                if e is not None and e.refs and all(kind == "transport_call" for kind, _ in e.refs):
+                    found[e.id] = e
+        ordered = sorted(found.values(), key=lambda e: (e.occurred_at, e.id))
+        objects = [TimelineObject(m.kind, m.key) for m in ms]
+        objects += [TimelineObject(h.kind, h.key, linked_at=h.linked_at) for h in hs]
+        aliases = {k: repo.with_aliases([k], groups) for k in calls[cid]}
+        for obj in objects:
+            keys = aliases.get(obj.key, {obj.key}) if obj.kind == "transport_call" else {obj.key}
+            obj.event_pks = [e.id for e in ordered if any(k == obj.kind and v in keys for k, v in e.refs)]
+        out[cid] = Timeline(consignment_id=cid, objects=objects, events=ordered)
+    return out
 
 
 def restrict(session: Session, actor: Principal, timeline: Timeline) -> Timeline:

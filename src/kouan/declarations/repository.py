@@ -15,18 +15,20 @@ from kouan.declarations.models import (
 )
 from kouan.events import repository as events_repo
 from kouan.events.authority import ENTITLED
-from kouan.events.models import Event, EventRef
+from kouan.events.models import CallEvent, Event
 
 # Events that tell the goods (or their vessel) are here: what the arrival match looks for.
 ARRIVAL_MILESTONES = ("TRANSPORT_ARRIVED", "GOODS_ARRIVED_AT_PORT", "DISCHARGED")
 
 
-def transport_call_keys_with_prefix(session: Session, prefix: str) -> list[str]:
-    """Every transport-call key of one voyage (``IMO/VOYAGE/``), whatever the port."""
+def call_keys_with_prefix(session: Session, prefix: str) -> list[str]:
+    """The transport-call keys of one voyage (``IMO/VOYAGE/``), whatever the port, that a vessel
+    event names (``call_event``): every call key with an arrival, entry or departure, without
+    walking the ``event_ref`` rows of the boxes."""
     return list(
         session.scalars(
-            select(EventRef.key)
-            .where(EventRef.kind == "transport_call", EventRef.key.like(f"{prefix}%"))
+            select(CallEvent.key)
+            .where(CallEvent.key.like(f"{prefix}%"))
             .distinct()
         )
     )

@@ -28,6 +28,7 @@ from kouan.events import record as events_record
 from kouan.events import repository as events_repo
 from kouan.events.authority import ENTITLED
 from kouan.events.domain import CanonicalEvent, Direction, Ref, RefKind, bl_key, container_key
+from kouan.events.models import CALL_MILESTONES
 from kouan.kit import ids
 from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
@@ -234,14 +235,21 @@ def _act_times(
 ) -> list[tuple[datetime, str | None]]:
     """Actual times of ``milestone`` from the senders entitled to state it: a claim, or an estimate
     or plan, moves no declaration (events.authority)."""
-    found = events_repo.events_by_refs(session, refs) if refs else []
+    # A vessel milestone naming a call is one of the call's own events (``call_event``): those are
+    # read, never the events of the thousands of boxes that name the call too.
+    by_call = milestone in CALL_MILESTONES
+    calls = [key for kind, key in refs if by_call and kind == RefKind.TRANSPORT_CALL.value]
+    others = [(kind, key) for kind, key in refs if not (by_call and kind == RefKind.TRANSPORT_CALL.value)]
+    found = events_repo.events_by_refs(session, others) if others else []
+    if calls:
+        found += events_repo.call_events(session, calls, [milestone])
     return [(e.occurred_at, e.port) for e in found
             if e.milestone == milestone and e.classifier == "ACT" and e.authority == ENTITLED]
 
 
 def _loading_departure(session: Session, call: str, port: str) -> datetime | None:
     """The vessel's departure from an earlier port on the same voyage (``IMO/VOYAGE/…``)."""
-    keys = repo.transport_call_keys_with_prefix(session, "/".join(call.split("/")[:2]) + "/")
+    keys = repo.call_keys_with_prefix(session, "/".join(call.split("/")[:2]) + "/")
     times = [t for t, p in _act_times(session, [("transport_call", k) for k in keys], "TRANSPORT_DEPARTED")
              if p != port]
     return min(times) if times else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +97,41 @@ class EventRef(Base):
     )
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+class CallEvent(Base):
+    """The events about a vessel call itself, by call key: every event naming only transport calls
+    (the vessel's arrival, entry declaration, departure, checks), and any event naming a call with
+    a vessel milestone (``CALL_MILESTONES``), whatever else it names.
+
+    A call of 10,000 boxes has tens of thousands of events naming it (each box's discharge, load,
+    manifest line) and a handful about the call: a timeline, a clock or the arrival match reads
+    those few here without walking ``event_ref``'s rows for the call. Written with the event
+    (``events.service``); a row is a candidate, the reader checks the event's own ``refs``.
+    """
+
+    __tablename__ = "call_event"
+    __table_args__ = (PrimaryKeyConstraint("key", "event_pk"), {"sqlite_with_rowid": False})
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    event_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+# Vessel milestones: an event of one of these naming a call is about the call (``CallEvent``).
+CALL_MILESTONES = frozenset({
+    "TRANSPORT_ENTRY_DECLARED", "TRANSPORT_ARRIVED", "TRANSPORT_DEPARTED", "TRANSPORT_CHECK_DONE",
+    "TRANSPORT_CLEARED",
+})
+
+
+def call_event_rows(pk: int, milestone: str, pairs: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """The ``call_event`` rows ``(key, event_pk)`` of one event with these (kind, key) refs."""
+    calls = sorted({key for kind, key in pairs if kind == "transport_call"})
+    if calls and (milestone in CALL_MILESTONES or all(kind == "transport_call" for kind, _ in pairs)):
+        return [(key, pk) for key in calls]
+    return []
 
 
 class QuarantinedMessage(Base):

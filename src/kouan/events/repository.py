@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from kouan.events import authority
-from kouan.events.models import Event, EventRef, QuarantinedMessage
+from kouan.events.models import CallEvent, Event, EventRef, QuarantinedMessage
 from kouan.partners.models import Organisation
 from kouan.ports.models import Port
 
@@ -80,6 +80,55 @@ def events_by_refs(session: Session, refs: Sequence[tuple[str, str]]) -> list[Ev
     events: list[Event] = []
     for chunk in chunks(sorted(pks)):
         events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
+    return sorted(events, key=lambda e: (e.occurred_at, e.id))
+
+
+def ref_rows(session: Session, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+    """(kind, key) -> the events naming it, for each of ``refs`` that any event names."""
+    out: dict[tuple[str, str], list[int]] = {}
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in refs:
+        by_kind.setdefault(kind, []).append(key)
+    for kind, keys in by_kind.items():
+        for chunk in chunks(sorted(set(keys))):
+            rows = session.execute(select(EventRef.key, EventRef.event_pk)
+                                   .where(EventRef.kind == kind, EventRef.key.in_(chunk)))
+            for key, pk in rows:
+                out.setdefault((kind, key), []).append(pk)
+    return out
+
+
+def call_event_rows(session: Session, keys: Sequence[str]) -> dict[str, list[int]]:
+    """Call key -> its events in ``call_event`` (see ``call_events``)."""
+    out: dict[str, list[int]] = {}
+    for chunk in chunks(sorted(set(keys))):
+        rows = session.execute(select(CallEvent.key, CallEvent.event_pk).where(CallEvent.key.in_(chunk)))
+        for key, pk in rows:
+            out.setdefault(key, []).append(pk)
+    return out
+
+
+def events_by_pks(session: Session, pks: Sequence[int]) -> list[Event]:
+    events: list[Event] = []
+    for chunk in chunks(sorted(set(pks))):
+        events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
+    return events
+
+
+def call_events(session: Session, keys: Sequence[str],
+                milestones: Sequence[str] | None = None) -> list[Event]:
+    """The events about these calls (``CallEvent``: those naming only calls, and the vessel
+    milestones naming a call), of ``milestones`` if given, oldest first. Reads the call's few own
+    events through ``call_event``, never the box events that name the call too."""
+    pks: set[int] = set()
+    for chunk in chunks(sorted(set(keys))):
+        pks.update(session.scalars(select(CallEvent.event_pk).where(CallEvent.key.in_(chunk))))
+    events: list[Event] = []
+    for chunk in chunks(sorted(pks)):
+        stmt = select(Event).where(Event.id.in_(chunk))
+        if milestones is not None:
+            stmt = stmt.where(Event.milestone.in_(list(milestones)))
+        events.extend(session.scalars(stmt))
     return sorted(events, key=lambda e: (e.occurred_at, e.id))
 
 

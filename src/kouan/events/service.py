@@ -34,7 +34,7 @@ from kouan.events import authority, bulk, parsing
 from kouan.events import repository as repo
 from kouan.events.domain import CanonicalEvent, RefKind, Rejection
 from kouan.events.formats.canonical import container_problem
-from kouan.events.models import Event, EventRef, IngestBatch, QuarantinedMessage
+from kouan.events.models import CallEvent, Event, EventRef, IngestBatch, QuarantinedMessage, call_event_rows
 from kouan.kit import ids
 from kouan.kit.clock import CHINA_TZ
 from kouan.kit.jsonutil import jsonable
@@ -52,6 +52,7 @@ EVENT_COLUMNS = ("id", "source", "event_id", "milestone", "original_code", "clas
                  "recorded_at", "received_at", "version", "port", "direction", "refs", "attrs",
                  "content_hash", "batch_id", "revision", "authority")
 REF_COLUMNS = ("event_pk", "kind", "key")
+CALL_EVENT_COLUMNS = ("key", "event_pk")
 
 
 @dataclass
@@ -235,6 +236,9 @@ def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: da
         events, refs = _event_tuples(out, pks, plan.new, source=source, batch_id=batch_id, now=now)
         out.insert("event", EVENT_COLUMNS, events)
         out.insert("event_ref", REF_COLUMNS, refs)
+        out.insert("call_event", CALL_EVENT_COLUMNS, [
+            row for pk, w in zip(pks, plan.new, strict=True)
+            for row in call_event_rows(pk, w.event.milestone.value, w.pairs)])
     if plan.replace:
         # The replaced versions' refs, by their full key (read before the update overwrites them).
         stale = [{"k": kind, "y": key, "p": pk}
@@ -246,9 +250,18 @@ def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: da
             ref = EventRef.__table__.c
             session.execute(EventRef.__table__.delete().where(
                 ref.kind == bindparam("k"), ref.key == bindparam("y"), ref.event_pk == bindparam("p")), stale)
+            calls = [{"y": r["y"], "p": r["p"]} for r in stale if r["k"] == "transport_call"]
+            if calls:
+                c = CallEvent.__table__.c
+                session.execute(CallEvent.__table__.delete().where(
+                    c.key == bindparam("y"), c.event_pk == bindparam("p")), calls)
         refs = [r for pk, _rev, w in plan.replace for r in _ref_rows(pk, w)]
         if refs:
             session.execute(EventRef.__table__.insert(), refs)
+        calls = [{"key": key, "event_pk": event_pk} for pk, _rev, w in plan.replace
+                 for key, event_pk in call_event_rows(pk, w.event.milestone.value, w.pairs)]
+        if calls:
+            session.execute(CallEvent.__table__.insert(), calls)
 
 
 def _identifier_quality(session: Session, events: Sequence[CanonicalEvent]) -> dict[str, int]:
