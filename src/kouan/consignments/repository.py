@@ -69,11 +69,13 @@ def next_trip_start(session: Session, container: str, cid: int, after: datetime)
 
 
 def call_aliases(session: Session, keys: Sequence[str]) -> set[str]:
+    """``keys`` and every call key an alias ties to one of them (chunked: a batch names many calls)."""
     out = set(keys)
-    canon = set(session.scalars(select(TransportCallAlias.canonical).where(TransportCallAlias.key.in_(keys))))
-    if canon:
-        out.update(session.scalars(select(TransportCallAlias.key)
-                                   .where(TransportCallAlias.canonical.in_(canon))))
+    canon: set[str] = set()
+    for matching in events_repo.in_chunks(session, TransportCallAlias.key, sorted(set(keys))):
+        canon.update(session.scalars(select(TransportCallAlias.canonical).where(matching)))
+    for matching in events_repo.in_chunks(session, TransportCallAlias.canonical, sorted(canon)):
+        out.update(session.scalars(select(TransportCallAlias.key).where(matching)))
     return out
 
 

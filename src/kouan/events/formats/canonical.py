@@ -301,7 +301,7 @@ def _port(value: Any) -> str | None:
 def _refs(value: Any, flags: list[str]) -> tuple[Ref, ...]:
     if not isinstance(value, dict):
         raise FieldError(("refs",), f"expected an object of references, got {json_kind(value)}")
-    out: list[Ref] = []
+    out: dict[Ref, None] = {}  # distinct, in order (a tally names a thousand boxes: no list scan)
     for name, given in value.items():
         if name not in RefKind._value2member_map_:
             known = ", ".join(k.value for k in RefKind)
@@ -311,9 +311,7 @@ def _refs(value: Any, flags: list[str]) -> tuple[Ref, ...]:
             path = ("refs", name, i) if isinstance(given, list) else ("refs", name)
             if item is None or item == "":
                 continue
-            ref = _ref(RefKind._value2member_map_[name], item, path, flags)
-            if ref not in out:
-                out.append(ref)
+            out.setdefault(_ref(RefKind._value2member_map_[name], item, path, flags))
     return tuple(out)
 
 
@@ -456,7 +454,7 @@ def _clean_instant(value: Any) -> datetime | None:
 
 
 def _clean_refs(value: Any, seen: dict[tuple[str, str], Ref], flags: list[str]) -> tuple[Ref, ...] | None:
-    out: list[Ref] = []
+    out: dict[Ref, None] = {}  # distinct, in order
     for name, given in value.items():
         kind = _KINDS.get(name)
         if kind is None:
@@ -482,8 +480,7 @@ def _clean_refs(value: Any, seen: dict[tuple[str, str], Ref], flags: list[str]) 
                 ref = seen[(name, item)] = Ref(kind, item)
             if kind is RefKind.CONTAINER and (problem := container_problem(item)) and problem not in flags:
                 flags.append(problem)
-            if ref not in out:
-                out.append(ref)
+            out.setdefault(ref)
     return tuple(out)
 
 
