@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
+import pytest
 from sqlalchemy import event, func, select
 from tests.declarations.test_arrival_match import NOW, advance, status
 
@@ -52,6 +53,7 @@ def wide_batch() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+@pytest.mark.slow
 def test_a_batch_naming_300k_containers_is_stored_linked_and_matched(client, world, kouan):
     number = advance(client, world, CALL, "BLW0007", box(7 * BOXES + 3))
     widest = []  # the most parameters any statement carried

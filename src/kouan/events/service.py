@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, update
@@ -284,21 +285,36 @@ def store(
     ``progress(done, total)`` is called before the first chunk and after each one. Each event is
     judged entitled or a claim for ``sender`` (by default the organisation whose code is ``source``;
     a source no organisation answers for sends only claims)."""
-    report = IngestReport(batch_id=batch.id, format=fmt, received=len(events) + len(rejections),
-                          quarantined=len(rejections))
+    report = IngestReport(batch_id=batch.id, format=fmt)
     if sender is None:
         sender = repo.sender(session, source)
+    _store_part(session, report, source=source, events=events, rejections=rejections, fmt=fmt,
+                batch=batch, now=now, progress=progress, chunk_size=chunk_size, sender=sender)
+    return _close(report, batch)
+
+
+def _store_part(
+    session: Session, report: IngestReport, *, source: str, events: Sequence[CanonicalEvent],
+    rejections: Sequence[Rejection], fmt: str, batch: IngestBatch, now: datetime,
+    progress: Callable[[int, int], None] | None, chunk_size: int, sender: authority.Sender,
+) -> None:
+    """Store one piece of a batch, adding to ``report``: a later piece finds what an earlier one
+    stored (same transaction), so a duplicate or a newer version across pieces is told apart as
+    within one."""
+    report.received += len(events) + len(rejections)
+    report.quarantined += len(rejections)
     if progress:
         progress(0, len(events))
     for start in range(0, len(events), chunk_size):
         part = events[start : start + chunk_size]
         plan = _plan(session, source, part)
-        report.claims += _judge(session, plan, sender)
+        claims = _judge(session, plan, sender)
+        report.claims += claims
         _write(session, plan, source=source, batch_id=batch.id, now=now)
         winners = plan.winners()
         # A claim joins no consignment and marks no case dirty: it moves nothing (events.authority).
         # It still shows on the timeline of the consignments whose references it names.
-        acting = winners if not report.claims else plan.entitled()
+        acting = winners if not claims else plan.entitled()
         linked = consignments_service.link(session, acting, now=now)
         clearance_service.mark_dirty(
             session, linked.touched | clearance_service.reached_by_hubs(session, acting)
@@ -311,7 +327,11 @@ def store(
         if progress:
             progress(start + len(part), len(events))
     _quarantine(session, rejections, source=source, fmt=fmt, batch_id=batch.id, now=now)
-    report.errors = [{"where": r.where, "reason": r.reason} for r in rejections[:MAX_ERRORS_REPORTED]]
+    room = MAX_ERRORS_REPORTED - len(report.errors)
+    report.errors.extend({"where": r.where, "reason": r.reason} for r in rejections[:max(room, 0)])
+
+
+def _close(report: IngestReport, batch: IngestBatch) -> IngestReport:
     for key in ("received", "stored", "duplicates", "updated", "quarantined"):
         setattr(batch, key, getattr(report, key))
     return report
@@ -347,6 +367,19 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Digest:
+    """A binary stream read through, hashed and counted on the way (the batch's content_sha256)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.sha256, self.size = stream, hashlib.sha256(), 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.stream.read(n)
+        self.sha256.update(data)
+        self.size += len(data)
+        return data
+
+
 def ingest(
     session: Session, *, source: str, org_id: int | None, data: bytes, fmt: str = "auto",
     channel: str, now: datetime, actor: str, filename: str | None = None,
@@ -354,13 +387,41 @@ def ingest(
     sender: authority.Sender | None = None,
 ) -> IngestReport:
     """Parse ``data`` and store it as one batch from ``source``. The caller commits."""
+    return ingest_stream(session, source=source, org_id=org_id, stream=io.BytesIO(data), fmt=fmt,
+                         channel=channel, now=now, actor=actor, filename=filename, tz=tz,
+                         progress=progress, sender=sender)
+
+
+def ingest_stream(
+    session: Session, *, source: str, org_id: int | None, stream: BinaryIO, fmt: str = "auto",
+    channel: str, now: datetime, actor: str, filename: str | None = None,
+    tz: ZoneInfo = CHINA_TZ, progress: Callable[[int, int], None] | None = None,
+    sender: authority.Sender | None = None, piece_bytes: int = parsing.PIECE_BYTES,
+) -> IngestReport:
+    """Parse what ``stream`` holds and store it as one batch from ``source``, piece by piece
+    (``parsing.parse_stream``): JSON Lines and CSV of any size in flat memory, still one batch in
+    the caller's transaction (a crash anywhere leaves nothing; the re-send changes nothing).
+    ``progress(done, total)`` counts events: ``total`` is what is known so far (the events of the
+    pieces read). The caller commits."""
+    read = _Digest(stream)
     with gc_paused():
-        fmt = parsing.detect(data, fmt)
-        result = parsing.parse(data, fmt, tz=tz)
+        head = read.read(parsing.HEAD_BYTES)
+        fmt = parsing.detect(head, fmt, whole=len(head) < parsing.HEAD_BYTES)
         batch = open_batch(session, source=source, org_id=org_id, fmt=fmt, channel=channel,
-                           data=data, actor=actor, now=now, filename=filename)
-        report = store(session, source=source, events=result.events, rejections=result.rejections,
-                       fmt=fmt, batch=batch, now=now, progress=progress, sender=sender)
+                           data=b"", actor=actor, now=now, filename=filename)
+        report = IngestReport(batch_id=batch.id, format=fmt)
+        if sender is None:
+            sender = repo.sender(session, source)
+        for result in parsing.parse_stream(head, read, fmt, tz=tz, piece_bytes=piece_bytes):
+            before = report.received - report.quarantined
+            step = (lambda done, total, b=before: progress(b + done, b + total)) if progress else None
+            _store_part(session, report, source=source, events=result.events, rejections=result.rejections,
+                        fmt=fmt, batch=batch, now=now, progress=step, chunk_size=10_000, sender=sender)
+            del result
+            gc.collect(1)  # the piece is freed by reference counting; this only sweeps stray cycles
+        head = b""
+        batch.content_sha256, batch.size_bytes = read.sha256.hexdigest(), read.size
+        _close(report, batch)
         session.flush()
     audit_service.record(session, action="ingest_batch.create", entity="ingest_batch",
                          entity_id=str(batch.id), subject_org_id=org_id,
