@@ -68,6 +68,7 @@ def peak_import(path: Path, url: str, data_dir: Path) -> tuple[int, float, dict]
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m bench.stream_memory", description=__doc__)
     p.add_argument("--mb", default="16,64,256", help="file sizes in MB (default 16,64,256)")
+    p.add_argument("--pad", type=int, default=600, help="bytes of attributes per event (default 600)")
     p.add_argument("--dir", type=Path, default=None, help="where to write the files (default: a temp dir)")
     args = p.parse_args()
     sizes = [int(float(x) * 1024 * 1024) for x in args.mb.split(",")]
@@ -76,7 +77,7 @@ def main() -> None:
         print("| file MB | events | peak RSS MB | import s |\n| ---: | ---: | ---: | ---: |", flush=True)
         for size in sizes:
             f = work / f"events-{size}.jsonl"
-            write(f, size)
+            write(f, size, pad=args.pad)
             with databases.fresh("sqlite", work, "") as target:
                 databases.prepare(target, with_key=False)
                 peak, secs, summary = peak_import(f, target.url, work)

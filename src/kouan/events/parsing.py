@@ -91,7 +91,11 @@ def parse_stream(head: bytes, stream: BinaryIO, fmt: str, *, tz: ZoneInfo = CHIN
                               lambda d=data, n=line: canonical.parse_csv(d, tz=tz, first_line=n - 1))
             at -= len(header)
         yielded = True
-        yield _at(result, at)
+        # why pop: a generator suspended at ``yield`` keeps its locals; the piece's events must be
+        # the caller's alone, freed as soon as it has stored them (flat memory, a cheap collection).
+        held = [_at(result, at)]
+        del result, piece
+        yield held.pop()
     if not yielded:
         yield parse(b"", fmt, tz=tz)
 
@@ -199,7 +203,10 @@ def storable(result: ParseResult) -> ParseResult:
     """``result`` with every event whose text storage refuses (a NUL, a lone surrogate: PostgreSQL
     refused the whole batch with a 500) turned into a rejection, and rejections' raw text keepable.
     An adapter that checks text itself loses nothing here; one that does not loses no batch."""
-    events, rejections = [], [Rejection(r.reason, r.where, _keepable(r.raw)) for r in result.rejections]
+    rejections = [Rejection(r.reason, r.where, _keepable(r.raw)) for r in result.rejections]
+    if result.text_checked:
+        return ParseResult(events=result.events, rejections=rejections, text_checked=True)
+    events = []
     for e in result.events:
         if (problem := _unstorable(e)) is None:
             events.append(e)

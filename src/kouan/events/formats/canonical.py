@@ -95,6 +95,10 @@ _LONG_NUMBER = re.compile(r"[0-9]{19}")
 _new_event = object.__new__
 
 
+def _none(_text: str) -> None:
+    return None
+
+
 class FieldError(ValueError):
     """A field failed validation. ``path`` locates it below the record (JSON pointer parts)."""
 
@@ -418,8 +422,11 @@ def parse_jsonl(data: bytes, *, tz: tzinfo = CHINA_TZ, first_line: int = 1) -> P
     if problem is not None:
         result.rejections.append(problem)
         return result
+    result.text_checked = "\\u" not in text and "\x00" not in text
     events, refs = result.events, {}
     loads, long_number = orjson.loads, _LONG_NUMBER.search
+    if long_number(text) is None:  # one scan of the piece instead of one per line
+        long_number = _none
     for number, line in enumerate(text.split("\n"), start=first_line):
         raw = line.removesuffix("\r")
         if not raw or raw.isspace():
