@@ -15,6 +15,7 @@ import gc
 import hashlib
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def _event_tuples(out: bulk.Bulk, pks: Sequence[int], winners: Sequence[_Winner]
         events.append((
             pk, source, e.event_id, e.milestone.value, e.original_code, e.classifier.value,
             ts(e.occurred_at), ts(e.recorded_at), received, ts(e.version), e.port,
-            e.direction.value if e.direction else None, js([[kind, key] for kind, key in w.pairs]),
+            e.direction.value if e.direction else None, js(w.pairs),
             js(_jsonable_attrs(e.attrs)), w.chash, batch_id, 1, w.authority,
         ))  # fmt: skip
         refs.extend((pk, kind, key) for kind, key in w.pairs)
@@ -237,8 +238,9 @@ def _demoted(session: Session, plan: _Plan) -> set[int]:
     stale = [w.event for *_x, w in plan.replace if w.authority == authority.CLAIM]
     if not stale:
         return set()
-    found = {consignments_repo.member_consignment(session, r.key) for e in stale for r in e.refs}
-    return {c for c in found if c is not None} | clearance_service.reached_by_hubs(session, stale)
+    named = {(r.kind.value, r.key) for e in stale for r in e.refs}
+    found = consignments_repo.member_consignments(session, named)
+    return found | clearance_service.reached_by_hubs(session, stale)
 
 
 def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: datetime) -> None:
@@ -267,16 +269,18 @@ def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: da
 def _identifier_quality(session: Session, events: Sequence[CanonicalEvent]) -> dict[str, int]:
     """Count containers with a bad ISO 6346 check digit and ports that are no UN/LOCODE (a Chinese
     LOCODE must also be in the reference list). Bad identifiers are kept and flagged, not rejected."""
-    containers = [r.key for e in events for r in e.refs if r.kind == RefKind.CONTAINER]
-    ports = [e.port for e in events if e.port]
-    cn_ports = sorted({p for p in ports if p.startswith("CN")})
+    container = RefKind.CONTAINER
+    containers = Counter(r.key for e in events for r in e.refs if r.kind == container)
+    ports = Counter(e.port for e in events if e.port)  # each distinct value checked once
+    cn_ports = sorted(p for p in ports if p.startswith("CN"))
     known: set[str] = set()
     for chunk in repo.chunks(cn_ports):
         known.update(session.scalars(select(Port.locode).where(Port.locode.in_(chunk))))
-    bad_ports = sum(1 for p in ports if ids.check_locode(p) or (p.startswith("CN") and p not in known))
-    return {"containers_checked": len(containers),
-            "containers_invalid": sum(1 for c in containers if container_problem(c)),
-            "locodes_checked": len(ports), "locodes_invalid": bad_ports}
+    bad_ports = sum(n for p, n in ports.items()
+                    if ids.check_locode(p) or (p.startswith("CN") and p not in known))
+    return {"containers_checked": containers.total(),
+            "containers_invalid": sum(n for c, n in containers.items() if container_problem(c)),
+            "locodes_checked": ports.total(), "locodes_invalid": bad_ports}
 
 
 def _quarantine(session: Session, rejections: Sequence[Rejection], *, source: str, fmt: str,
