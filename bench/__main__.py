@@ -3,7 +3,8 @@
 For each database: the ceiling (SQLite executemany / PostgreSQL COPY + merge), the store floor (the
 event store's own rows written the same plain way: see bench/ceiling.py), then the real
 ``kouan events import`` on a fresh database, then ``kouan serve`` fed HTTP batches by two clients.
-Prints a Markdown table and writes bench/results/ingest-<date>.json.
+Each end-to-end figure is also given as a ratio of the store floor of the same run (events per
+second against the floor's). Prints a Markdown table and writes bench/results/ingest-<date>.json.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ def _args() -> argparse.Namespace:
     return p.parse_args()
 
 
-def _row(db: str, what: str, n: int, seconds: float, ceiling_rate: float | None, extra: dict) -> dict:
+def _row(db: str, what: str, n: int, seconds: float, ceiling_rate: float | None, extra: dict,
+         floor_rate: float | None = None) -> dict:
     rate = n / seconds
     return {"database": db, "measurement": what, "events": n, "seconds": round(seconds, 3),
             "events_per_s": round(rate), "ratio_to_ceiling": round(rate / ceiling_rate, 3)
-            if ceiling_rate else None, **extra}
+            if ceiling_rate else None,
+            "ratio_to_floor": round(rate / floor_rate, 3) if floor_rate else None, **extra}
 
 
 def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: Path) -> list[dict]:
@@ -59,31 +62,34 @@ def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: P
         databases.prepare(target, with_key=False)
         secs = (ceiling.sqlite_store_floor(target.url.removeprefix("sqlite:///"), events, refs)
                 if db == "sqlite" else ceiling.postgres_store_floor(target.libpq_url, events, refs))
+    floor = len(events) / secs
     out.append(_row(db, f"store floor: event + event_ref rows only ({len(refs):,} refs)", len(events), secs,
-                    top, {}))
+                    top, {}, floor))
     if "cli" in args.runs:
         files = generate.write_files(stream.lines, work / "files", args.file_events)
         with databases.fresh(db, work, args.admin_url) as target:
             databases.prepare(target, with_key=False)
             run = runs.cli_import(target, files, work)
-        out.append(_row(db, f"kouan events import ({len(files)} files)", n, run.seconds, top, run.totals))
+        out.append(_row(db, f"kouan events import ({len(files)} files)", n, run.seconds, top, run.totals,
+                        floor))
     if "http" in args.runs:
         batches = generate.split(stream.lines, args.batch_events)
         with databases.fresh(db, work, args.admin_url) as target:
             databases.prepare(target, with_key=True)
             run = runs.http_batches(target, batches, work, clients=args.clients)
         out.append(_row(db, f"HTTP POST /api/v1/events ({len(batches)} × {args.batch_events:,}, "
-                            f"{args.clients} clients)", n, run.seconds, top, run.totals))
+                            f"{args.clients} clients)", n, run.seconds, top, run.totals, floor))
     return out
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| database | measurement | events | s | events/s | of ceiling |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| database | measurement | events | s | events/s | of ceiling | of store floor |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         ratio = f"{r['ratio_to_ceiling']:.0%}" if r["ratio_to_ceiling"] is not None else ""
+        floor = f"{r['ratio_to_floor']:.0%}" if r.get("ratio_to_floor") is not None else ""
         lines.append(f"| {r['database']} | {r['measurement']} | {r['events']:,} | {r['seconds']:.1f} "
-                     f"| {r['events_per_s']:,} | {ratio} |")
+                     f"| {r['events_per_s']:,} | {ratio} | {floor} |")
     return "\n".join(lines)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -37,6 +37,19 @@ def of_this_trip(refs: Sequence[Sequence[str]], shipment: set[tuple[str, str]], 
 def member_consignment(session: Session, key: str) -> int | None:
     return session.scalar(select(ConsignmentMember.consignment_id).where(ConsignmentMember.key == key)
                           .order_by(ConsignmentMember.kind).limit(1))
+
+
+def member_consignments(session: Session, pairs: Iterable[tuple[str, str]]) -> set[int]:
+    """The consignments having any of these ``(kind, key)`` as a member (chunked, by the key index)."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, key in pairs:
+        by_kind.setdefault(kind, set()).add(key)
+    found: set[int] = set()
+    for kind, keys in sorted(by_kind.items()):
+        for matching in events_repo.in_chunks(session, ConsignmentMember.key, sorted(keys)):
+            found.update(session.scalars(select(ConsignmentMember.consignment_id)
+                                         .where(ConsignmentMember.kind == kind, matching)))
+    return found
 
 
 def hub_consignments(session: Session, key: str) -> list[tuple[int, str, datetime]]:
@@ -124,11 +137,13 @@ def with_aliases(keys: Sequence[str], groups: tuple[dict[str, str], dict[str, se
 
 
 def call_aliases(session: Session, keys: Sequence[str]) -> set[str]:
+    """``keys`` and every call key an alias ties to one of them (chunked: a batch names many calls)."""
     out = set(keys)
-    canon = set(session.scalars(select(TransportCallAlias.canonical).where(TransportCallAlias.key.in_(keys))))
-    if canon:
-        out.update(session.scalars(select(TransportCallAlias.key)
-                                   .where(TransportCallAlias.canonical.in_(canon))))
+    canon: set[str] = set()
+    for matching in events_repo.in_chunks(session, TransportCallAlias.key, sorted(set(keys))):
+        canon.update(session.scalars(select(TransportCallAlias.canonical).where(matching)))
+    for matching in events_repo.in_chunks(session, TransportCallAlias.canonical, sorted(canon)):
+        out.update(session.scalars(select(TransportCallAlias.key).where(matching)))
     return out
 
 

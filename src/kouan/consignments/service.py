@@ -128,17 +128,22 @@ def _create(session: Session, n: int, now: datetime) -> list[int]:
 
 
 def _absorb(session: Session, target: int, absorbed: list[int]) -> None:
-    session.execute(update(ConsignmentMember).where(ConsignmentMember.consignment_id.in_(absorbed))
-                    .values(consignment_id=target))
-    hubs = session.execute(select(ConsignmentHub.kind, ConsignmentHub.key, ConsignmentHub.linked_at)
-                           .where(ConsignmentHub.consignment_id.in_(absorbed))).all()
-    session.execute(delete(ConsignmentHub).where(ConsignmentHub.consignment_id.in_(absorbed)))
+    """Fold the ``absorbed`` consignments into ``target`` (chunked: one container shared by a large
+    batch can merge thousands of consignments at once)."""
+    hubs: list[tuple[str, str, datetime]] = []
+    for chunk in events_repo.chunks(absorbed):
+        session.execute(update(ConsignmentMember).where(ConsignmentMember.consignment_id.in_(chunk))
+                        .values(consignment_id=target))
+        hubs.extend(session.execute(select(ConsignmentHub.kind, ConsignmentHub.key, ConsignmentHub.linked_at)
+                                    .where(ConsignmentHub.consignment_id.in_(chunk))).all())
+        session.execute(delete(ConsignmentHub).where(ConsignmentHub.consignment_id.in_(chunk)))
     earliest: dict[Node, datetime] = {}
     for k, key, at in hubs:  # two absorbed consignments may share a hub: keep the earliest link
         if (k, key) not in earliest or at < earliest[(k, key)]:
             earliest[(k, key)] = at
     _merge_hubs(session, {target: earliest})
-    session.execute(delete(Consignment).where(Consignment.id.in_(absorbed)))
+    for chunk in events_repo.chunks(absorbed):
+        session.execute(delete(Consignment).where(Consignment.id.in_(chunk)))
 
 
 def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]]) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from kouan.declarations.models import (
@@ -37,19 +37,18 @@ def call_keys_with_prefix(session: Session, prefix: str) -> list[str]:
 def arrival_keys(session: Session, batch_ids: Iterable[int]) -> dict[str, set[str]]:
     """The calls, B/Ls and containers named by the arrival events of these ingest batches (read from
     the events' own ``refs``: ``event_ref`` has no index that starts with the event)."""
-    rows = session.scalars(
-        select(Event.refs).where(
-            Event.batch_id.in_(list(batch_ids)),
+    keys: dict[str, set[str]] = {"transport_call": set(), "bill_of_lading": set(), "container": set()}
+    for matching in events_repo.in_chunks(session, Event.batch_id, sorted(set(batch_ids))):
+        rows = session.scalars(select(Event.refs).where(
+            matching,
             Event.milestone.in_(ARRIVAL_MILESTONES),
             Event.classifier == "ACT",
             Event.authority == ENTITLED,  # a claim releases nothing
-        )
-    )
-    keys: dict[str, set[str]] = {"transport_call": set(), "bill_of_lading": set(), "container": set()}
-    for refs in rows:
-        for kind, key in refs:
-            if kind in keys:
-                keys[kind].add(key)
+        ))
+        for refs in rows:
+            for kind, key in refs:
+                if kind in keys:
+                    keys[kind].add(key)
     return keys
 
 
@@ -61,31 +60,26 @@ def naming(
     bls: Collection[str] = (),
     containers: Collection[str] = (),
 ) -> list[DeclarationRecord]:
-    """Declarations in ``statuses`` whose call, B/L or a container is one of the keys (indexed)."""
-    conditions = []
-    # why in_chunks: a large import names tens of thousands of containers, over PostgreSQL's
-    # 65,535 parameters per statement as one IN list; it binds one array per 5,000 keys there.
-    if calls:
-        conditions.extend(events_repo.in_chunks(session, DeclarationRecord.transport_call, sorted(calls)))
-    if bls:
-        conditions.extend(events_repo.in_chunks(session, DeclarationRecord.bill_of_lading, sorted(bls)))
-    if containers:
-        conditions.append(
-            DeclarationRecord.id.in_(
-                select(DeclarationContainer.declaration_id).where(
-                    or_(*events_repo.in_chunks(session, DeclarationContainer.container, sorted(containers)))
-                )
-            )
-        )
-    if not conditions:
-        return []
-    return list(
-        session.scalars(
-            select(DeclarationRecord)
-            .where(DeclarationRecord.status.in_(list(statuses)), or_(*conditions))
-            .order_by(DeclarationRecord.id)
-        )
-    )
+    """Declarations in ``statuses`` whose call, B/L or a container is one of the keys (indexed).
+
+    why one statement per chunk: a large import names hundreds of thousands of containers. The
+    chunks once went into one statement as ``OR``-ed IN lists, which put every key in one statement
+    (SQLite: "too many SQL variables" at 300 k; PostgreSQL: its 65,535-parameter limit). Each chunk
+    is its own query (``events.repository.in_chunks``), the results merged by id."""
+    wanted = list(statuses)
+    found: dict[int, DeclarationRecord] = {}
+
+    def take(condition: ColumnElement[bool]) -> None:
+        stmt = select(DeclarationRecord).where(DeclarationRecord.status.in_(wanted), condition)
+        found.update((d.id, d) for d in session.scalars(stmt))
+
+    for matching in events_repo.in_chunks(session, DeclarationRecord.transport_call, sorted(set(calls))):
+        take(matching)
+    for matching in events_repo.in_chunks(session, DeclarationRecord.bill_of_lading, sorted(set(bls))):
+        take(matching)
+    for matching in events_repo.in_chunks(session, DeclarationContainer.container, sorted(set(containers))):
+        take(DeclarationRecord.id.in_(select(DeclarationContainer.declaration_id).where(matching)))
+    return [found[i] for i in sorted(found)]
 
 
 def movement_of(session: Session, declaration_id: int) -> DeclarationMovement | None:

@@ -66,11 +66,11 @@ def import_files(
                 if verbose:
                     err.print(f"{name}: {done}/{total} events written (not yet committed)")
 
-            data = path.read_bytes()
-            with transaction(kouan.sessions, actor=actor) as session:
-                report = service.ingest(session, source=source, org_id=org.id, data=data, fmt=fmt,
-                                        channel="cli", now=utcnow(), actor=actor.label,
-                                        filename=path.name, progress=progress)
+            # Streamed: read in pieces of whole lines, memory flat for a file of any size.
+            with path.open("rb") as stream, transaction(kouan.sessions, actor=actor) as session:
+                report = service.ingest_stream(session, source=source, org_id=org.id, stream=stream,
+                                               fmt=fmt, channel="cli", now=utcnow(), actor=actor.label,
+                                               filename=path.name, progress=progress)
             if verbose:
                 err.print(f"{path.name}: committed batch {report.batch_id}")
             batches.append({"file": str(path), **report.as_dict()})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from kouan.events.authority import CLAIM
@@ -93,19 +93,25 @@ def statuses(session: Session, *, actor: Principal, now: datetime) -> list[Docki
             quarantine_rate=_ratio(quar or 0, rec or 0),
             container_validity=_ratio((cc or 0) - (ci or 0), cc or 0),
             locode_validity=_ratio((lc or 0) - (li or 0), lc or 0))
-    by_classifier = (select(Event.source, Event.classifier, func.count()).where(Event.source.in_(out))
+
+    def mine(column):  # type: ignore[no-untyped-def]
+        # The port office sees every source: no IN list of all of them (one per partner, unbounded).
+        return column.in_(sorted(out)) if own is not None else true()
+
+    by_classifier = (select(Event.source, Event.classifier, func.count()).where(mine(Event.source))
                      .group_by(Event.source, Event.classifier))
     for src, cls, n in session.execute(by_classifier):
-        out[src].classifiers[cls] = n
+        if src in out:
+            out[src].classifiers[cls] = n
     claims = dict(session.execute(select(Event.source, func.count()).where(
-        Event.source.in_(out), Event.authority == CLAIM).group_by(Event.source)).all())
+        mine(Event.source), Event.authority == CLAIM).group_by(Event.source)).all())
     recent = dict(session.execute(select(Event.source, func.count()).where(
-        Event.source.in_(out), Event.received_at >= now - WINDOW).group_by(Event.source)).all())
+        mine(Event.source), Event.received_at >= now - WINDOW).group_by(Event.source)).all())
     last_occ = dict(session.execute(select(Event.source, func.max(Event.occurred_at))
-                                    .where(Event.source.in_(out)).group_by(Event.source)).all())
-    fmts = session.execute(select(IngestBatch.source, IngestBatch.format).where(IngestBatch.source.in_(out))
+                                    .where(mine(Event.source)).group_by(Event.source)).all())
+    fmts = session.execute(select(IngestBatch.source, IngestBatch.format).where(mine(IngestBatch.source))
                            .distinct()).all()
-    orgs = {o.code: o for o in session.scalars(select(Organisation).where(Organisation.code.in_(out)))}
+    orgs = {o.code: o for o in session.scalars(select(Organisation).where(mine(Organisation.code)))}
     for src, st in out.items():
         st.events = sum(st.classifiers.values())
         st.actual_share = _ratio(st.classifiers.get("ACT", 0), st.events)

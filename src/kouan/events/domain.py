@@ -151,6 +151,9 @@ class Rejection:
 class ParseResult:
     events: list[CanonicalEvent] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    # The adapter knows every event's text is storable (no NUL, no lone surrogate): JSON text with
+    # no escape and no NUL, decoded as strict UTF-8, can hold neither (``parsing.storable``).
+    text_checked: bool = False
 
     def extend(self, other: ParseResult) -> None:
         self.events.extend(other.events)

@@ -95,6 +95,10 @@ _LONG_NUMBER = re.compile(r"[0-9]{19}")
 _new_event = object.__new__
 
 
+def _none(_text: str) -> None:
+    return None
+
+
 class FieldError(ValueError):
     """A field failed validation. ``path`` locates it below the record (JSON pointer parts)."""
 
@@ -301,7 +305,7 @@ def _port(value: Any) -> str | None:
 def _refs(value: Any, flags: list[str]) -> tuple[Ref, ...]:
     if not isinstance(value, dict):
         raise FieldError(("refs",), f"expected an object of references, got {json_kind(value)}")
-    out: list[Ref] = []
+    out: dict[Ref, None] = {}  # distinct, in order (a tally names a thousand boxes: no list scan)
     for name, given in value.items():
         if name not in RefKind._value2member_map_:
             known = ", ".join(k.value for k in RefKind)
@@ -311,9 +315,7 @@ def _refs(value: Any, flags: list[str]) -> tuple[Ref, ...]:
             path = ("refs", name, i) if isinstance(given, list) else ("refs", name)
             if item is None or item == "":
                 continue
-            ref = _ref(RefKind._value2member_map_[name], item, path, flags)
-            if ref not in out:
-                out.append(ref)
+            out.setdefault(_ref(RefKind._value2member_map_[name], item, path, flags))
     return tuple(out)
 
 
@@ -409,8 +411,9 @@ def parse_json(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
     return result
 
 
-def parse_jsonl(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
-    """One record object per line; blank lines are skipped (but still counted).
+def parse_jsonl(data: bytes, *, tz: tzinfo = CHINA_TZ, first_line: int = 1) -> ParseResult:
+    """One record object per line; blank lines are skipped (but still counted). ``first_line`` is
+    the number of the first line of ``data`` in its file (a piece of a streamed file).
 
     Each line is first tried on the clean-record path (``clean_event``); a line it does not take
     goes through ``build_event``, which normalises it or says precisely what is wrong and where."""
@@ -419,9 +422,12 @@ def parse_jsonl(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
     if problem is not None:
         result.rejections.append(problem)
         return result
+    result.text_checked = "\\u" not in text and "\x00" not in text
     events, refs = result.events, {}
     loads, long_number = orjson.loads, _LONG_NUMBER.search
-    for number, line in enumerate(text.split("\n"), start=1):
+    if long_number(text) is None:  # one scan of the piece instead of one per line
+        long_number = _none
+    for number, line in enumerate(text.split("\n"), start=first_line):
         raw = line.removesuffix("\r")
         if not raw or raw.isspace():
             continue
@@ -456,7 +462,7 @@ def _clean_instant(value: Any) -> datetime | None:
 
 
 def _clean_refs(value: Any, seen: dict[tuple[str, str], Ref], flags: list[str]) -> tuple[Ref, ...] | None:
-    out: list[Ref] = []
+    out: dict[Ref, None] = {}  # distinct, in order
     for name, given in value.items():
         kind = _KINDS.get(name)
         if kind is None:
@@ -482,8 +488,7 @@ def _clean_refs(value: Any, seen: dict[tuple[str, str], Ref], flags: list[str]) 
                 ref = seen[(name, item)] = Ref(kind, item)
             if kind is RefKind.CONTAINER and (problem := container_problem(item)) and problem not in flags:
                 flags.append(problem)
-            if ref not in out:
-                out.append(ref)
+            out.setdefault(ref)
     return tuple(out)
 
 
@@ -552,15 +557,16 @@ def _json_line(raw: str) -> Any:
         raise FieldError((), f"not usable JSON: {exc}") from None
 
 
-def parse_csv(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
-    """A header row with the field names, then one record per row (see the module docstring)."""
+def parse_csv(data: bytes, *, tz: tzinfo = CHINA_TZ, first_line: int = 1) -> ParseResult:
+    """A header row with the field names, then one record per row (see the module docstring).
+    ``first_line`` is the number of the first line of ``data`` in its file."""
     result = ParseResult()
     text, problem = decode_input(data)
     if problem is not None:
         result.rejections.append(problem)
         return result
     header: list[str] | None = None
-    for line, raw, row in _csv_rows(text):
+    for line, raw, row in _csv_rows(text, first_line):
         where = f"line {line}"
         if isinstance(row, csv.Error):
             result.rejections.append(Rejection(f"unreadable CSV: {row}", where, raw))
@@ -584,7 +590,7 @@ def parse_csv(data: bytes, *, tz: tzinfo = CHINA_TZ) -> ParseResult:
     return result
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, str, list[str] | csv.Error]]:
+def _csv_rows(text: str, start: int = 1) -> Iterator[tuple[int, str, list[str] | csv.Error]]:
     """CSV rows with the line they start on and their verbatim text (a quoted field may span
     lines, so the reader's own line count is used rather than splitting on newlines)."""
     taken: list[str] = []
@@ -595,7 +601,6 @@ def _csv_rows(text: str) -> Iterator[tuple[int, str, list[str] | csv.Error]]:
             yield line
 
     reader = csv.reader(lines())
-    start = 1
     while True:
         try:
             row: list[str] | csv.Error = next(reader)
@@ -608,6 +613,15 @@ def _csv_rows(text: str) -> Iterator[tuple[int, str, list[str] | csv.Error]]:
         yield start, "".join(taken).rstrip("\r\n"), row
         start += len(taken)
         taken.clear()
+
+
+def csv_header_problem(line: str) -> str | None:
+    """What is wrong with a CSV header line (None when it names known columns)."""
+    try:
+        row = next(csv.reader([line]), [])
+    except csv.Error as exc:
+        return f"unreadable CSV: {exc}"
+    return _csv_header(row)[1]
 
 
 def _csv_header(row: list[str]) -> tuple[list[str], str | None]:
@@ -676,6 +690,25 @@ def sniff(data: bytes) -> str:
         first = text.split("\n", 1)[0]
         return "jsonl" if text[0] == "{" and _is_json_object(first) else "json"
     first_item = doc[0] if isinstance(doc, list) and doc else doc
+    if isinstance(first_item, dict) and {"eventType", "eventClassifierCode"} <= first_item.keys():
+        return "dcsa"
+    return "json"
+
+
+def sniff_head(head: bytes) -> str:
+    """``sniff`` for the first bytes of a file too large to read at once (``head`` may end
+    anywhere): the first line, or an array's first element, decides."""
+    text = head.decode("utf-8", errors="replace").lstrip().removeprefix("\ufeff").lstrip()
+    if text[:3] in ("UNA", "UNB"):
+        return "edifact"
+    if not text or text[0] not in "[{":
+        return "csv"
+    if text[0] == "{":
+        return "jsonl" if _is_json_object(text.split("\n", 1)[0]) else "json"
+    try:
+        first_item, _end = json.JSONDecoder().raw_decode(text, re.compile(r"[ \t\n\r]*").match(text, 1).end())
+    except (ValueError, RecursionError):
+        return "json"
     if isinstance(first_item, dict) and {"eventType", "eventClassifierCode"} <= first_item.keys():
         return "dcsa"
     return "json"
