@@ -51,6 +51,15 @@ def _insert(conn: sqlite3.Connection, name: str, table: pa.Table) -> None:
         conn.executemany(sql, _rows(table.slice(start, CHUNK)))
 
 
+def upgrade(path: Path) -> None:
+    """Migrate the store at ``path`` to Kouan's newest schema (nothing to do when it is there)."""
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def load(log: Log, path: Path) -> Path:
     """Migrate a new SQLite store at ``path`` and bulk-load ``log`` into it."""
     url = f"sqlite:///{path}"

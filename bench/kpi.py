@@ -10,6 +10,13 @@ Every step's figures (n, mean, median, p90 per month and direction) must equal t
 to 1e-6 h, or the run fails. Ratios are against the DuckDB SQL of the same size and run.
 Writes ``bench/results/kpi-<date>.json`` and prints a Markdown table.
 
+``cli``: ``kouan kpi --json`` as a user waits for it, the whole process (interpreter, imports,
+the answer), run twice per question (the second is reported: warm), grouped by month and
+direction, by port, by facilitation mode, and for one month by port and direction; each is also
+set against the pandas step's whole process (``× pandas process``). ``ingest``: a second store
+built through Kouan's own import and refresh instead of the bulk load, and the time to its first
+answer (``bench.analytics_steps``); ``--events 100000 --steps duckdb,ingest`` is a quick run.
+
 PM4Py is AGPL: it is not a dependency of Kouan. Its step runs in the benchmark's own environment
 (``make bench-kpi`` creates ``.venv-bench``); without PM4Py the step is skipped.
 """
@@ -33,13 +40,23 @@ from bench import analytics_log, analytics_store
 
 RESULTS = Path(__file__).parent / "results"
 BENCH_VENV_PYTHON = Path(__file__).parent.parent / ".venv-bench" / "bin" / "python"
-STEPS = ("duckdb", "pandas", "pm4py", "recompute", "kpi")
+STEPS = ("duckdb", "pandas", "pm4py", "recompute", "kpi", "cli", "ingest")
+# `kouan kpi` questions timed as whole processes: (label, arguments); MONTH is the busiest month.
+CLI_QUESTIONS = (
+    ("by month,direction", ["--by", "month,direction"]),
+    ("by port", ["--by", "port"]),
+    ("by facilitation_mode", ["--by", "facilitation_mode"]),
+    ("--month MONTH by port,direction", ["--month", "MONTH", "--by", "port,direction"]),
+    ("--month MONTH by facilitation_mode", ["--month", "MONTH", "--by", "facilitation_mode"]),
+)
 LABELS = {
     "duckdb": "DuckDB SQL over Parquet (raw events)",
     "pandas": "pandas over Parquet (raw events)",
     "pm4py": "PM4Py (pandas derives start/end; PM4Py case durations)",
     "recompute": "Kouan full recompute (set-based, GAC, SQLite store)",
     "kpi": "Kouan `kpi` warm (case table, SQLite store)",
+    "ingest": "Kouan import + refresh + first `kpi` (time to first answer, fresh store)",
+    **{f"cli {label}": f"`kouan kpi {label}` whole process, warm" for label, _args in CLI_QUESTIONS},
 }
 TOLERANCE_H = 1e-6
 
@@ -75,11 +92,12 @@ def _load() -> float:
     return os.getloadavg()[0]
 
 
-def step(name: str, python: str, parquet: Path, store: Path) -> dict:
+def step(name: str, python: str, parquet: Path, store: Path, jsonl: Path | None = None) -> dict:
     load_before = _load()
     started = time.perf_counter()
+    extra = ["--jsonl", str(jsonl)] if jsonl is not None else []
     done = subprocess.run([python, "-m", "bench.analytics_steps", name, "--parquet", str(parquet),
-                           "--store", str(store)], capture_output=True, text=True,
+                           "--store", str(store), *extra], capture_output=True, text=True,
                           cwd=Path(__file__).parent.parent)
     if done.returncode:
         raise SystemExit(f"step {name} failed:\n{done.stderr[-4000:]}")
@@ -87,6 +105,41 @@ def step(name: str, python: str, parquet: Path, store: Path) -> dict:
     out["process_seconds"] = time.perf_counter() - started
     out["load_before"], out["load_after"] = load_before, _load()
     return out
+
+
+def cli_steps(store: Path, work: Path, month: str) -> dict[str, dict]:
+    """``kouan kpi`` on ``store`` as a user runs it: one process per answer, timed from start to
+    exit; each question twice (``first_seconds``, then ``seconds``: warm)."""
+    env = dict(os.environ, KOUAN_DATABASE_URL=f"sqlite:///{store.resolve()}",
+               KOUAN_DATA_DIR=str(work / "cli-data"))
+    results = {}
+    for label, arguments in CLI_QUESTIONS:
+        argv = [sys.executable, "-m", "kouan.cli", "kpi", *(month if a == "MONTH" else a for a in arguments),
+                "--json"]
+        load_before, times = _load(), []
+        for _ in range(2):
+            started = time.perf_counter()
+            done = subprocess.run(argv, env=env, capture_output=True, text=True)
+            times.append(time.perf_counter() - started)
+            if done.returncode:
+                raise SystemExit(f"kouan kpi {' '.join(arguments)} failed:\n{done.stderr[-4000:]}")
+        answer = json.loads(done.stdout)["rows"]
+        rows = ({f"{r['month']}|{r['direction']}": {k: r[k] for k in ("n", "mean_h", "median_h", "p90_h")}
+                 for r in answer if r["n"]} if label == "by month,direction" else None)
+        results[f"cli {label.replace('MONTH', month)}"] = {
+            "step": "cli", "seconds": times[1], "first_seconds": times[0], "process_seconds": times[1],
+            "peak_rss_mb": None, "load_before": load_before, "load_after": _load(),
+            "closed_cases": sum(r["n"] for r in answer), "groups_answered": len(answer),
+            "rows": rows if rows is not None else {}, "argv": argv[3:]}
+    return results
+
+
+def busiest_month(rows: dict) -> str:
+    """The month with the most closed cases in a step's rows (``month|direction`` keys)."""
+    per_month: dict[str, int] = {}
+    for key, r in rows.items():
+        per_month[key.split("|")[0]] = per_month.get(key.split("|")[0], 0) + r["n"]
+    return max(sorted(per_month), key=lambda m: per_month[m]) if per_month else "2022-03"
 
 
 def disagreements(got: dict, want: dict) -> list[str]:
@@ -106,11 +159,14 @@ def measure(n_events: int, steps: list[str], seed: int, work: Path) -> dict:
     if kept and kept["seed"] == seed and parquet.exists() and store.exists():
         data = kept["data"]
         print(f"\n{n_events:,} events (kept setup in {work}): {json.dumps(data)}", flush=True)
+        analytics_store.upgrade(store)  # a setup kept from an older Kouan gets the newer indexes
         return _measure_steps(n_events, steps, data, parquet, store)
     t0 = time.perf_counter()
     log = analytics_log.generate(n_events, seed=seed)
     parquet = work / f"raw-{n_events}.parquet"
     pq.write_table(analytics_log.raw_for_parquet(log), parquet)
+    (work / f"raw-{n_events}.jsonl").write_text("\n".join(analytics_log.canonical_lines(log)) + "\n",
+                                                encoding="utf-8")
     generated = time.perf_counter() - t0
     t0 = time.perf_counter()
     store = analytics_store.load(log, work / f"store-{n_events}.sqlite3")
@@ -130,18 +186,34 @@ def measure(n_events: int, steps: list[str], seed: int, work: Path) -> dict:
 def _measure_steps(n_events: int, steps: list[str], data: dict, parquet: Path, store: Path) -> dict:
     results: dict[str, dict] = {}
     pm4py = pm4py_python()
+    jsonl = parquet.with_suffix(".jsonl")
     for name in steps:
         if name == "pm4py" and pm4py is None:
             print("pm4py: not installed here nor in .venv-bench: skipped (make bench-kpi installs it)")
             continue
-        r = step(name, pm4py if name == "pm4py" else sys.executable, parquet, store)
+        if name == "cli":
+            month = busiest_month(results.get("duckdb", {}).get("rows", {}))
+            for label, r in cli_steps(store, store.parent, month).items():
+                results[label] = r
+                print(f"  {label}: {r['seconds']:.2f} s (first {r['first_seconds']:.2f} s), "
+                      f"load {r['load_before']:.1f}", flush=True)
+            continue
+        if name == "ingest" and not jsonl.exists():
+            raise SystemExit(f"{jsonl} is missing: the ingest step needs a setup made by this version")
+        r = step(name, pm4py if name == "pm4py" else sys.executable, parquet,
+                 store.with_name(f"ingested-{n_events}.sqlite3") if name == "ingest" else store,
+                 jsonl if name == "ingest" else None)
         results[name] = r
         print(f"  {name}: {r['seconds']:.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
-              f"load {r['load_before']:.1f}", flush=True)
+              f"load {r['load_before']:.1f}{'  ' + json.dumps(r['parts']) if 'parts' in r else ''}",
+              flush=True)
     _check(results)
     base = results.get("duckdb", {}).get("seconds")
+    pandas_process = results.get("pandas", {}).get("process_seconds")
     for r in results.values():
         r["ratio_to_duckdb"] = round(r["seconds"] / base, 3) if base else None
+        if r["step"] == "cli" and pandas_process:
+            r["pandas_process_over_this"] = round(pandas_process / r["seconds"], 2)
         r["groups"] = len(r.pop("rows"))
     return {"events": n_events, "data": data, "steps": results}
 
@@ -151,8 +223,8 @@ def _check(results: dict[str, dict]) -> None:
     if reference is None:
         return
     for name, r in results.items():
-        if name == "recompute":
-            continue  # writes the cases; `kpi` reads them back
+        if name == "recompute" or (r["step"] == "cli" and not r["rows"]):
+            continue  # writes the cases; `kpi` reads them back / grouped otherwise than the baselines
         bad = disagreements(r["rows"], reference["rows"])
         r["agrees_with_duckdb"] = not bad
         if bad:
@@ -160,14 +232,19 @@ def _check(results: dict[str, dict]) -> None:
 
 
 def table(runs: list[dict]) -> str:
-    lines = ["| events | measurement | s | × DuckDB SQL | peak RSS MB | load |",
-             "| ---: | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| events | measurement | s | × DuckDB SQL | pandas process ÷ this | peak RSS MB | load |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for run in runs:
         for name, r in run["steps"].items():
-            ratio = r["ratio_to_duckdb"]
-            lines.append(f"| {run['events']:,} | {LABELS[name]} | {r['seconds']:.2f} | "
-                         f"{'' if ratio is None else f'{ratio:.2f}'} | {r['peak_rss_mb']:.0f} | "
-                         f"{r['load_before']:.1f} |")
+            ratio, over = r["ratio_to_duckdb"], r.get("pandas_process_over_this")
+            label = LABELS.get(name) or f"`kouan kpi {name.removeprefix('cli ')}` whole process, warm"
+            if name == "pandas":
+                label += f" (whole process {r['process_seconds']:.2f} s)"
+            rss = r["peak_rss_mb"]
+            lines.append(f"| {run['events']:,} | {label} | {r['seconds']:.2f} | "
+                         f"{'' if ratio is None else f'{ratio:.2f}'} | "
+                         f"{'' if over is None else f'{over:.2f}'} | "
+                         f"{'' if rss is None else f'{rss:.0f}'} | {r['load_before']:.1f} |")
     return "\n".join(lines)
 
 
@@ -178,8 +255,8 @@ def main() -> None:
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))}")
-    if "kpi" in steps and "recompute" not in steps:
-        raise SystemExit("kpi reads the cases the recompute step writes: keep both")
+    if ("kpi" in steps or "cli" in steps) and "recompute" not in steps:
+        raise SystemExit("kpi and cli read the cases the recompute step writes: keep recompute")
     runs = []
     with tempfile.TemporaryDirectory(prefix="kouan-bench-kpi-", dir=args.workdir) as tmp:
         for n in (int(x) for x in args.events.split(",") if x.strip()):

@@ -2,19 +2,26 @@
 
 Every command starts by importing this module: the analytics stack (Ibis, pandas, PyArrow
 datasets, DuckDB, Spark) is imported only by the commands that use it, so that
-``kouan events import`` starts in a fraction of a second (``tests/test_cli_startup.py``).
+``kouan events import`` starts in a fraction of a second, and the command groups whose modules
+import a feature's services (``events``, ``quarantine``, ``declarations``: parsing, ingestion,
+declaration workflows) are loaded only when one of their commands runs or the help lists them
+(``LAZY_GROUPS``), so that ``kouan kpi`` and ``kouan bulletin`` load only what answers from the
+store (``tests/test_cli_startup.py``).
 """
 
 from __future__ import annotations
 
 import getpass
+import importlib
 import json
 import sys
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from kouan import __version__
 from kouan.bootstrap import Kouan, build
@@ -30,19 +37,38 @@ from kouan.clearance.cli import (
 from kouan.cli_errors import fail as _fail
 from kouan.config import get_settings
 from kouan.db.session import transaction
-from kouan.declarations.cli import declarations_app
-from kouan.demo import portal as demo_portal
-from kouan.demo import service as demo_service
-from kouan.events.cli import events_app, quarantine_app
-from kouan.jobs.cli import jobs_app, worker_command
+from kouan.jobs.cli import jobs_app, worker_command  # Typer and Rich only at import
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners import repository as partners_repo
 from kouan.partners import service as partners_service
 from kouan.partners.domain import Principal, system
 
+# Command groups imported when one of their commands runs: name -> (module, Typer app).
+LAZY_GROUPS: dict[str, tuple[str, str]] = {
+    "events": ("kouan.events.cli", "events_app"),
+    "quarantine": ("kouan.events.cli", "quarantine_app"),
+    "declarations": ("kouan.declarations.cli", "declarations_app"),
+}
+
+
+class _LazyGroups(TyperGroup):
+    """The top-level group: ``LAZY_GROUPS`` are listed without importing them, built on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in LAZY_GROUPS if n not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
+            module, attribute = LAZY_GROUPS[cmd_name]
+            group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
+            group.name = cmd_name
+            self.add_command(group, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(help="Kouan 口岸 — single window for port clearance.", no_args_is_help=True,
-                  pretty_exceptions_show_locals=False)
+                  pretty_exceptions_show_locals=False, cls=_LazyGroups)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="People who log in.", no_args_is_help=True)
 apikeys_app = typer.Typer(help="Partner API keys.", no_args_is_help=True)
@@ -51,16 +77,13 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(apikeys_app, name="apikeys")
 app.add_typer(orgs_app, name="orgs")
-app.add_typer(events_app, name="events")
 app.add_typer(benchmarks_app, name="benchmarks")
 app.add_typer(cases_app, name="cases")
 app.add_typer(export_app, name="export")
 app.add_typer(clocks_app, name="clocks")
-app.add_typer(declarations_app, name="declarations")
 app.command("kpi")(kpi_command)
 app.command("bulletin")(bulletin_command)
 app.command("facilitation")(facilitation_command)
-app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(jobs_app, name="jobs")
 app.command("worker")(worker_command)
 
@@ -151,6 +174,9 @@ def demo(
 ) -> None:
     """Create the demo organisations and people for the Liaoning ports, load the generated event
     log, and print their logins."""
+    from kouan.demo import portal as demo_portal
+    from kouan.demo import service as demo_service
+
     settings = get_settings()
     if settings.environment == "production":
         err.print("[bold red]error:[/] refusing to load demo logins into a production installation")

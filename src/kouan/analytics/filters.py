@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-
-import ibis
-import ibis.expr.datatypes as dt
+from typing import TYPE_CHECKING
 
 from kouan.kit.clock import CHINA_TZ
+
+if TYPE_CHECKING:  # Period is read by commands that answer from the store and never load Ibis
+    import ibis
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class Period:
 
 
 def _instant(column: ibis.Value, when: datetime) -> ibis.Value:
+    import ibis  # the expression is Ibis already: this import costs nothing here
+    import ibis.expr.datatypes as dt
+
     # Engines disagree on zones: SQLite keeps naive UTC text, PostgreSQL timestamptz.
     zoned = isinstance(column.type(), dt.Timestamp) and column.type().timezone is not None
     return ibis.timestamp(when if zoned else when.replace(tzinfo=None))

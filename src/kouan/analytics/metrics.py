@@ -15,26 +15,16 @@ from collections.abc import Sequence
 
 import ibis
 
-from kouan.analytics.tables import GROUP_KEYS, SEGMENTS
+from kouan.analytics.definitions import (
+    DEFAULT_CLOCK,
+    QUANTILES,
+    SEGMENTS,
+    check_group_keys,
+    quantile_position,
+)
 
-# Each quantile as an exact fraction (numerator, denominator): the interpolation position is then
-# computed with integer arithmetic, so no engine rounds (n - 1) * 0.9 differently.
-QUANTILES: dict[str, tuple[int, int]] = {"median_h": (1, 2), "p90_h": (9, 10)}
-
-DEFAULT_CLOCK = "gac"
-
-
-def check_group_keys(by: Sequence[str]) -> list[str]:
-    """Return ``by`` as a list, or raise ``ValueError`` naming the first key that is not allowed."""
-    if isinstance(by, str):
-        raise ValueError(f"group keys must be a list of names, not the string {by!r}")
-    keys = list(by)
-    for key in keys:
-        if key not in GROUP_KEYS:
-            raise ValueError(f"cannot group by {key!r}: allowed keys are {', '.join(GROUP_KEYS)}")
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"group keys repeat a name: {keys!r}")
-    return keys
+__all__ = ["DEFAULT_CLOCK", "QUANTILES", "check_group_keys", "clearance_moments", "clearance_stats",
+           "closed_cases", "open_counts", "quantile_position"]
 
 
 def closed_cases(cases: ibis.Table, *, clock: str = DEFAULT_CLOCK) -> ibis.Table:
@@ -129,12 +119,6 @@ def clearance_moments(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFA
     closed = closed_cases(cases, clock=clock)
     stats = closed.aggregate(_moment_parts(closed), by=keys)
     return stats.select(*keys, n=stats.n, mean_h=stats.mean_h, **_segment_means(stats))
-
-
-def quantile_position(n: int, num: int, den: int) -> tuple[int, int]:
-    """``(floor(pos), pos - floor(pos)) * den`` for ``pos = (n - 1) * num / den``, in integers: the
-    same interpolation ``clearance_stats`` computes in SQL."""
-    return divmod((n - 1) * num, den)
 
 
 def open_counts(cases: ibis.Table, by: Sequence[str], *, clock: str = DEFAULT_CLOCK) -> ibis.Table:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,22 +10,10 @@ import ibis
 from ibis.backends import BaseBackend
 
 from kouan.analytics import engines, metrics
-from kouan.analytics.tables import SEGMENTS, TABLE_NAME
+from kouan.analytics.definitions import SEGMENTS, TABLE_NAME, Group, KpiRow
+from kouan.analytics.definitions import sort_key as _sort_key
 
-Group = tuple[str | None, ...]
-
-
-@dataclass(frozen=True)
-class KpiRow:
-    """Clearance-time figures of one group; hours as floats, ``None`` where no closed case exists."""
-
-    group: dict[str, str | None]
-    n: int
-    mean_h: float | None
-    median_h: float | None
-    p90_h: float | None
-    segments: tuple[float | None, ...]
-    n_open: int
+__all__ = ["Group", "KpiRow", "kpi", "parquet_export"]
 
 
 def kpi(
@@ -122,6 +109,3 @@ def _by_group(expr: ibis.Table, keys: list[str]) -> dict[Group, dict[str, Any]]:
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
-
-def _sort_key(group: Group) -> tuple[tuple[bool, str], ...]:
-    return tuple((value is None, value or "") for value in group)

@@ -10,15 +10,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.datatypes as dt
 
-TABLE_NAME = "clearance_case"
+from kouan.analytics.definitions import GROUP_KEYS, SEGMENTS, TABLE_NAME
 
-# Positional segment columns: the clock definition names them per direction.
-SEGMENTS: tuple[str, ...] = ("seg_1", "seg_2", "seg_3", "seg_4")
-
-# The keys a KPI may be grouped by (issue: port, province, district, month, direction, mode, commodity).
-GROUP_KEYS: tuple[str, ...] = (
-    "port", "province", "customs_district", "month", "direction", "facilitation_mode", "commodity_group",
-)
+__all__ = ["CLEARANCE_CASE", "GROUP_KEYS", "SEGMENTS", "TABLE_NAME", "clearance_case"]
 
 CLEARANCE_CASE = ibis.schema(
     {

@@ -1,10 +1,15 @@
-"""Answer a clearance-time question: run the one Ibis definition on the chosen engine (the
-operational store, DuckDB over a Parquet export, or Spark) over the cases as they are.
+"""Answer a clearance-time question over the cases as they are: the operational store answers in
+plain SQL (``kpi_store``), DuckDB over a Parquet export and Spark run the Ibis definition
+(``analytics.metrics``); the tests hold them equal.
 
 A read never refreshes the cases (a refresh writes, and on SQLite held the one write lock for
 minutes after a large import): the worker's ``clearance.refresh_cases`` job does, right after each
 batch commits. Until it has caught up the answer says so: ``"stale": true`` and ``"pending"``, the
-consignments whose cases wait for it (``freshness``)."""
+consignments whose cases wait for it (``freshness``).
+
+Ibis, pandas and PyArrow are imported only on the scale-out engines' path and by the facilitation
+rates: ``kouan kpi`` and ``kouan bulletin`` on the store start without them
+(``tests/test_cli_startup.py``)."""
 
 from __future__ import annotations
 
@@ -15,10 +20,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from kouan.analytics import engines, filters
-from kouan.analytics import facilitation as facilitation_rates
-from kouan.analytics import run as analytics_run
-from kouan.clearance import clock_registry
+from kouan.analytics import filters
+from kouan.analytics.definitions import KpiRow
+from kouan.clearance import clock_registry, kpi_store
 from kouan.clearance.clocks import Clock
 from kouan.kit.errors import FieldError, InvalidInput, NotFound
 from kouan.kit.jsonutil import jsonable
@@ -71,7 +75,7 @@ def freshness_of(sessions: sessionmaker[Session]) -> Freshness:
 class KpiResult:
     clock: Clock
     query: KpiQuery
-    rows: list[analytics_run.KpiRow] = field(default_factory=list)
+    rows: list[KpiRow] = field(default_factory=list)
     fresh: Freshness = field(default_factory=Freshness)
 
     def as_dict(self) -> dict[str, Any]:
@@ -87,7 +91,7 @@ class KpiResult:
         }
 
 
-def _row(r: analytics_run.KpiRow, names: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+def _row(r: KpiRow, names: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     direction = r.group.get("direction")
     labels = names.get(direction) if direction else None
     if labels:
@@ -98,13 +102,17 @@ def _row(r: analytics_run.KpiRow, names: dict[str, tuple[str, ...]]) -> dict[str
             "p90_h": r.p90_h, "segments": segments}
 
 
-def _connect(engine: str, database_url: str, export_dir: Path):  # type: ignore[no-untyped-def]
-    native = engines.connect_store(database_url)
-    if engine == "native":
-        return native
-    # The scale-out engines read a Parquet export of the cases, written fresh for the question.
-    analytics_run.parquet_export(native, export_dir)
-    return engines.connect(engine, str(export_dir))
+def _scale_out(query: KpiQuery, clock: Clock, database_url: str, export_dir: Path) -> list[KpiRow]:
+    """The Ibis definition on DuckDB or Spark, over a Parquet export of the cases written fresh for
+    the question."""
+    from kouan.analytics import engines
+    from kouan.analytics import run as analytics_run
+
+    analytics_run.parquet_export(engines.connect_store(database_url), export_dir)
+    con = engines.connect(query.engine, str(export_dir))
+    table = filters.select_cases(engines.clearance_case(con), period=query.period,
+                                 province=query.province, port=query.port)
+    return analytics_run.kpi(table, list(query.by), clock=clock.name)
 
 
 def run(
@@ -120,11 +128,13 @@ def run(
     if query.engine not in ENGINES:
         raise InvalidInput(f"unknown engine {query.engine!r}", errors=[
             FieldError("engine", f"one of {', '.join(ENGINES)}", query.engine)])
-    con = _connect(query.engine, database_url, export_dir)
-    table = filters.select_cases(engines.clearance_case(con), period=query.period,
-                                 province=query.province, port=query.port)
     try:
-        rows = analytics_run.kpi(table, list(query.by), clock=clock.name)
+        if query.engine == "native":
+            with sessions() as session:
+                rows = kpi_store.kpi(session, query.by, clock=clock.name, period=query.period,
+                                     province=query.province, port=query.port)
+        else:
+            rows = _scale_out(query, clock, database_url, export_dir)
     except ValueError as exc:
         raise InvalidInput(str(exc), errors=[FieldError("by", str(exc))]) from None
     return KpiResult(clock=clock, query=query, rows=rows, fresh=fresh)
@@ -137,6 +147,9 @@ def facilitation(
 ) -> list[dict[str, Any]]:
     """Advance-declaration rate and two-step usage per group, with the same month a year before
     (over the cases as they are: ``freshness_of`` says whether a refresh is pending)."""
+    from kouan.analytics import engines
+    from kouan.analytics import facilitation as facilitation_rates
+
     native = engines.connect_store(database_url)
     try:
         rows = facilitation_rates.rates(native, by, first_month=first_month, last_month=last_month,
