@@ -1,7 +1,7 @@
 """call event: the events about a vessel call itself, by call key
 
 Revision ID: c0a1b2c3d4f1
-Revises: c0a1b2c3d4d1
+Revises: c0a1b2c3d4e1
 Create Date: 2026-12-02 10:00:00
 
 ``call_event`` (``events.models.CallEvent``) lists, per call key, the events naming only transport
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0a1b2c3d4f1"
-down_revision: str | None = "c0a1b2c3d4d1"
+down_revision: str | None = "c0a1b2c3d4e1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

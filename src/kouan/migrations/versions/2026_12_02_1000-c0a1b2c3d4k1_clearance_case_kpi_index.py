@@ -1,7 +1,7 @@
 """clearance case index for a KPI by any grouping
 
 Revision ID: c0a1b2c3d4k1
-Revises: c0a1b2c3d4d1
+Revises: c0a1b2c3d4f1
 Create Date: 2026-12-02 10:00:00.000000
 
 ``ix_clearance_case_stats`` (clock, status, month, direction, hours, declaration, seg_1..seg_4)
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "c0a1b2c3d4k1"
-down_revision: str | None = "c0a1b2c3d4d1"
+down_revision: str | None = "c0a1b2c3d4f1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
