@@ -10,8 +10,10 @@ For each size, in a child process of its own (peak RSS is the child's ``ru_maxrs
 migrated SQLite store: the import through Kouan's ingest path (one batch per sender, as the
 partners' files arrive: carrier, terminal, trader, customs), then ``clearance.service.refresh``
 over every consignment the imports marked, and a check that every declaration's GAC case is closed
-at the hours the log implies. Prints a Markdown table with the refresh time per declaration and
-its ratio to the smallest calls' (the target: at most 2x from the smallest calls to the largest).
+at the hours the log implies. Prints a Markdown table with the refresh time per declaration, wall
+and CPU (SQLite runs in the process; on a shared machine the wall time follows the neighbours'
+load), and the CPU ratio to the smallest calls' (the target: at most 2x from the smallest calls to
+the largest).
 """
 
 from __future__ import annotations
@@ -115,10 +117,10 @@ def child(boxes_per_call: int, declarations: int, workdir: Path) -> dict:
                                            now=utcnow(), actor="bench")
         events += report.stored
     imported = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with transaction(k.sessions, actor=actor) as s:
         refreshed = service.refresh(s, now=utcnow())
-    refresh_s = time.perf_counter() - started
+    refresh_s, refresh_cpu = time.perf_counter() - started, time.process_time() - cpu
     with k.sessions() as s:
         closed = s.scalar(select(func.count()).select_from(ClearanceCase).where(
             ClearanceCase.clock == "gac", ClearanceCase.status == "closed", ClearanceCase.hours == 8.0))
@@ -131,6 +133,7 @@ def child(boxes_per_call: int, declarations: int, workdir: Path) -> dict:
             "declarations": declarations, "events": events, "import_s": imported,
             "consignments": refreshed.consignments, "refresh_s": refresh_s,
             "refresh_ms_per_declaration": 1000 * refresh_s / declarations,
+            "refresh_cpu_ms_per_declaration": 1000 * refresh_cpu / declarations,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -153,21 +156,23 @@ def main() -> None:
             r = results[-1]
             print(f"… {boxes:,} boxes a call: import {r['import_s']:.1f} s, refresh {r['refresh_s']:.1f} s",
                   file=sys.stderr, flush=True)
-    base = results[0]["refresh_ms_per_declaration"]
+    base = results[0]["refresh_cpu_ms_per_declaration"]
     print(f"\n{args.declarations:,} declarations, {BOXES_PER_DECLARATION} boxes each, SQLite\n")
-    print("| boxes per call | calls | events | import (s) | refresh (s) | refresh per declaration (ms) "
-          "| ratio to smallest | peak RSS (MiB) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| boxes per call | calls | events | import (s) | refresh (s) | refresh per declaration, wall (ms) "
+          "| refresh per declaration, CPU (ms) | CPU ratio to smallest calls | peak RSS (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(f"| {r['boxes_per_call']:,} | {r['calls']:,} | {r['events']:,} | {r['import_s']:.1f} "
               f"| {r['refresh_s']:.1f} | {r['refresh_ms_per_declaration']:.2f} "
-              f"| {r['refresh_ms_per_declaration'] / base:.2f}x | {r['peak_rss_mib']:.0f} |")
-    per = [r["refresh_ms_per_declaration"] for r in results]
+              f"| {r['refresh_cpu_ms_per_declaration']:.2f} "
+              f"| {r['refresh_cpu_ms_per_declaration'] / base:.2f}x | {r['peak_rss_mib']:.0f} |")
+    # CPU time: SQLite runs in this process, and on a shared machine the wall time follows the
+    # neighbours' load more than Kouan's work.
+    per = [r["refresh_cpu_ms_per_declaration"] for r in results]
     largest, spread = per[-1] / base, max(per) / min(per)
     verdict = "within" if largest <= TARGET_RATIO and spread <= TARGET_RATIO else "OVER"
-    print(f"\nlargest calls / smallest calls {largest:.2f}x, slowest size / fastest size {spread:.2f}x: "
-          f"{verdict} the {TARGET_RATIO:.0f}x target")
-
+    print(f"\nCPU per declaration: largest calls / smallest calls {largest:.2f}x, slowest size / fastest "
+          f"size {spread:.2f}x: {verdict} the {TARGET_RATIO:.0f}x target")
 
 if __name__ == "__main__":
     main()
