@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -24,13 +24,13 @@ from kouan.clearance import clock_registry
 from kouan.clearance.clocks import Clock
 from kouan.clearance.domain import Obs, compute, scope_events
 from kouan.clearance.models import ClearanceCase, DirtyConsignment
-from kouan.consignments import repository as consignments_repo
+from kouan.consignments import dirty
 from kouan.consignments import timeline as timeline_service
-from kouan.consignments.models import ConsignmentHub, ConsignmentMember
+from kouan.consignments.models import ConsignmentMember
 from kouan.events import bulk
 from kouan.events import repository as events_repo
 from kouan.events.authority import ENTITLED
-from kouan.events.domain import CanonicalEvent, RefKind
+from kouan.events.domain import RefKind
 from kouan.events.models import Event
 from kouan.ports.models import Port
 
@@ -50,30 +50,10 @@ class RefreshReport:
     cases: int = 0
 
 
-def mark_dirty(session: Session, consignment_ids: Iterable[int]) -> None:
-    """Mark consignments for ``refresh``; those already marked stay marked once (one statement,
-    no look-up first)."""
-    ids = sorted(set(consignment_ids))
-    if not ids:
-        return
-    out = bulk.Bulk(session)
-    if out.postgres:
-        session.execute(text("INSERT INTO dirty_consignment (consignment_id) "
-                             "SELECT unnest(CAST(:ids AS bigint[])) ON CONFLICT DO NOTHING"), {"ids": ids})
-    else:
-        out.insert("dirty_consignment", ("consignment_id",), [(i,) for i in ids], ignore_conflicts=True)
-
-
-def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[int]:
-    """Consignments carried by the containers and calls the events name: a vessel's entry
-    declaration moves the clock of every declaration on board."""
-    calls = sorted({k for e in events for k in e.keys(RefKind.TRANSPORT_CALL)})
-    keys = sorted({k for e in events for k in e.keys(RefKind.CONTAINER)})
-    keys += sorted(consignments_repo.call_aliases(session, calls)) if calls else []
-    found: set[int] = set()
-    for matching in events_repo.in_chunks(session, ConsignmentHub.key, keys):
-        found.update(session.scalars(select(ConsignmentHub.consignment_id).where(matching).distinct()))
-    return found
+# The marks are the spine's own record (consignments.dirty, written at ingest); refresh reads and
+# clears them. Re-exported here for the callers that mark a consignment for the next refresh.
+mark_dirty = dirty.mark_dirty
+reached_by_hubs = dirty.reached_by_hubs
 
 
 def _obs(e: Event) -> Obs:
