@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tests.factories import bearer
 
@@ -70,6 +72,8 @@ def test_every_api_route_that_reads_organisations_data_asks_for_the_read_scope()
 
 def test_the_readmes_route_table_is_generated_from_the_policy():
     table = policy.as_markdown()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert table in readme, "README's route table is stale: paste `python -m kouan.web.policy` into it"
     assert all(f"`{method} {path}`" in table for method, path in policy.ROUTES)
     assert "| `POST /api/v1/vessel-clearances` | operator, port_office, shipping_line (admin, staff) | " \
            "`declarations:write` (shipping_line) |" in table
