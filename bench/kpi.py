@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -92,10 +93,18 @@ def _load() -> float:
     return os.getloadavg()[0]
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far: on a shared machine a
+    process's CPU time moves less with the load than its wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def step(name: str, python: str, parquet: Path, store: Path, jsonl: Path | None = None) -> dict:
     load_before = _load()
     started = time.perf_counter()
     extra = ["--jsonl", str(jsonl)] if jsonl is not None else []
+    cpu = _children_cpu()
     done = subprocess.run([python, "-m", "bench.analytics_steps", name, "--parquet", str(parquet),
                            "--store", str(store), *extra], capture_output=True, text=True,
                           cwd=Path(__file__).parent.parent)
@@ -103,6 +112,7 @@ def step(name: str, python: str, parquet: Path, store: Path, jsonl: Path | None 
         raise SystemExit(f"step {name} failed:\n{done.stderr[-4000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
     out["process_seconds"] = time.perf_counter() - started
+    out["process_cpu_seconds"] = _children_cpu() - cpu
     out["load_before"], out["load_after"] = load_before, _load()
     return out
 
@@ -118,9 +128,10 @@ def cli_steps(store: Path, work: Path, month: str) -> dict[str, dict]:
                 "--json"]
         load_before, times = _load(), []
         for _ in range(2):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _children_cpu()
             done = subprocess.run(argv, env=env, capture_output=True, text=True)
             times.append(time.perf_counter() - started)
+            cpu = _children_cpu() - cpu
             if done.returncode:
                 raise SystemExit(f"kouan kpi {' '.join(arguments)} failed:\n{done.stderr[-4000:]}")
         answer = json.loads(done.stdout)["rows"]
@@ -128,6 +139,7 @@ def cli_steps(store: Path, work: Path, month: str) -> dict[str, dict]:
                  for r in answer if r["n"]} if label == "by month,direction" else None)
         results[f"cli {label.replace('MONTH', month)}"] = {
             "step": "cli", "seconds": times[1], "first_seconds": times[0], "process_seconds": times[1],
+            "process_cpu_seconds": cpu,
             "peak_rss_mb": None, "load_before": load_before, "load_after": _load(),
             "closed_cases": sum(r["n"] for r in answer), "groups_answered": len(answer),
             "rows": rows if rows is not None else {}, "argv": argv[3:]}
@@ -210,10 +222,12 @@ def _measure_steps(n_events: int, steps: list[str], data: dict, parquet: Path, s
     _check(results)
     base = results.get("duckdb", {}).get("seconds")
     pandas_process = results.get("pandas", {}).get("process_seconds")
+    pandas_cpu = results.get("pandas", {}).get("process_cpu_seconds")
     for r in results.values():
         r["ratio_to_duckdb"] = round(r["seconds"] / base, 3) if base else None
         if r["step"] == "cli" and pandas_process:
             r["pandas_process_over_this"] = round(pandas_process / r["seconds"], 2)
+            r["pandas_cpu_over_this"] = round(pandas_cpu / r["process_cpu_seconds"], 2)
         r["groups"] = len(r.pop("rows"))
     return {"events": n_events, "data": data, "steps": results}
 
@@ -232,18 +246,21 @@ def _check(results: dict[str, dict]) -> None:
 
 
 def table(runs: list[dict]) -> str:
-    lines = ["| events | measurement | s | × DuckDB SQL | pandas process ÷ this | peak RSS MB | load |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| events | measurement | s | × DuckDB SQL | pandas process ÷ this | process CPU s | "
+             "pandas process CPU ÷ this | peak RSS MB | load |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for run in runs:
         for name, r in run["steps"].items():
             ratio, over = r["ratio_to_duckdb"], r.get("pandas_process_over_this")
             label = LABELS.get(name) or f"`kouan kpi {name.removeprefix('cli ')}` whole process, warm"
             if name == "pandas":
                 label += f" (whole process {r['process_seconds']:.2f} s)"
-            rss = r["peak_rss_mb"]
+            rss, cpu, cpu_over = r["peak_rss_mb"], r.get("process_cpu_seconds"), r.get("pandas_cpu_over_this")
             lines.append(f"| {run['events']:,} | {label} | {r['seconds']:.2f} | "
                          f"{'' if ratio is None else f'{ratio:.2f}'} | "
                          f"{'' if over is None else f'{over:.2f}'} | "
+                         f"{'' if cpu is None else f'{cpu:.2f}'} | "
+                         f"{'' if cpu_over is None else f'{cpu_over:.2f}'} | "
                          f"{'' if rss is None else f'{rss:.0f}'} | {r['load_before']:.1f} |")
     return "\n".join(lines)
 
