@@ -59,8 +59,8 @@ def test_kpi_and_bulletin_on_the_store_load_no_analytics_web_or_ingestion_module
     from kouan.clearance import kpi
     from kouan.db.session import transaction
     from kouan.events import service as events_service
-    from kouan.jobs import service as jobs_service
     from kouan.events.authority import KOUAN
+    from kouan.jobs import service as jobs_service
     from kouan.kit.clock import utcnow
     from kouan.partners.domain import system
 
