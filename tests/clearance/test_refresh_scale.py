@@ -18,6 +18,7 @@ from tests.events.helpers import jsonl
 
 from kouan.clearance import service
 from kouan.clearance.models import ClearanceCase
+from kouan.consignments import dirty
 from kouan.consignments.models import ConsignmentMember
 from kouan.db.session import transaction
 from kouan.events import service as events_service
@@ -112,7 +113,7 @@ def consignment_of(kouan, number: str) -> int:  # type: ignore[no-untyped-def]
 def refresh_one(kouan, number: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
     cid = consignment_of(kouan, number)
     with transaction(kouan.sessions, actor=ACTOR) as s:
-        service.mark_dirty(s, [cid])
+        dirty.mark_dirty(s, [cid])
     with transaction(kouan.sessions, actor=ACTOR) as s, counted(kouan.engine) as seen:
         report = service.refresh(s, now=utcnow())
     assert report.consignments == 1

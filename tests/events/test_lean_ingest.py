@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.events.helpers import CALL, DECL, ev, jsonl
 
-from kouan.clearance import service as clearance_service
 from kouan.clearance.models import DirtyConsignment
+from kouan.consignments import dirty
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember
 from kouan.db.session import transaction
 from kouan.events import service
@@ -157,7 +157,7 @@ def test_marking_dirty_keeps_one_mark_per_consignment(kouan) -> None:
     with transaction(kouan.sessions, actor=ACTOR) as s:
         ids = list(s.scalars(select(Consignment.id)))
         assert sorted(s.scalars(select(DirtyConsignment.consignment_id))) == sorted(ids)
-        clearance_service.mark_dirty(s, [*ids, *ids])
-        clearance_service.mark_dirty(s, [])
+        dirty.mark_dirty(s, [*ids, *ids])
+        dirty.mark_dirty(s, [])
     with kouan.sessions() as s:
         assert sorted(s.scalars(select(DirtyConsignment.consignment_id))) == sorted(ids)

@@ -50,12 +50,6 @@ class RefreshReport:
     cases: int = 0
 
 
-# The marks are the spine's own record (consignments.dirty, written at ingest); refresh reads and
-# clears them. Re-exported here for the callers that mark a consignment for the next refresh.
-mark_dirty = dirty.mark_dirty
-reached_by_hubs = dirty.reached_by_hubs
-
-
 def _obs(e: Event) -> Obs:
     return Obs(milestone=e.milestone, classifier=e.classifier, occurred_at=e.occurred_at, port=e.port,
                refs=frozenset((k, v) for k, v in e.refs), attrs=e.attrs or {})
@@ -115,8 +109,8 @@ def refresh(
     taken ``REFRESH_BATCH`` at a time: the cost per consignment follows its own events, not the
     number of boxes its calls carried (``timeline.build_many``)."""
     clocks = list(clocks or clock_registry.all_clocks(session))
-    dirty = DirtyConsignment.consignment_id
-    ids = list(session.scalars(select(dirty).order_by(dirty)))
+    marked = DirtyConsignment.consignment_id  # the marks are consignments.dirty's, written at ingest
+    ids = list(session.scalars(select(marked).order_by(marked)))
     report = RefreshReport()
     for start in range(0, len(ids), REFRESH_BATCH):
         batch = ids[start:start + REFRESH_BATCH]
@@ -138,7 +132,7 @@ def recompute_all(session: Session, *, now: datetime, clocks: Sequence[Clock] | 
     """The full path: every consignment with a declaration, e.g. after defining a new clock."""
     ids = session.scalars(select(ConsignmentMember.consignment_id)
                           .where(ConsignmentMember.kind == RefKind.DECLARATION.value).distinct())
-    mark_dirty(session, ids)
+    dirty.mark_dirty(session, ids)
     return refresh(session, now=now, clocks=clocks)
 
 
