@@ -51,6 +51,7 @@ class Scope(StrEnum):
     EVENTS_WRITE = "events:write"
     READ = "read"
     DECLARATIONS_WRITE = "declarations:write"
+    FEES_WRITE = "fees:write"  # a fee publisher's key publishes its own lists (kouan.fees)
 
 
 # A key carries the least scope by default, and only scopes its organisation's kind may use at all:
@@ -67,10 +68,10 @@ KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kin
     OrgKind.CUSTOMS: (_FEED, frozenset({*_FEED, Scope.DECLARATIONS_WRITE})),
     OrgKind.MARITIME: (_FEED, frozenset(_FEED)),
     OrgKind.BORDER_INSPECTION: (_FEED, frozenset(_FEED)),
-    OrgKind.TRADER: ((Scope.READ,), frozenset(Scope)),
-    OrgKind.BROKER: ((Scope.READ,), frozenset(Scope)),
+    OrgKind.TRADER: ((Scope.READ,), frozenset(Scope) - {Scope.FEES_WRITE}),
+    OrgKind.BROKER: ((Scope.READ,), frozenset(Scope) - {Scope.FEES_WRITE}),
     OrgKind.INSURER: ((), frozenset({Scope.READ})),
-    OrgKind.FEE_PUBLISHER: ((), frozenset({Scope.READ})),
+    OrgKind.FEE_PUBLISHER: ((), frozenset({Scope.READ, Scope.FEES_WRITE})),
     OrgKind.COMMERCE_BUREAU: ((), frozenset({Scope.READ})),
     OrgKind.PORT_OFFICE: ((Scope.READ,), frozenset({Scope.READ})),
     OrgKind.OPERATOR: ((Scope.READ,), frozenset({Scope.READ})),
