@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # off when `kouan worker` runs as its own process); polled this often when idle.
     worker_in_process: bool = True
     jobs_poll_seconds: float = 1.0
+    # Port-fee supervision: required items per payee kind and caps of government-set items, as a
+    # JSON file over the defaults of kouan.fees.domain (``rules_from``); none: the defaults.
+    fee_rules_file: Path | None = None
     jobs_max_attempts: int = 8  # then the job is `failed`, listed, and `kouan jobs retry` requeues it
     jobs_backoff_seconds: float = 5.0  # after the first failure, doubled after each next one ...
     jobs_backoff_max_seconds: float = 3600.0  # ... up to this

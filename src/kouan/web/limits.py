@@ -28,6 +28,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", r"/api/v1/dcsa/callbacks/[^/]+", "ingest"),
     ("POST", r"/api/v1/declarations(/.*)?", "declaration"),
     ("POST", r"/declarations/new", "declaration"),
+    ("POST", r"/fees/publish/import", "declaration"),  # a fee list's CSV or Excel file (1 MiB)
     ("POST", r"/login", "form"),
 )
 _COMPILED = tuple((method, re.compile(path), kind) for method, path, kind in ROUTES)

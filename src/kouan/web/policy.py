@@ -83,6 +83,9 @@ STAKE_WIDE: frozenset[OrgKind] = frozenset()
 DRILL_WIDE = frozenset({OrgKind.COMMERCE_BUREAU})
 LODGERS = N_("declarations are lodged by a trader or a customs broker")
 R, EW, DW = Scope.READ, Scope.EVENTS_WRITE, Scope.DECLARATIONS_WRITE
+FW = Scope.FEES_WRITE
+PUBLISHERS = frozenset({OrgKind.FEE_PUBLISHER})
+_FEES = "/api/v1/fees"
 _V1 = "/api/v1"
 
 ROUTES: dict[tuple[str, str], Rule] = {
@@ -192,6 +195,35 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/dashboard"): page(sees=Sees.AGGREGATE),
     ("GET", "/dashboard/declarations"): page(sees=Sees.DISTRICT, wide=DRILL_WIDE),
     ("GET", "/bulletins"): public(), ("GET", "/bulletins/{region}/{month}"): public(),
+    # --- port fees (收费公示): public lists, feed and estimate; publishers; supervision ----------------
+    ("GET", _FEES): public(note="published lists: search by port, payee, item, as of a date"),
+    ("GET", f"{_FEES}/changes"): public(), ("POST", f"{_FEES}/estimate"): public(),
+    ("GET", f"{_FEES}/{{port}}/{{payee}}/versions"): public(),
+    ("GET", f"{_FEES}/{{port}}/{{payee}}/versions/{{number}}"): public(),
+    ("GET", f"{_FEES}/{{port}}/{{payee}}/items/{{item}}"): public(),
+    ("GET", f"{_FEES}/payees"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS),
+    ("POST", f"{_FEES}/payees"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS),
+    ("POST", f"{_FEES}/import"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS,
+                                     note="only the payees the caller's organisation publishes"),
+    ("PUT", f"{_FEES}/{{port}}/{{payee}}"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS,
+                                                note="its own payee's list: a new version"),
+    ("GET", f"{_FEES}/supervision"): api(kinds=OVERSEERS, sees=Sees.AGGREGATE),
+    ("POST", f"{_FEES}/supervision/charges"): api(kinds=OVERSEERS, sees=Sees.AGGREGATE),
+    ("GET", f"{_FEES}/inspections"): api(kinds=OVERSEERS),
+    ("POST", f"{_FEES}/inspections"): api(kinds=OVERSEERS, roles=WORKERS),
+    ("GET", f"{_FEES}/inspections/{{inspection_id}}"): api(kinds=OVERSEERS),
+    ("POST", f"{_FEES}/inspections/{{inspection_id}}/findings"): api(kinds=OVERSEERS, roles=WORKERS),
+    ("POST", f"{_FEES}/findings/{{finding_id}}/resolve"): api(kinds=OVERSEERS, roles=WORKERS),
+    ("POST", f"{_FEES}/inspections/{{inspection_id}}/close"): api(kinds=OVERSEERS, roles=WORKERS),
+    ("GET", "/fees"): public(), ("GET", "/fees/changes.atom"): public(note="Atom (RFC 4287)"),
+    ("GET", "/fees/estimate"): public(), ("POST", "/fees/estimate"): public(note="CSRF token of the form"),
+    ("GET", "/fees/{port}"): public(note="printable list of a port as of a date"),
+    ("GET", "/fees/{port}/{payee}/{item}"): public(note="an item's history"),
+    ("GET", "/fees/publish"): page(PUBLISHERS, WORKERS),
+    ("POST", "/fees/publish/import"): page(PUBLISHERS, WORKERS),
+    ("GET", "/fees/publish/{port}/{payee}"): page(PUBLISHERS, WORKERS),
+    ("POST", "/fees/publish/{port}/{payee}"): page(PUBLISHERS, WORKERS),
+    ("GET", "/fees/supervision"): page(OVERSEERS, sees=Sees.AGGREGATE),
 }
 
 
