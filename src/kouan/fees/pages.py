@@ -191,26 +191,6 @@ async def estimate_post(request: Request, session: DbSession):
     return _estimate_page(request, session, form, service.estimate(session, shipment), [])
 
 
-@router.get("/fees/{port}")
-def port_list(port: str, request: Request, session: DbSession):
-    """A port's lists in force on a day, printable."""
-    load_person_principal(request, session)
-    port = port.upper()
-    on = _on(request.query_params.get("on"))
-    p = session.get(Port, port)
-    found = repository.in_force(session, on=on, port=port)
-    return render(request, "fees/port.html", {**_words(request), "port": port, "port_row": p, "on": on,
-                                              "found": found, "name": port_name(p, locale_of(request))})
-
-
-@router.get("/fees/{port}/{payee}/{item}")
-def item_page(port: str, payee: str, item: str, request: Request, session: DbSession):
-    load_person_principal(request, session)
-    fl, p, hist = service.item_history(session, port=port, payee=payee, item=item)
-    return render(request, "fees/item.html", {**_words(request), "fl": fl, "payee": p, "item": item.upper(),
-                                              "history": list(reversed(hist))})
-
-
 # --- the publisher's pages ------------------------------------------------------------------------------
 
 
@@ -307,3 +287,26 @@ def supervision_page(request: Request, session: DbSession, principal: PagePrinci
     rounds = [(i, service.findings_of(session, i.id)) for i in service.inspections(session, actor=principal)]
     return render(request, "fees/supervision.html", {**_words(request), "checks": checks, "rounds": rounds,
                                                      "on": on, "overdue": service.is_overdue})
+
+
+# --- last: the catch-all public paths (after /fees/publish, /fees/supervision, /fees/estimate) ---
+
+
+@router.get("/fees/{port}")
+def port_list(port: str, request: Request, session: DbSession):
+    """A port's lists in force on a day, printable."""
+    load_person_principal(request, session)
+    port = port.upper()
+    on = _on(request.query_params.get("on"))
+    p = session.get(Port, port)
+    found = repository.in_force(session, on=on, port=port)
+    return render(request, "fees/port.html", {**_words(request), "port": port, "port_row": p, "on": on,
+                                              "found": found, "name": port_name(p, locale_of(request))})
+
+
+@router.get("/fees/{port}/{payee}/{item}")
+def item_page(port: str, payee: str, item: str, request: Request, session: DbSession):
+    load_person_principal(request, session)
+    fl, p, hist = service.item_history(session, port=port, payee=payee, item=item)
+    return render(request, "fees/item.html", {**_words(request), "fl": fl, "payee": p, "item": item.upper(),
+                                              "history": list(reversed(hist))})
