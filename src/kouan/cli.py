@@ -186,6 +186,11 @@ def demo(
     _require_schema(kouan)
     with transaction(kouan.sessions, actor=_cli_actor()) as session:
         logins = demo_service.load(session, actor=_cli_actor(), now=utcnow())
+    from kouan.fees import demo as fees_demo
+
+    with transaction(kouan.sessions, actor=_cli_actor()) as session:
+        made = fees_demo.load(session, now=utcnow())
+    err.print(f"demo fees: {made} fee-list versions for the six Liaoning seaports (/fees)")
     if events:
         from kouan.clearance import service as clearance_service
 

@@ -358,6 +358,11 @@ def item_history(session: Session, *, port: str, payee: str, item: str) -> tuple
     return fl, p, out
 
 
+def since_of_date(day: date) -> datetime:
+    """The start of a day in Beijing time."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=CHINA_TZ)
+
+
 def changes(session: Session, *, since: datetime, port: str | None = None, limit: int = 200
             ) -> list[tuple[FeeVersion, FeeList, FeePayee]]:
     return repo.changes_since(session, since, port=port, limit=limit)
