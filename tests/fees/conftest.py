@@ -30,17 +30,44 @@ class Publisher:
 
 def _publisher(s, code: str, serial: int, payees: list[tuple[str, str, str]]) -> Publisher:  # type: ignore[no-untyped-def]
     actor = system("tests")
-    org = service.create_org(s, actor=actor, now=utcnow(), fields=service.OrgFields(
-        code=code, name=f"{code} 收费公示", kind="fee_publisher", uscc=valid_uscc(serial)))
-    service.create_person(s, actor=actor, org_id=org.id, username=f"{code.lower()}.staff", display_name=f"{code} staff",
-                          password=PASSWORD, role="staff", now=utcnow())
+    org = service.create_org(
+        s,
+        actor=actor,
+        now=utcnow(),
+        fields=service.OrgFields(
+            code=code, name=f"{code} 收费公示", kind="fee_publisher", uscc=valid_uscc(serial)
+        ),
+    )
+    service.create_person(
+        s,
+        actor=actor,
+        org_id=org.id,
+        username=f"{code.lower()}.staff",
+        display_name=f"{code} staff",
+        password=PASSWORD,
+        role="staff",
+        now=utcnow(),
+    )
     w = service.create_api_key(s, actor=actor, org_id=org.id, name="w", scopes=["fees:write"], now=utcnow())
     r = service.create_api_key(s, actor=actor, org_id=org.id, name="r", scopes=["read"], now=utcnow())
     for pcode, name, kind in payees:
-        fees_service.register_payee(s, actor=actor, publisher_org_id=org.id, code=pcode, name_zh=name,
-                                    name_en=pcode.title(), kind=kind, now=utcnow())
-    return Publisher(org.id, code, f"{code.lower()}.staff", {"Authorization": f"Bearer {w.secret}"},
-                     {"Authorization": f"Bearer {r.secret}"})
+        fees_service.register_payee(
+            s,
+            actor=actor,
+            publisher_org_id=org.id,
+            code=pcode,
+            name_zh=name,
+            name_en=pcode.title(),
+            kind=kind,
+            now=utcnow(),
+        )
+    return Publisher(
+        org.id,
+        code,
+        f"{code.lower()}.staff",
+        {"Authorization": f"Bearer {w.secret}"},
+        {"Authorization": f"Bearer {r.secret}"},
+    )
 
 
 @dataclass
@@ -52,7 +79,9 @@ class FeeWorld:
 @pytest.fixture
 def fees(kouan, world):  # type: ignore[no-untyped-def]
     with transaction(kouan.sessions, actor=system("tests")) as s:
-        a = _publisher(s, "PUBA", 901, [("COSCOFEE", "中远海运收费", "carrier"), ("DLTALLYX", "大连理货", "tally")])
+        a = _publisher(
+            s, "PUBA", 901, [("COSCOFEE", "中远海运收费", "carrier"), ("DLTALLYX", "大连理货", "tally")]
+        )
         b = _publisher(s, "PUBB", 902, [("OTHERPAYEE", "另一收费主体", "terminal")])
     return FeeWorld(a, b)
 

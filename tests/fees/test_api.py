@@ -11,8 +11,14 @@ from tests.fees.conftest import csv_of
 from kouan.audit.models import AuditEntry
 from kouan.fees.models import FeeBand, FeeVersion
 
-SHIPMENT = {"port": "CNDAL", "trade": "foreign", "direction": "I", "on": "2022-03-15", "declarations": 1,
-            "containers": [{"size": "40", "type": "GP", "full": True, "count": 2, "days": 23}]}
+SHIPMENT = {
+    "port": "CNDAL",
+    "trade": "foreign",
+    "direction": "I",
+    "on": "2022-03-15",
+    "declarations": 1,
+    "containers": [{"size": "40", "type": "GP", "full": True, "count": 2, "days": 23}],
+}
 
 
 def _count(kouan, model) -> int:  # type: ignore[no-untyped-def]
@@ -22,7 +28,12 @@ def _count(kouan, model) -> int:  # type: ignore[no-untyped-def]
 
 def test_an_import_makes_one_version_per_list_and_anyone_reads_it_without_login(client, published):
     [v] = published["versions"]
-    assert (v["port"], v["payee"], v["version"], v["effective_from"]) == ("CNDAL", "COSCOFEE", 1, "2022-01-01")
+    assert (v["port"], v["payee"], v["version"], v["effective_from"]) == (
+        "CNDAL",
+        "COSCOFEE",
+        1,
+        "2022-01-01",
+    )
     assert {c["item"] for c in v["diff"]} == {"DEMURRAGE", "DOC_FEE", "SEAL"}
     r = client.get("/api/v1/fees", params={"port": "CNDAL", "on": "2022-02-01"})
     assert r.status_code == 200
@@ -41,13 +52,16 @@ def test_the_same_file_again_makes_no_version(client, fees, published):
 
 
 def test_a_bad_row_is_refused_with_line_and_column_and_nothing_is_applied(client, kouan, fees):
-    body = csv_of("CNDAL,DLTALLYX,TALLY,理箱,Tally,market,container,20,,,foreign,,14,CNY,,,,2022-01-01,",
-                  "CNDAL,COSCOFEE,SEAL,铅封,Seal,market,container,,,,,,30,CNY,,,,2022-01-01,",
-                  "CNDAL,COSCOFEE,DOC_FEE,文件费,Doc,market,declaration,,,,,,4x0,CNY,,,,2022-01-01,")
+    body = csv_of(
+        "CNDAL,DLTALLYX,TALLY,理箱,Tally,market,container,20,,,foreign,,14,CNY,,,,2022-01-01,",
+        "CNDAL,COSCOFEE,SEAL,铅封,Seal,market,container,,,,,,30,CNY,,,,2022-01-01,",
+        "CNDAL,COSCOFEE,DOC_FEE,文件费,Doc,market,declaration,,,,,,4x0,CNY,,,,2022-01-01,",
+    )
     r = client.post("/api/v1/fees/import", content=body, headers=fees.a.writer)
     assert r.status_code == 422, r.text
-    assert r.json()["rows"] == [{"line": 4, "column": "rate", "detail": "must be a number such as 170 or 10.8",
-                                 "value": "4x0"}]
+    assert r.json()["rows"] == [
+        {"line": 4, "column": "rate", "detail": "must be a number such as 170 or 10.8", "value": "4x0"}
+    ]
     assert r.json()["errors"][0]["pointer"] == "line 4, column rate"
     assert _count(kouan, FeeVersion) == 0 and _count(kouan, FeeBand) == 0
 
@@ -56,8 +70,11 @@ def test_a_publisher_changes_only_its_own_lists(client, fees, published):
     body = csv_of("CNDAL,COSCOFEE,SEAL,铅封,Seal,market,container,,,,,,1,CNY,,,,2022-05-01,")
     r = client.post("/api/v1/fees/import", content=body, headers=fees.b.writer)
     assert r.status_code == 422 and r.json()["rows"][0]["column"] == "payee"
-    put = client.put("/api/v1/fees/CNDAL/COSCOFEE", headers=fees.b.writer,
-                     json={"effective_from": "2022-05-01", "items": []})
+    put = client.put(
+        "/api/v1/fees/CNDAL/COSCOFEE",
+        headers=fees.b.writer,
+        json={"effective_from": "2022-05-01", "items": []},
+    )
     assert put.status_code == 404
     assert client.post("/api/v1/fees/import", content=body, headers=fees.a.reader).status_code == 403
     assert client.post("/api/v1/fees/import", content=body).status_code == 401
@@ -71,7 +88,10 @@ def test_estimate_lines_name_version_and_band_and_sum_to_the_total(client, publi
     assert Decimal(e["total"]) == sum(Decimal(line["amount"]) for line in e["lines"])
     dem = [line for line in e["lines"] if line["item"] == "DEMURRAGE"]
     assert [(d["band"]["day_from"], d["quantity"], d["rate"], d["amount"]) for d in dem] == [
-        (8, "14", "170.00", "2380.00"), (15, "14", "340.00", "4760.00"), (22, "4", "680.00", "2720.00")]
+        (8, "14", "170.00", "2380.00"),
+        (15, "14", "340.00", "4760.00"),
+        (22, "4", "680.00", "2720.00"),
+    ]
     assert {line["version"] for line in e["lines"]} == {1}
     assert set(SHIPMENT) <= set(e) | {"trade", "direction", "declarations", "containers"}
     assert {"payee", "item", "version", "unit", "quantity", "rate", "amount"} <= set(e["lines"][0])
@@ -80,14 +100,39 @@ def test_estimate_lines_name_version_and_band_and_sum_to_the_total(client, publi
 def test_estimates_before_and_after_a_change_differ_exactly_by_the_changed_items(client, fees, published):
     # v2 from 2022-04-01: the doc fee goes up, the seal goes, a 45' demurrage tier arrives.
     current = client.get("/api/v1/fees/CNDAL/COSCOFEE/versions/1").json()["items"]
-    items = [{k: i[k] for k in ("item", "name_zh", "name_en", "regime", "unit", "size", "type", "full", "trade",
-                                "direction", "rate", "currency", "free_days", "day_from", "day_to", "legal_basis")}
-             for i in current if i["item"] != "SEAL"]
+    items = [
+        {
+            k: i[k]
+            for k in (
+                "item",
+                "name_zh",
+                "name_en",
+                "regime",
+                "unit",
+                "size",
+                "type",
+                "full",
+                "trade",
+                "direction",
+                "rate",
+                "currency",
+                "free_days",
+                "day_from",
+                "day_to",
+                "legal_basis",
+            )
+        }
+        for i in current
+        if i["item"] != "SEAL"
+    ]
     for i in items:
         if i["item"] == "DOC_FEE":
             i["rate"] = "500"
-    r = client.put("/api/v1/fees/CNDAL/COSCOFEE", headers=fees.a.writer,
-                   json={"effective_from": "2022-04-01", "note": "2022 notice", "items": items})
+    r = client.put(
+        "/api/v1/fees/CNDAL/COSCOFEE",
+        headers=fees.a.writer,
+        json={"effective_from": "2022-04-01", "note": "2022 notice", "items": items},
+    )
     assert r.status_code == 200, r.text
     [v2] = r.json()["versions"]
     assert v2["version"] == 2 and v2["published_by"].startswith("PUBA/w")
@@ -125,12 +170,28 @@ def test_every_version_is_audited_with_its_publisher(client, kouan, fees, publis
 
 
 def test_item_history_and_change_feed(client, fees, published):
-    client.put("/api/v1/fees/CNDAL/COSCOFEE", headers=fees.a.writer, json={
-        "effective_from": "2022-04-01", "items": [{"item": "SEAL", "name_zh": "铅封", "name_en": "Seal",
-                                                   "regime": "market", "unit": "container", "rate": 35}]})
+    client.put(
+        "/api/v1/fees/CNDAL/COSCOFEE",
+        headers=fees.a.writer,
+        json={
+            "effective_from": "2022-04-01",
+            "items": [
+                {
+                    "item": "SEAL",
+                    "name_zh": "铅封",
+                    "name_en": "Seal",
+                    "regime": "market",
+                    "unit": "container",
+                    "rate": 35,
+                }
+            ],
+        },
+    )
     h = client.get("/api/v1/fees/CNDAL/COSCOFEE/items/SEAL").json()
     assert [(v["version"], v["changed"], v["bands"][0]["rate"]) for v in h["versions"]] == [
-        (1, True, "30.00"), (2, True, "35.00")]
+        (1, True, "30.00"),
+        (2, True, "35.00"),
+    ]
     doc = client.get("/api/v1/fees/CNDAL/COSCOFEE/items/DOC_FEE").json()
     assert [v["listed"] for v in doc["versions"]] == [True, False]
     feed = client.get("/api/v1/fees/changes", params={"since": "2020-01-01"}).json()

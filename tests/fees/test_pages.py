@@ -22,9 +22,23 @@ def _csrf(html: str) -> str:
 
 
 def test_the_atom_feed_validates_as_atom(client, fees, published):
-    client.put("/api/v1/fees/CNDAL/COSCOFEE", headers=fees.a.writer, json={
-        "effective_from": "2022-04-01", "items": [{"item": "SEAL", "name_zh": "铅封", "name_en": "Seal",
-                                                   "regime": "market", "unit": "container", "rate": 35}]})
+    client.put(
+        "/api/v1/fees/CNDAL/COSCOFEE",
+        headers=fees.a.writer,
+        json={
+            "effective_from": "2022-04-01",
+            "items": [
+                {
+                    "item": "SEAL",
+                    "name_zh": "铅封",
+                    "name_en": "Seal",
+                    "regime": "market",
+                    "unit": "container",
+                    "rate": 35,
+                }
+            ],
+        },
+    )
     r = client.get("/fees/changes.atom")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
     parsed = feedparser.parse(r.content)
@@ -40,7 +54,10 @@ def test_the_atom_feed_validates_as_atom(client, fees, published):
     for entry in root.findall(f"{ATOM}entry"):
         for el in ("id", "title", "updated"):
             assert len(entry.findall(f"{ATOM}{el}")) == 1, el
-        assert entry.find(f"{ATOM}link[@rel='alternate']") is not None and entry.find(f"{ATOM}summary") is not None
+        assert (
+            entry.find(f"{ATOM}link[@rel='alternate']") is not None
+            and entry.find(f"{ATOM}summary") is not None
+        )
         ids.add(entry.find(f"{ATOM}id").text)  # type: ignore[union-attr]
     assert len(ids) == 2
 
@@ -54,10 +71,27 @@ def test_public_pages_read_and_estimate_without_login_in_both_languages(client, 
     assert printable.status_code == 200 and "COSCOFEE" in printable.text
     assert client.get("/fees/CNDAL/COSCOFEE/SEAL").status_code == 200
     form = client.get("/fees/estimate", params={"lang": "zh_CN"})
-    r = client.post("/fees/estimate", data={
-        "csrf_token": _csrf(form.text), "port": "CNDAL", "trade": "foreign", "direction": "I", "on": "2022-03-15",
-        "declarations": "1", "size_0": "40", "type_0": "GP", "full_0": "true", "count_0": "2", "days_0": "23",
-        "size_1": "45", "type_1": "GP", "full_1": "true", "count_1": "1", "days_1": "3"})
+    r = client.post(
+        "/fees/estimate",
+        data={
+            "csrf_token": _csrf(form.text),
+            "port": "CNDAL",
+            "trade": "foreign",
+            "direction": "I",
+            "on": "2022-03-15",
+            "declarations": "1",
+            "size_0": "40",
+            "type_0": "GP",
+            "full_0": "true",
+            "count_0": "2",
+            "days_0": "23",
+            "size_1": "45",
+            "type_1": "GP",
+            "full_1": "true",
+            "count_1": "1",
+            "days_1": "3",
+        },
+    )
     assert r.status_code == 200, r.text
     assert 'id="estimate-total">10400.00<' in r.text  # 9860 demurrage + 450 doc + 3×30 seals
     assert "没有公布" in r.text  # the 45' box: no published rate, in Chinese
@@ -67,8 +101,13 @@ def test_the_publisher_uploads_and_edits_its_list_on_pages(client, fees, world):
     token = login(client, fees.a.staff)
     page = client.get("/fees/publish")
     assert page.status_code == 200
-    bad = client.post("/fees/publish/import", data={"csrf_token": token},
-                      files={"file": ("x.csv", csv_of("CNDAL,COSCOFEE,SEAL,铅封,Seal,market,box,,,,,,30,CNY,,,,2022-01-01,"))})
+    bad = client.post(
+        "/fees/publish/import",
+        data={"csrf_token": token},
+        files={
+            "file": ("x.csv", csv_of("CNDAL,COSCOFEE,SEAL,铅封,Seal,market,box,,,,,,30,CNY,,,,2022-01-01,"))
+        },
+    )
     assert bad.status_code == 422 and "line 2, column unit" in bad.text
     ok = client.post("/fees/publish/import", data={"csrf_token": token}, files={"file": ("fees.csv", CSV)})
     assert ok.status_code == 200 and "COSCOFEE" in ok.text
@@ -76,8 +115,11 @@ def test_the_publisher_uploads_and_edits_its_list_on_pages(client, fees, world):
     assert edit.status_code == 200
     seal = [i for i, line in enumerate(re.findall(r'name="rate_(\d+)" value="([^"]+)"', edit.text)) if line]
     assert len(seal) == 11
-    r = client.post("/fees/publish/CNDAL/COSCOFEE", data={"csrf_token": token, "rate_10": "33", "remove_9": "1",
-                                                         "effective_from": "2022-06-01"}, follow_redirects=False)
+    r = client.post(
+        "/fees/publish/CNDAL/COSCOFEE",
+        data={"csrf_token": token, "rate_10": "33", "remove_9": "1", "effective_from": "2022-06-01"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     v2 = client.get("/api/v1/fees/CNDAL/COSCOFEE/versions/2").json()
     assert {c["item"]: c["change"] for c in v2["diff"]} == {"DOC_FEE": "removed", "SEAL": "changed"}
@@ -97,7 +139,9 @@ def test_an_excel_workbook_imports_like_the_csv(client, fees):
     sheet = book.active
     for line in CSV.decode().splitlines():
         cells = line.split(",")
-        sheet.append([float(c) if c.replace(".", "").isdigit() and i == 12 else c or None for i, c in enumerate(cells)])
+        sheet.append(
+            [float(c) if c.replace(".", "").isdigit() and i == 12 else c or None for i, c in enumerate(cells)]
+        )
     buf = io.BytesIO()
     book.save(buf)
     r = client.post("/api/v1/fees/import", content=buf.getvalue(), headers=fees.a.writer)
@@ -118,7 +162,21 @@ def test_the_cli_imports_refuses_a_bad_file_and_estimates(kouan, fees, tmp_path,
     assert r.exit_code == 2 and "line 2, column effective_from" in r.output
     r = runner.invoke(app, ["fees", "import", str(DATA / "fees_hubei_examples.csv"), "--publisher", "PUBA"])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["fees", "estimate", "--port", "CNDAL", "--on", "2022-03-15", "--declarations", "1",
-                            "--box", "40GP:2:23", "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "fees",
+            "estimate",
+            "--port",
+            "CNDAL",
+            "--on",
+            "2022-03-15",
+            "--declarations",
+            "1",
+            "--box",
+            "40GP:2:23",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["total"] == "10370.00"

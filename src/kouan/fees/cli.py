@@ -20,7 +20,6 @@ from kouan.cli_errors import fail
 from kouan.config import get_settings
 from kouan.db.session import transaction
 from kouan.fees import domain, repository, service
-from kouan.fees.api import since_of
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners.domain import Principal, system
@@ -47,11 +46,25 @@ def import_command(
     data = file.read_bytes()
     try:
         with transaction(k.sessions, actor=_actor(publisher)) as s:  # type: ignore[arg-type]
-            report = service.import_table(s, actor=_actor(publisher), publisher_org_id=service.publisher_id(s, publisher),
-                                          data=data, excel=file.suffix.lower() == ".xlsx" or data[:2] == b"PK",
-                                          note=note, source="import", now=utcnow())
-            out = [{"port": p.port, "payee": p.payee, "version": p.version.number if p.version else None,
-                    "changes": len(p.diff)} for p in report.published]
+            report = service.import_table(
+                s,
+                actor=_actor(publisher),
+                publisher_org_id=service.publisher_id(s, publisher),
+                data=data,
+                excel=file.suffix.lower() == ".xlsx" or data[:2] == b"PK",
+                note=note,
+                source="import",
+                now=utcnow(),
+            )
+            out = [
+                {
+                    "port": p.port,
+                    "payee": p.payee,
+                    "version": p.version.number if p.version else None,
+                    "changes": len(p.diff),
+                }
+                for p in report.published
+            ]
     except KouanError as exc:
         fail(exc)
         return
@@ -75,8 +88,16 @@ def payee_command(
     k = build(get_settings())
     try:
         with transaction(k.sessions, actor=_actor(publisher)) as s:  # type: ignore[arg-type]
-            service.register_payee(s, actor=_actor(publisher), publisher_org_id=service.publisher_id(s, publisher),
-                                   code=code, name_zh=name_zh, name_en=name_en, kind=kind, now=utcnow())
+            service.register_payee(
+                s,
+                actor=_actor(publisher),
+                publisher_org_id=service.publisher_id(s, publisher),
+                code=code,
+                name_zh=name_zh,
+                name_en=name_en,
+                kind=kind,
+                now=utcnow(),
+            )
     except KouanError as exc:
         fail(exc)
     console.print(f"payee {code.upper()} registered for {publisher.upper()}")
@@ -94,28 +115,42 @@ def list_command(
     with k.sessions() as s:
         found = repository.in_force(s, on=day, port=port.upper())
         if csv_out:
-            print(service.template_csv((f.fee_list.port, f.payee.code, f.version.effective_from, f.bands)
-                                       for f in found), end="")
+            print(
+                service.template_csv(
+                    (f.fee_list.port, f.payee.code, f.version.effective_from, f.bands) for f in found
+                ),
+                end="",
+            )
             return
         for f in found:
-            t = Table(title=f"{f.fee_list.port} {f.payee.code} {f.payee.name_zh} v{f.version.number} "
-                            f"from {f.version.effective_from}")
+            t = Table(
+                title=f"{f.fee_list.port} {f.payee.code} {f.payee.name_zh} v{f.version.number} "
+                f"from {f.version.effective_from}"
+            )
             for col in ("item", "name", "band", "unit", "rate"):
                 t.add_column(col)
             for b in f.bands:
-                t.add_row(b.item, b.name_zh, b.describe(), b.unit.value, f"{domain.text_of(b.rate)} {b.currency}")
+                t.add_row(
+                    b.item, b.name_zh, b.describe(), b.unit.value, f"{domain.text_of(b.rate)} {b.currency}"
+                )
             console.print(t)
 
 
 @fees_app.command("changes")
-def changes_command(since: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-                    port: Annotated[str | None, typer.Option()] = None) -> None:
+def changes_command(
+    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    port: Annotated[str | None, typer.Option()] = None,
+) -> None:
     """Versions published since a day, with their diffs."""
     k = build(get_settings())
     with k.sessions() as s:
-        for v, fl, p in service.changes(s, since=since_of(date.fromisoformat(since) if since else None), port=port):
-            console.print(f"[bold]{fl.port} {p.code} v{v.number}[/] from {v.effective_from} "
-                          f"({v.published_by}, {v.published_at:%Y-%m-%d %H:%M} UTC)")
+        for v, fl, p in service.changes(
+            s, since=service.since_of(date.fromisoformat(since) if since else None), port=port
+        ):
+            console.print(
+                f"[bold]{fl.port} {p.code} v{v.number}[/] from {v.effective_from} "
+                f"({v.published_by}, {v.published_at:%Y-%m-%d %H:%M} UTC)"
+            )
             console.print(domain.diff_text(v.diff))
 
 
@@ -126,8 +161,10 @@ def estimate_command(
     trade: Annotated[str, typer.Option()] = "foreign",
     direction: Annotated[str, typer.Option()] = "I",
     declarations: Annotated[int, typer.Option()] = 0,
-    box: Annotated[list[str] | None, typer.Option(
-        help="SIZE[TYPE][:COUNT][:DAYS][E], e.g. 40GP:2:23 (E: empty); repeat for more groups")] = None,
+    box: Annotated[
+        list[str] | None,
+        typer.Option(help="SIZE[TYPE][:COUNT][:DAYS][E], e.g. 40GP:2:23 (E: empty); repeat for more groups"),
+    ] = None,
     voyages: Annotated[int, typer.Option()] = 0,
     net_tons: Annotated[str, typer.Option()] = "0",
     cargo_tons: Annotated[str, typer.Option()] = "0",
@@ -142,9 +179,18 @@ def estimate_command(
             console.print(f"[red]error:[/] --box {spec!r}: write SIZE[TYPE][:COUNT][:DAYS], e.g. 40GP:2:23")
             raise typer.Exit(code=2)
         boxes.append(domain.Boxes(m[1], m[2] or "GP", not m[5], int(m[3] or 1), int(m[4]) if m[4] else None))
-    shipment = domain.Shipment(port=port.upper(), trade=trade, direction=direction.upper(), on=date.fromisoformat(on),
-                               declarations=declarations, containers=tuple(boxes), voyages=voyages,
-                               net_tons=Decimal(net_tons), cargo_tons=Decimal(cargo_tons), cargo_m3=Decimal(cargo_m3))
+    shipment = domain.Shipment(
+        port=port.upper(),
+        trade=trade,
+        direction=direction.upper(),
+        on=date.fromisoformat(on),
+        declarations=declarations,
+        containers=tuple(boxes),
+        voyages=voyages,
+        net_tons=Decimal(net_tons),
+        cargo_tons=Decimal(cargo_tons),
+        cargo_m3=Decimal(cargo_m3),
+    )
     k = build(get_settings())
     with k.sessions() as s:
         est = service.estimate(s, shipment)
@@ -153,12 +199,21 @@ def estimate_command(
 
         print(EstimateRead.of(shipment, est).model_dump_json())
         return
-    t = Table(title=f"{shipment.port} {shipment.on} {trade} {direction}: {domain.text_of(est.total)} {est.currency}")
+    t = Table(
+        title=f"{shipment.port} {shipment.on} {trade} {direction}: {domain.text_of(est.total)} {est.currency}"
+    )
     for col in ("payee", "item", "version", "band", "quantity", "rate", "amount"):
         t.add_column(col)
     for line in est.lines:
-        t.add_row(line.payee, f"{line.item} {line.name_zh}", f"v{line.version}", line.band.describe(),
-                  domain.text_of(line.quantity), domain.text_of(line.rate), domain.text_of(line.amount))
+        t.add_row(
+            line.payee,
+            f"{line.item} {line.name_zh}",
+            f"v{line.version}",
+            line.band.describe(),
+            domain.text_of(line.quantity),
+            domain.text_of(line.rate),
+            domain.text_of(line.amount),
+        )
     console.print(t)
     for a in est.absent:
         console.print(f"not charged: {a.payee} {a.item} {a.name_zh} (v{a.version}): {a.reason}")

@@ -61,9 +61,27 @@ class PayeeKind(StrEnum):
 TRADES = ("foreign", "domestic", "transhipment")
 SIZES = ("20", "40", "45")
 DIRECTIONS = ("I", "E")
-TEMPLATE = ("port", "payee", "item", "name_zh", "name_en", "regime", "unit", "size", "type", "full",
-            "trade", "direction", "rate", "currency", "free_days", "day_from", "day_to",
-            "effective_from", "legal_basis")
+TEMPLATE = (
+    "port",
+    "payee",
+    "item",
+    "name_zh",
+    "name_en",
+    "regime",
+    "unit",
+    "size",
+    "type",
+    "full",
+    "trade",
+    "direction",
+    "rate",
+    "currency",
+    "free_days",
+    "day_from",
+    "day_to",
+    "effective_from",
+    "legal_basis",
+)
 CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,39}")
 LOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 TYPE_GROUP = re.compile(r"[A-Z][A-Z0-9]")  # ISO 6346 type group: GP, HC, RF, UT, PL, TN ...
@@ -117,8 +135,15 @@ class Band:
     def describe(self) -> str:
         """The band's conditions in plain words (English; the pages word them themselves)."""
         parts = []
-        box = " ".join(p for p in (f"{self.size}'" if self.size else "", self.type or "",
-                                   {True: "full", False: "empty", None: ""}[self.full]) if p)
+        box = " ".join(
+            p
+            for p in (
+                f"{self.size}'" if self.size else "",
+                self.type or "",
+                {True: "full", False: "empty", None: ""}[self.full],
+            )
+            if p
+        )
         if box:
             parts.append(box)
         if self.trade:
@@ -131,20 +156,42 @@ class Band:
         return ", ".join(parts) or "any"
 
     def band_dict(self) -> dict[str, Any]:
-        return {"size": self.size, "type": self.type, "full": self.full, "trade": self.trade,
-                "direction": self.direction, "free_days": self.free_days, "day_from": self.day_from,
-                "day_to": self.day_to, "text": self.describe()}
+        return {
+            "size": self.size,
+            "type": self.type,
+            "full": self.full,
+            "trade": self.trade,
+            "direction": self.direction,
+            "free_days": self.free_days,
+            "day_from": self.day_from,
+            "day_to": self.day_to,
+            "text": self.describe(),
+        }
 
     def as_row(self) -> dict[str, str]:
         """The template's columns of this band (without port, payee and effective_from)."""
+
         def s(v: Any) -> str:
             return "" if v is None else ("true" if v is True else "false" if v is False else str(v))
-        return {"item": self.item, "name_zh": self.name_zh, "name_en": self.name_en,
-                "regime": self.regime.value, "unit": self.unit.value, "size": s(self.size),
-                "type": s(self.type), "full": s(self.full), "trade": s(self.trade),
-                "direction": s(self.direction), "rate": text_of(self.rate), "currency": self.currency,
-                "free_days": s(self.free_days), "day_from": s(self.day_from), "day_to": s(self.day_to),
-                "legal_basis": self.legal_basis}
+
+        return {
+            "item": self.item,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "regime": self.regime.value,
+            "unit": self.unit.value,
+            "size": s(self.size),
+            "type": s(self.type),
+            "full": s(self.full),
+            "trade": s(self.trade),
+            "direction": s(self.direction),
+            "rate": text_of(self.rate),
+            "currency": self.currency,
+            "free_days": s(self.free_days),
+            "day_from": s(self.day_from),
+            "day_to": s(self.day_to),
+            "legal_basis": self.legal_basis,
+        }
 
 
 # --- the template's rows -------------------------------------------------------------------------
@@ -179,15 +226,21 @@ def check_header(header: Sequence[str]) -> list[RowError]:
     missing = [c for c in TEMPLATE if c not in got]
     extra = [c for c in got if c not in TEMPLATE]
     if missing:
-        return [RowError(1, missing[0], f"the header lacks the column {missing[0]!r}; "
-                                        f"the template is {','.join(TEMPLATE)}")]
+        return [
+            RowError(
+                1,
+                missing[0],
+                f"the header lacks the column {missing[0]!r}; the template is {','.join(TEMPLATE)}",
+            )
+        ]
     if extra:
         return [RowError(1, extra[0], f"the column {extra[0]!r} is not in the template")]
     return [RowError(1, got[0], f"the columns are out of order; the template is {','.join(TEMPLATE)}")]
 
 
-def _int(cells: Mapping[str, str], col: str, line: int, errors: list[RowError], *,
-         minimum: int) -> int | None:
+def _int(
+    cells: Mapping[str, str], col: str, line: int, errors: list[RowError], *, minimum: int
+) -> int | None:
     raw = cells[col]
     if not raw:
         return None
@@ -282,10 +335,24 @@ def parse_row(line: int, raw: Mapping[str, str]) -> tuple[Row | None, list[RowEr
         bad("legal_basis", "is too long")
     if errors or regime is None or unit is None or effective is None:
         return None, errors
-    band = Band(item=item, name_zh=c["name_zh"], name_en=c["name_en"], regime=regime, unit=unit,
-                rate=rate, currency=currency, size=size, type=ctype, full=full, trade=trade,
-                direction=direction, free_days=free_days if unit == Unit.CONTAINER_DAY else None,
-                day_from=day_from, day_to=day_to, legal_basis=c["legal_basis"])
+    band = Band(
+        item=item,
+        name_zh=c["name_zh"],
+        name_en=c["name_en"],
+        regime=regime,
+        unit=unit,
+        rate=rate,
+        currency=currency,
+        size=size,
+        type=ctype,
+        full=full,
+        trade=trade,
+        direction=direction,
+        free_days=free_days if unit == Unit.CONTAINER_DAY else None,
+        day_from=day_from,
+        day_to=day_to,
+        legal_basis=c["legal_basis"],
+    )
     return Row(line, port, payee, effective, band), []
 
 
@@ -301,38 +368,59 @@ def check_list(rows: Sequence[Row]) -> list[RowError]:
     tiers: dict[tuple[Any, ...], list[Row]] = {}
     for r in rows:
         if r.effective_from != first.effective_from:
-            errors.append(RowError(r.line, "effective_from", f"a list takes one date: line {first.line} "
-                                   f"says {first.effective_from.isoformat()}", r.effective_from.isoformat()))
+            errors.append(
+                RowError(
+                    r.line,
+                    "effective_from",
+                    f"a list takes one date: line {first.line} says {first.effective_from.isoformat()}",
+                    r.effective_from.isoformat(),
+                )
+            )
         b = r.band
         if b.key in seen:
             errors.append(RowError(r.line, "item", f"the same band as line {seen[b.key].line}", b.item))
         seen.setdefault(b.key, r)
         if b.item in items:
             o = items[b.item].band
-            for col, mine, theirs in (("name_zh", b.name_zh, o.name_zh), ("name_en", b.name_en, o.name_en),
-                                      ("regime", b.regime, o.regime), ("unit", b.unit, o.unit)):
+            for col, mine, theirs in (
+                ("name_zh", b.name_zh, o.name_zh),
+                ("name_en", b.name_en, o.name_en),
+                ("regime", b.regime, o.regime),
+                ("unit", b.unit, o.unit),
+            ):
                 if mine != theirs:
-                    errors.append(RowError(r.line, col, f"differs from line {items[b.item].line} "
-                                           "of the same item", str(mine)))
+                    errors.append(
+                        RowError(
+                            r.line, col, f"differs from line {items[b.item].line} of the same item", str(mine)
+                        )
+                    )
         items.setdefault(b.item, r)
         if b.unit == Unit.CONTAINER_DAY:
             tiers.setdefault((b.item, *b.conditions), []).append(r)
     for group in tiers.values():
         frees = {r.band.free_days or 0 for r in group}
         if len(frees) > 1:
-            errors.append(RowError(group[1].line, "free_days", f"differs from line {group[0].line} "
-                                   "of the same item and conditions", str(group[1].band.free_days or "")))
+            errors.append(
+                RowError(
+                    group[1].line,
+                    "free_days",
+                    f"differs from line {group[0].line} of the same item and conditions",
+                    str(group[1].band.free_days or ""),
+                )
+            )
         ordered = sorted(group, key=lambda r: r.band.day_from or 0)
         for a, b in zip(ordered, ordered[1:], strict=False):
             end = a.band.day_to
             if end is None or (b.band.day_from or 0) <= end:
-                errors.append(RowError(b.line, "day_from", f"overlaps the days of line {a.line}",
-                                       str(b.band.day_from)))
+                errors.append(
+                    RowError(b.line, "day_from", f"overlaps the days of line {a.line}", str(b.band.day_from))
+                )
     return errors
 
 
-def parse_rows(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]]
-               ) -> tuple[dict[tuple[str, str], list[Row]], list[RowError]]:
+def parse_rows(
+    header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]]
+) -> tuple[dict[tuple[str, str], list[Row]], list[RowError]]:
     """A whole file: its rows grouped by (port, payee), and every error found (line, column)."""
     errors = check_header(header)
     if errors:
@@ -353,7 +441,9 @@ def parse_rows(header: Sequence[str], rows: Iterable[tuple[int, Sequence[str]]]
         errors.extend(check_list(rows_of))
     if not lists and not errors:
         errors.append(RowError(2, "port", "the file has no rows"))
-    return lists, sorted(errors, key=lambda e: (e.line, TEMPLATE.index(e.column) if e.column in TEMPLATE else 0))
+    return lists, sorted(
+        errors, key=lambda e: (e.line, TEMPLATE.index(e.column) if e.column in TEMPLATE else 0)
+    )
 
 
 # --- versions and their diff ----------------------------------------------------------------------
@@ -381,6 +471,7 @@ def _signature(b: Band) -> tuple[Any, ...]:
 
 def diff(old: Sequence[Band], new: Sequence[Band]) -> list[ItemChange]:
     """What changed from ``old`` to ``new``, item by item, with each band's old and new rate."""
+
     def by_item(bands: Sequence[Band]) -> dict[str, dict[tuple[Any, ...], Band]]:
         out: dict[str, dict[tuple[Any, ...], Band]] = {}
         for b in bands:
@@ -393,28 +484,44 @@ def diff(old: Sequence[Band], new: Sequence[Band]) -> list[ItemChange]:
         o, n = before.get(item, {}), after.get(item, {})
         sample = next(iter((n or o).values()))
         if not o or not n:
-            bands = tuple(BandChange(b.describe(), None if not o else text_of(b.rate),
-                                     text_of(b.rate) if not o else None)
-                          for b in (n or o).values())
-            changes.append(ItemChange(item, sample.name_zh, sample.name_en,
-                                      "added" if not o else "removed", bands))
+            bands = tuple(
+                BandChange(
+                    b.describe(), None if not o else text_of(b.rate), text_of(b.rate) if not o else None
+                )
+                for b in (n or o).values()
+            )
+            changes.append(
+                ItemChange(item, sample.name_zh, sample.name_en, "added" if not o else "removed", bands)
+            )
             continue
         moved = []
         for key in sorted(set(o) | set(n), key=repr):
             ob, nb = o.get(key), n.get(key)
             if ob is not None and nb is not None and _signature(ob) == _signature(nb):
                 continue
-            moved.append(BandChange((nb or ob).describe(),  # type: ignore[union-attr]
-                                    text_of(ob.rate) if ob else None, text_of(nb.rate) if nb else None))
+            moved.append(
+                BandChange(
+                    (nb or ob).describe(),  # type: ignore[union-attr]
+                    text_of(ob.rate) if ob else None,
+                    text_of(nb.rate) if nb else None,
+                )
+            )
         if moved:
             changes.append(ItemChange(item, sample.name_zh, sample.name_en, "changed", tuple(moved)))
     return changes
 
 
 def diff_dicts(changes: Sequence[ItemChange]) -> list[dict[str, Any]]:
-    return [{"item": c.item, "name_zh": c.name_zh, "name_en": c.name_en, "change": c.change,
-             "bands": [{"band": b.band, "old_rate": b.old_rate, "new_rate": b.new_rate} for b in c.bands]}
-            for c in changes]
+    return [
+        {
+            "item": c.item,
+            "name_zh": c.name_zh,
+            "name_en": c.name_en,
+            "change": c.change,
+            "bands": [{"band": b.band, "old_rate": b.old_rate, "new_rate": b.new_rate} for b in c.bands],
+        }
+        for c in changes
+    ]
 
 
 def diff_text(changes: Sequence[dict[str, Any]]) -> str:
@@ -520,8 +627,13 @@ NO_DAYS = N_("%(boxes)s: no number of days given")
 NO_QUANTITY = N_("the shipment states no %(what)s")
 NO_CONTAINERS = N_("the shipment has no containers")
 
-_QUANTITY_WORDS = {Unit.DECLARATION: "declarations", Unit.VOYAGE: "voyages", Unit.NET_TON: "net tonnage",
-                   Unit.TON_OR_FREIGHT_TON: "tons or cubic metres", Unit.M3: "cubic metres"}
+_QUANTITY_WORDS = {
+    Unit.DECLARATION: "declarations",
+    Unit.VOYAGE: "voyages",
+    Unit.NET_TON: "net tonnage",
+    Unit.TON_OR_FREIGHT_TON: "tons or cubic metres",
+    Unit.M3: "cubic metres",
+}
 
 
 def _matches(b: Band, s: Shipment, boxes: Boxes | None) -> bool:
@@ -531,8 +643,11 @@ def _matches(b: Band, s: Shipment, boxes: Boxes | None) -> bool:
         return False
     if boxes is None:
         return True
-    return ((b.size is None or b.size == boxes.size) and (b.type is None or b.type == boxes.type)
-            and (b.full is None or b.full == boxes.full))
+    return (
+        (b.size is None or b.size == boxes.size)
+        and (b.type is None or b.type == boxes.type)
+        and (b.full is None or b.full == boxes.full)
+    )
 
 
 def _why_not(bands: Sequence[Band], s: Shipment, boxes: Boxes | None) -> tuple[str, str, dict[str, Any]]:
@@ -558,10 +673,22 @@ def _most_specific(bands: Sequence[Band]) -> list[Band]:
 
 
 def _line(pl: PublishedList, b: Band, quantity: Decimal, boxes: Boxes | None = None) -> Line:
-    return Line(payee=pl.payee, item=b.item, name_zh=b.name_zh, name_en=b.name_en, version=pl.version,
-                version_id=pl.version_id, effective_from=pl.effective_from, unit=b.unit,
-                quantity=quantity, rate=b.rate, amount=money(quantity * b.rate), currency=b.currency,
-                band=b, boxes=boxes.describe() if boxes else None)
+    return Line(
+        payee=pl.payee,
+        item=b.item,
+        name_zh=b.name_zh,
+        name_en=b.name_en,
+        version=pl.version,
+        version_id=pl.version_id,
+        effective_from=pl.effective_from,
+        unit=b.unit,
+        quantity=quantity,
+        rate=b.rate,
+        amount=money(quantity * b.rate),
+        currency=b.currency,
+        band=b,
+        boxes=boxes.describe() if boxes else None,
+    )
 
 
 def day_split(bands: Sequence[Band], days: int) -> list[tuple[Band, int]]:
@@ -596,13 +723,22 @@ def _price_item(pl: PublishedList, bands: Sequence[Band], s: Shipment) -> tuple[
                 split = day_split(chosen, boxes.days)
                 if not split:
                     free = max((b.free_days or 0) for b in chosen)
-                    misses.append(("free_days", FREE_DAYS, {"boxes": boxes.describe(), "days": boxes.days,
-                                                            "free": free}))
+                    misses.append(
+                        (
+                            "free_days",
+                            FREE_DAYS,
+                            {"boxes": boxes.describe(), "days": boxes.days, "free": free},
+                        )
+                    )
                 lines.extend(_line(pl, b, Decimal(n * boxes.count), boxes) for b, n in split)
     else:
-        quantity = {Unit.DECLARATION: Decimal(s.declarations), Unit.VOYAGE: Decimal(s.voyages),
-                    Unit.NET_TON: s.net_tons, Unit.TON_OR_FREIGHT_TON: max(s.cargo_tons, s.cargo_m3),
-                    Unit.M3: s.cargo_m3}[unit]
+        quantity = {
+            Unit.DECLARATION: Decimal(s.declarations),
+            Unit.VOYAGE: Decimal(s.voyages),
+            Unit.NET_TON: s.net_tons,
+            Unit.TON_OR_FREIGHT_TON: max(s.cargo_tons, s.cargo_m3),
+            Unit.M3: s.cargo_m3,
+        }[unit]
         chosen = _most_specific([b for b in bands if _matches(b, s, None)])
         if not chosen:
             misses.append(_why_not(bands, s, None))
@@ -619,8 +755,9 @@ def _price_item(pl: PublishedList, bands: Sequence[Band], s: Shipment) -> tuple[
         b = bands[0]
         for code, template, params in misses:
             if code in ("no_box_rate", "no_days", "free_days"):
-                absent.append(Absent(pl.payee, b.item, b.name_zh, b.name_en, pl.version, code, template,
-                                     params))
+                absent.append(
+                    Absent(pl.payee, b.item, b.name_zh, b.name_en, pl.version, code, template, params)
+                )
     return lines, absent
 
 
@@ -642,8 +779,13 @@ def estimate(shipment: Shipment, lists: Sequence[PublishedList]) -> Estimate:
     for line in lines:
         totals[line.currency] = totals.get(line.currency, Decimal("0.00")) + line.amount
     currency = "CNY" if not totals or "CNY" in totals else sorted(totals)[0]
-    return Estimate(currency=currency, total=totals.get(currency, Decimal("0.00")), lines=tuple(lines),
-                    absent=tuple(absent), totals=totals)
+    return Estimate(
+        currency=currency,
+        total=totals.get(currency, Decimal("0.00")),
+        lines=tuple(lines),
+        absent=tuple(absent),
+        totals=totals,
+    )
 
 
 # --- supervision: completeness and caps -----------------------------------------------------------
@@ -674,9 +816,12 @@ class Cap:
     basis: str = ""
 
     def covers(self, b: Band) -> bool:
-        return (b.item == self.item and (self.unit is None or b.unit == self.unit)
-                and (self.size is None or b.size == self.size)
-                and (self.trade is None or b.trade in (None, self.trade)))
+        return (
+            b.item == self.item
+            and (self.unit is None or b.unit == self.unit)
+            and (self.size is None or b.size == self.size)
+            and (self.trade is None or b.trade in (None, self.trade))
+        )
 
 
 @dataclass(frozen=True)
@@ -695,9 +840,17 @@ def rules_from(data: Mapping[str, Any]) -> Rules:
     required = dict(DEFAULT_REQUIRED)
     for kind, items in (data.get("required") or {}).items():
         required[PayeeKind(kind)] = tuple(str(i).upper() for i in items)
-    caps = tuple(Cap(item=str(c["item"]).upper(), rate=Decimal(str(c["rate"])),
-                     unit=Unit(c["unit"]) if c.get("unit") else None, size=c.get("size") or None,
-                     trade=c.get("trade") or None, basis=c.get("basis", "")) for c in data.get("caps") or ())
+    caps = tuple(
+        Cap(
+            item=str(c["item"]).upper(),
+            rate=Decimal(str(c["rate"])),
+            unit=Unit(c["unit"]) if c.get("unit") else None,
+            size=c.get("size") or None,
+            trade=c.get("trade") or None,
+            basis=c.get("basis", ""),
+        )
+        for c in data.get("caps") or ()
+    )
     return Rules(required=required, caps=caps)
 
 

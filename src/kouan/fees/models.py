@@ -54,8 +54,10 @@ class FeeVersion(Base):
     the version before it."""
 
     __tablename__ = "fee_version"
-    __table_args__ = (UniqueConstraint("list_id", "number"),
-                      Index("ix_fee_version_published", "published_at"))
+    __table_args__ = (
+        UniqueConstraint("list_id", "number"),
+        Index("ix_fee_version_published", "published_at"),
+    )
     __audited__ = True
     __audit_org__ = "publisher_org_id"
 
@@ -132,7 +134,9 @@ class FeeFinding(Base):
     list_id: Mapped[int] = mapped_column(ForeignKey("fee_list.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("fee_version.id"))
     publisher_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))  # missing_item | above_cap | unlisted_charge | stale | other
+    kind: Mapped[str] = mapped_column(
+        String(24)
+    )  # missing_item | above_cap | unlisted_charge | stale | other
     item: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(String(1000))
     deadline: Mapped[date] = mapped_column(Date)

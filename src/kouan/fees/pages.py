@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kouan.fees import domain, repository, service
-from kouan.fees.api import rules, since_of
+from kouan.fees.api import rules
 from kouan.fees.models import FeeList
 from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import N_, FieldError, Forbidden, InvalidInput, KouanError
@@ -24,29 +24,54 @@ from kouan.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 
-UNITS = {"container": N_("per container"), "container_day": N_("per container-day"),
-         "declaration": N_("per declaration (票)"), "voyage": N_("per voyage"), "net_ton": N_("per net ton"),
-         "ton_or_freight_ton": N_("per ton or freight ton, whichever greater"), "m3": N_("per cubic metre")}
+UNITS = {
+    "container": N_("per container"),
+    "container_day": N_("per container-day"),
+    "declaration": N_("per declaration (票)"),
+    "voyage": N_("per voyage"),
+    "net_ton": N_("per net ton"),
+    "ton_or_freight_ton": N_("per ton or freight ton, whichever greater"),
+    "m3": N_("per cubic metre"),
+}
 REGIMES = {"government": N_("government-set"), "guided": N_("government-guided"), "market": N_("market-set")}
-KINDS = {"terminal": N_("terminal"), "pilot_station": N_("pilot station"), "tug_company": N_("tug company"),
-         "tally": N_("tally"), "customs_broker": N_("customs broker"), "forwarder": N_("forwarder"),
-         "carrier": N_("carrier"), "port_authority": N_("port authority"), "other": N_("other")}
-TRADES = {"foreign": N_("foreign trade"), "domestic": N_("domestic trade"), "transhipment": N_("transhipment")}
+KINDS = {
+    "terminal": N_("terminal"),
+    "pilot_station": N_("pilot station"),
+    "tug_company": N_("tug company"),
+    "tally": N_("tally"),
+    "customs_broker": N_("customs broker"),
+    "forwarder": N_("forwarder"),
+    "carrier": N_("carrier"),
+    "port_authority": N_("port authority"),
+    "other": N_("other"),
+}
+TRADES = {
+    "foreign": N_("foreign trade"),
+    "domestic": N_("domestic trade"),
+    "transhipment": N_("transhipment"),
+}
 CHANGES = {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed")}
 BOX_ROWS = 3
 
 
 def _words(request: Request) -> dict[str, Any]:
-    return {"units": UNITS, "regimes": REGIMES, "kinds": KINDS, "trades": TRADES, "change_words": CHANGES,
-            "rate_text": domain.text_of}
+    return {
+        "units": UNITS,
+        "regimes": REGIMES,
+        "kinds": KINDS,
+        "trades": TRADES,
+        "change_words": CHANGES,
+        "rate_text": domain.text_of,
+    }
 
 
 def _on(value: str | None) -> date:
     try:
         return date.fromisoformat(value) if value else service.today()
     except ValueError:
-        raise InvalidInput(N_("the date must be like 2022-03-15"), errors=[FieldError("on", "not a date", value)]) \
-            from None
+        raise InvalidInput(
+            N_("the date must be like 2022-03-15"), errors=[FieldError("on", "not a date", value)]
+        ) from None
 
 
 def _fee_ports(session: DbSession) -> list[Port]:
@@ -70,36 +95,55 @@ def fees_index(request: Request, session: DbSession):
     q = (qp.get("q") or "").strip()[:100] or None
     found = service.search(session, on=on, port=port, payee=payee, q=q) if (port or payee or q) else []
     ports = _fee_ports(session)
-    return render(request, "fees/index.html", {
-        **_words(request), "ports": ports, "found": found, "on": on, "port": port or "", "payee": payee or "",
-        "q": q or "", "searched": bool(port or payee or q), "port_name": lambda p: port_name(p, locale_of(request)),
-        "ports_by_code": {p.locode: p for p in ports}})
+    return render(
+        request,
+        "fees/index.html",
+        {
+            **_words(request),
+            "ports": ports,
+            "found": found,
+            "on": on,
+            "port": port or "",
+            "payee": payee or "",
+            "q": q or "",
+            "searched": bool(port or payee or q),
+            "port_name": lambda p: port_name(p, locale_of(request)),
+            "ports_by_code": {p.locode: p for p in ports},
+        },
+    )
 
 
 @router.get("/fees/changes.atom")
 def fees_atom(request: Request, session: DbSession):
     """The change feed as Atom (RFC 4287): one entry per published version, newest first."""
     port = (request.query_params.get("port") or "").upper() or None
-    found = service.changes(session, since=since_of(None).replace(year=2000), port=port, limit=100)
+    found = service.changes(session, since=service.since_of_date(date(2000, 1, 1)), port=port, limit=100)
     base = str(request.base_url).rstrip("/")
     updated = max((v.published_at for v, _fl, _p in found), default=datetime(2022, 1, 1, tzinfo=CHINA_TZ))
-    out = ['<?xml version="1.0" encoding="utf-8"?>',
-           '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
-           f"<title>{escape('口岸收费公示变更 Port-fee list changes' + (' ' + port if port else ''))}</title>",
-           f'<id>{escape(base)}/fees/changes.atom{escape("?port=" + port) if port else ""}</id>',
-           f'<link rel="self" type="application/atom+xml" href="{escape(base)}/fees/changes.atom"/>',
-           f'<link rel="alternate" type="text/html" href="{escape(base)}/fees"/>',
-           f"<updated>{updated.isoformat()}</updated>", "<author><name>Kouan 口岸</name></author>"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
+        f"<title>{escape('口岸收费公示变更 Port-fee list changes' + (' ' + port if port else ''))}</title>",
+        f"<id>{escape(base)}/fees/changes.atom{escape('?port=' + port) if port else ''}</id>",
+        f'<link rel="self" type="application/atom+xml" href="{escape(base)}/fees/changes.atom"/>',
+        f'<link rel="alternate" type="text/html" href="{escape(base)}/fees"/>',
+        f"<updated>{updated.isoformat()}</updated>",
+        "<author><name>Kouan 口岸</name></author>",
+    ]
     for v, fl, p in found:
         href = f"{base}/fees/{fl.port}?on={v.effective_from.isoformat()}"
-        out += ["<entry>",
-                f"<title>{escape(f'{fl.port} {p.name_zh} ({p.code}) v{v.number}, from {v.effective_from}')}</title>",
-                f"<id>tag:kouan,{v.published_at.date().isoformat()}:fees/{fl.port}/{p.code}/{v.number}</id>",
-                f'<link rel="alternate" type="text/html" href="{escape(href)}"/>',
-                f"<updated>{v.published_at.isoformat()}</updated>",
-                f"<published>{v.published_at.isoformat()}</published>",
-                f"<author><name>{escape(v.published_by)}</name></author>",
-                f'<summary type="text">{escape(domain.diff_text(v.diff))}</summary>', "</entry>"]
+        out += [
+            "<entry>",
+            "<title>" + escape(f"{fl.port} {p.name_zh} ({p.code}) v{v.number}, from {v.effective_from}")
+            + "</title>",
+            f"<id>tag:kouan,{v.published_at.date().isoformat()}:fees/{fl.port}/{p.code}/{v.number}</id>",
+            f'<link rel="alternate" type="text/html" href="{escape(href)}"/>',
+            f"<updated>{v.published_at.isoformat()}</updated>",
+            f"<published>{v.published_at.isoformat()}</published>",
+            f"<author><name>{escape(v.published_by)}</name></author>",
+            f'<summary type="text">{escape(domain.diff_text(v.diff))}</summary>',
+            "</entry>",
+        ]
     out.append("</feed>")
     return Response("\n".join(out), media_type="application/atom+xml; charset=utf-8")
 
@@ -107,13 +151,33 @@ def fees_atom(request: Request, session: DbSession):
 @router.get("/fees/estimate")
 def estimate_form(request: Request, session: DbSession):
     load_person_principal(request, session)
-    return _estimate_page(request, session, {"port": "CNDAL", "trade": "foreign", "direction": "I",
-                                             "on": service.today().isoformat(), "declarations": "1"}, None, [])
+    return _estimate_page(
+        request,
+        session,
+        {
+            "port": "CNDAL",
+            "trade": "foreign",
+            "direction": "I",
+            "on": service.today().isoformat(),
+            "declarations": "1",
+        },
+        None,
+        [],
+    )
 
 
-def _estimate_page(request: Request, session: DbSession, form: dict[str, str], result: Any,
-                   errors: list[FieldError], status: int = 200):  # type: ignore[no-untyped-def]
-    boxes = [{k: form.get(f"{k}_{i}", "") for k in ("size", "type", "full", "count", "days")} for i in range(BOX_ROWS)]
+def _estimate_page(
+    request: Request,
+    session: DbSession,
+    form: dict[str, str],
+    result: Any,
+    errors: list[FieldError],
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
+    boxes = [
+        {k: form.get(f"{k}_{i}", "") for k in ("size", "type", "full", "count", "days")}
+        for i in range(BOX_ROWS)
+    ]
     if not any(b["size"] for b in boxes):
         boxes[0].update(size="40", type="GP", full="true", count="2", days="23")
     locale = locale_of(request)
@@ -125,10 +189,21 @@ def _estimate_page(request: Request, session: DbSession, form: dict[str, str], r
         except (KeyError, ValueError, TypeError):
             return a.reason
 
-    return render(request, "fees/estimate.html", {
-        **_words(request), "form": form, "boxes": boxes, "result": result, "errors": errors,
-        "ports": _fee_ports(session), "say_absent": say, "port_name": lambda p: port_name(p, locale)},
-        status=status)
+    return render(
+        request,
+        "fees/estimate.html",
+        {
+            **_words(request),
+            "form": form,
+            "boxes": boxes,
+            "result": result,
+            "errors": errors,
+            "ports": _fee_ports(session),
+            "say_absent": say,
+            "port_name": lambda p: port_name(p, locale),
+        },
+        status=status,
+    )
 
 
 def _number(form: dict[str, str], key: str, errors: list[FieldError], *, decimal: bool = False) -> Any:
@@ -175,17 +250,25 @@ async def estimate_post(request: Request, session: DbSession):
         if size not in domain.SIZES:
             errors.append(FieldError(f"size_{i}", N_("must be 20, 40 or 45"), size))
         if not domain.TYPE_GROUP.fullmatch(ctype):
-            errors.append(FieldError(f"type_{i}", N_("must be an ISO 6346 type group such as GP, HC or RF"), ctype))
+            errors.append(
+                FieldError(f"type_{i}", N_("must be an ISO 6346 type group such as GP, HC or RF"), ctype)
+            )
         count = _number(form, f"count_{i}", errors) or 1
         days_raw = form.get(f"days_{i}", "").strip()
         days = _number(form, f"days_{i}", errors) if days_raw else None
         boxes.append(domain.Boxes(size, ctype, form.get(f"full_{i}", "true") == "true", count, days))
     shipment = domain.Shipment(
-        port=port, trade=trade, direction=direction, on=on, declarations=_number(form, "declarations", errors),
-        containers=tuple(boxes), voyages=_number(form, "voyages", errors),
+        port=port,
+        trade=trade,
+        direction=direction,
+        on=on,
+        declarations=_number(form, "declarations", errors),
+        containers=tuple(boxes),
+        voyages=_number(form, "voyages", errors),
         net_tons=_number(form, "net_tons", errors, decimal=True),
         cargo_tons=_number(form, "cargo_tons", errors, decimal=True),
-        cargo_m3=_number(form, "cargo_m3", errors, decimal=True))
+        cargo_m3=_number(form, "cargo_m3", errors, decimal=True),
+    )
     if errors:
         return _estimate_page(request, session, form, None, errors, status=422)
     return _estimate_page(request, session, form, service.estimate(session, shipment), [])
@@ -203,12 +286,27 @@ def publish_home(request: Request, session: DbSession, principal: PagePrincipal)
     return _publish_page(request, session, principal, None, [])
 
 
-def _publish_page(request: Request, session: DbSession, principal: PagePrincipal, report: Any,
-                  errors: list[FieldError], status: int = 200):  # type: ignore[no-untyped-def]
-    return render(request, "fees/publish.html", {
-        **_words(request), "lists": _own_lists(session, principal),
-        "payees": service.payees_of(session, principal.org_id),  # type: ignore[arg-type]
-        "report": report, "errors": errors, "template": ",".join(domain.TEMPLATE)}, status=status)
+def _publish_page(
+    request: Request,
+    session: DbSession,
+    principal: PagePrincipal,
+    report: Any,
+    errors: list[FieldError],
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
+    return render(
+        request,
+        "fees/publish.html",
+        {
+            **_words(request),
+            "lists": _own_lists(session, principal),
+            "payees": service.payees_of(session, principal.org_id),  # type: ignore[arg-type]
+            "report": report,
+            "errors": errors,
+            "template": ",".join(domain.TEMPLATE),
+        },
+        status=status,
+    )
 
 
 @router.post("/fees/publish/import")
@@ -219,14 +317,27 @@ async def publish_import(request: Request, session: DbSession, principal: PagePr
     data = await upload.read() if upload is not None and hasattr(upload, "read") else b""
     name = getattr(upload, "filename", "") or ""
     try:
-        report = service.import_table(session, actor=principal, publisher_org_id=principal.org_id,  # type: ignore[arg-type]
-                                      data=data, excel=name.lower().endswith(".xlsx") or data[:2] == b"PK",
-                                      note=str(raw.get("note", ""))[:500], source="import", now=utcnow())
+        report = service.import_table(
+            session,
+            actor=principal,
+            publisher_org_id=principal.org_id,  # type: ignore[arg-type]
+            data=data,
+            excel=name.lower().endswith(".xlsx") or data[:2] == b"PK",
+            note=str(raw.get("note", ""))[:500],
+            source="import",
+            now=utcnow(),
+        )
     except InvalidInput as refused:
         session.rollback()
-        return _publish_page(request, session, principal, None,
-                             [FieldError(e.pointer, e.detail, e.value) for e in refused.errors]
-                             or [FieldError("file", refused.detail)], status=422)
+        return _publish_page(
+            request,
+            session,
+            principal,
+            None,
+            [FieldError(e.pointer, e.detail, e.value) for e in refused.errors]
+            or [FieldError("file", refused.detail)],
+            status=422,
+        )
     return _publish_page(request, session, principal, report, [])
 
 
@@ -242,8 +353,19 @@ def _editable(session: DbSession, principal: PagePrincipal, port: str, payee: st
 @router.get("/fees/publish/{port}/{payee}")
 def edit_list(port: str, payee: str, request: Request, session: DbSession, principal: PagePrincipal):
     fl, p, v, bands = _editable(session, principal, port, payee)
-    return render(request, "fees/edit.html", {**_words(request), "fl": fl, "payee": p, "v": v, "bands": bands,
-                                              "errors": [], "today": service.today()})
+    return render(
+        request,
+        "fees/edit.html",
+        {
+            **_words(request),
+            "fl": fl,
+            "payee": p,
+            "v": v,
+            "bands": bands,
+            "errors": [],
+            "today": service.today(),
+        },
+    )
 
 
 @router.post("/fees/publish/{port}/{payee}")
@@ -261,23 +383,51 @@ async def save_list(port: str, payee: str, request: Request, session: DbSession,
         row["rate"] = form.get(f"rate_{i}", row["rate"]).strip()
         rows.append(row)
     if form.get("new_item", "").strip():
-        rows.append({c: form.get(f"new_{c}", "").strip() for c in domain.TEMPLATE} | {"item": form["new_item"].strip()})
+        rows.append(
+            {c: form.get(f"new_{c}", "").strip() for c in domain.TEMPLATE}
+            | {"item": form["new_item"].strip()}
+        )
     try:
         effective = date.fromisoformat(form.get("effective_from", ""))
         new_bands = service.bands_from_rows(fl.port, p.code, effective, rows)
-        service.publish(session, actor=principal, payee=p, port=fl.port, effective_from=effective, bands=new_bands,
-                        source="page", note=form.get("note", "")[:500], now=utcnow())
+        service.publish(
+            session,
+            actor=principal,
+            payee=p,
+            port=fl.port,
+            effective_from=effective,
+            bands=new_bands,
+            source="page",
+            note=form.get("note", "")[:500],
+            now=utcnow(),
+        )
     except (ValueError, KouanError) as refused:
-        errors = (refused.errors if isinstance(refused, InvalidInput) and refused.errors
-                  else [FieldError("effective_from", N_("the date must be like 2022-03-15"))]
-                  if isinstance(refused, ValueError) else [FieldError("", refused.detail)])
+        errors = (
+            refused.errors
+            if isinstance(refused, InvalidInput) and refused.errors
+            else [FieldError("effective_from", N_("the date must be like 2022-03-15"))]
+            if isinstance(refused, ValueError)
+            else [FieldError("", refused.detail)]
+        )
         session.rollback()
-        return render(request, "fees/edit.html", {**_words(request), "fl": fl, "payee": p, "v": v, "bands": bands,
-                                                  "errors": errors, "today": service.today()}, status=422)
+        return render(
+            request,
+            "fees/edit.html",
+            {
+                **_words(request),
+                "fl": fl,
+                "payee": p,
+                "v": v,
+                "bands": bands,
+                "errors": errors,
+                "today": service.today(),
+            },
+            status=422,
+        )
     return RedirectResponse("/fees/publish", status_code=303)
 
 
-# --- supervision -----------------------------------------------------------------------------------------------
+# --- supervision ---------------------------------------------------------------------------
 
 
 @router.get("/fees/supervision")
@@ -285,8 +435,11 @@ def supervision_page(request: Request, session: DbSession, principal: PagePrinci
     on = _on(request.query_params.get("on"))
     checks = service.overview(session, actor=principal, rules=rules(request), on=on)
     rounds = [(i, service.findings_of(session, i.id)) for i in service.inspections(session, actor=principal)]
-    return render(request, "fees/supervision.html", {**_words(request), "checks": checks, "rounds": rounds,
-                                                     "on": on, "overdue": service.is_overdue})
+    return render(
+        request,
+        "fees/supervision.html",
+        {**_words(request), "checks": checks, "rounds": rounds, "on": on, "overdue": service.is_overdue},
+    )
 
 
 # --- last: the catch-all public paths (after /fees/publish, /fees/supervision, /fees/estimate) ---
@@ -300,13 +453,26 @@ def port_list(port: str, request: Request, session: DbSession):
     on = _on(request.query_params.get("on"))
     p = session.get(Port, port)
     found = repository.in_force(session, on=on, port=port)
-    return render(request, "fees/port.html", {**_words(request), "port": port, "port_row": p, "on": on,
-                                              "found": found, "name": port_name(p, locale_of(request))})
+    return render(
+        request,
+        "fees/port.html",
+        {
+            **_words(request),
+            "port": port,
+            "port_row": p,
+            "on": on,
+            "found": found,
+            "name": port_name(p, locale_of(request)),
+        },
+    )
 
 
 @router.get("/fees/{port}/{payee}/{item}")
 def item_page(port: str, payee: str, item: str, request: Request, session: DbSession):
     load_person_principal(request, session)
     fl, p, hist = service.item_history(session, port=port, payee=payee, item=item)
-    return render(request, "fees/item.html", {**_words(request), "fl": fl, "payee": p, "item": item.upper(),
-                                              "history": list(reversed(hist))})
+    return render(
+        request,
+        "fees/item.html",
+        {**_words(request), "fl": fl, "payee": p, "item": item.upper(), "history": list(reversed(hist))},
+    )

@@ -34,10 +34,25 @@ class BandRead(BaseModel):
 
     @classmethod
     def of(cls, b: domain.Band) -> BandRead:
-        return cls(item=b.item, name_zh=b.name_zh, name_en=b.name_en, regime=b.regime.value, unit=b.unit.value,
-                   size=b.size, type=b.type, full=b.full, trade=b.trade, direction=b.direction,
-                   rate=domain.text_of(b.rate), currency=b.currency, free_days=b.free_days, day_from=b.day_from,
-                   day_to=b.day_to, legal_basis=b.legal_basis, band=b.describe())
+        return cls(
+            item=b.item,
+            name_zh=b.name_zh,
+            name_en=b.name_en,
+            regime=b.regime.value,
+            unit=b.unit.value,
+            size=b.size,
+            type=b.type,
+            full=b.full,
+            trade=b.trade,
+            direction=b.direction,
+            rate=domain.text_of(b.rate),
+            currency=b.currency,
+            free_days=b.free_days,
+            day_from=b.day_from,
+            day_to=b.day_to,
+            legal_basis=b.legal_basis,
+            band=b.describe(),
+        )
 
 
 class VersionRead(BaseModel):
@@ -65,10 +80,17 @@ class FeeListRead(BaseModel):
 
     @classmethod
     def of(cls, f: InForce) -> FeeListRead:
-        return cls(port=f.fee_list.port, payee=f.payee.code, payee_name_zh=f.payee.name_zh,
-                   payee_name_en=f.payee.name_en, payee_kind=f.payee.kind, version=f.version.number,
-                   effective_from=f.version.effective_from, published_at=f.version.published_at,
-                   items=[BandRead.of(b) for b in f.bands])
+        return cls(
+            port=f.fee_list.port,
+            payee=f.payee.code,
+            payee_name_zh=f.payee.name_zh,
+            payee_name_en=f.payee.name_en,
+            payee_kind=f.payee.kind,
+            version=f.version.number,
+            effective_from=f.version.effective_from,
+            published_at=f.version.published_at,
+            items=[BandRead.of(b) for b in f.bands],
+        )
 
 
 class VersionWithItems(VersionRead):
@@ -114,10 +136,17 @@ class EstimateIn(Input):
 
     def shipment(self) -> domain.Shipment:
         return domain.Shipment(
-            port=self.port.upper(), trade=self.trade, direction=self.direction, on=self.on,
-            declarations=self.declarations, voyages=self.voyages, net_tons=self.net_tons,
-            cargo_tons=self.cargo_tons, cargo_m3=self.cargo_m3,
-            containers=tuple(domain.Boxes(c.size, c.type, c.full, c.count, c.days) for c in self.containers))
+            port=self.port.upper(),
+            trade=self.trade,
+            direction=self.direction,
+            on=self.on,
+            declarations=self.declarations,
+            voyages=self.voyages,
+            net_tons=self.net_tons,
+            cargo_tons=self.cargo_tons,
+            cargo_m3=self.cargo_m3,
+            containers=tuple(domain.Boxes(c.size, c.type, c.full, c.count, c.days) for c in self.containers),
+        )
 
 
 class EstimateLine(BaseModel):
@@ -157,16 +186,43 @@ class EstimateRead(BaseModel):
 
     @classmethod
     def of(cls, s: domain.Shipment, e: domain.Estimate) -> EstimateRead:
-        return cls(port=s.port, on=s.on, currency=e.currency, total=domain.text_of(e.total),
-                   totals={k: domain.text_of(v) for k, v in e.totals.items()},
-                   lines=[EstimateLine(payee=line.payee, item=line.item, name_zh=line.name_zh, name_en=line.name_en,
-                                       version=line.version, effective_from=line.effective_from, unit=line.unit.value,
-                                       quantity=domain.text_of(line.quantity) if line.quantity % 1 else str(int(line.quantity)),
-                                       rate=domain.text_of(line.rate), amount=domain.text_of(line.amount),
-                                       currency=line.currency, band=line.band.band_dict(), containers=line.boxes)
-                          for line in e.lines],
-                   absent=[AbsentRead(payee=a.payee, item=a.item, name_zh=a.name_zh, name_en=a.name_en,
-                                      version=a.version, code=a.code, reason=a.reason) for a in e.absent])
+        return cls(
+            port=s.port,
+            on=s.on,
+            currency=e.currency,
+            total=domain.text_of(e.total),
+            totals={k: domain.text_of(v) for k, v in e.totals.items()},
+            lines=[
+                EstimateLine(
+                    payee=line.payee,
+                    item=line.item,
+                    name_zh=line.name_zh,
+                    name_en=line.name_en,
+                    version=line.version,
+                    effective_from=line.effective_from,
+                    unit=line.unit.value,
+                    quantity=domain.text_of(line.quantity) if line.quantity % 1 else str(int(line.quantity)),
+                    rate=domain.text_of(line.rate),
+                    amount=domain.text_of(line.amount),
+                    currency=line.currency,
+                    band=line.band.band_dict(),
+                    containers=line.boxes,
+                )
+                for line in e.lines
+            ],
+            absent=[
+                AbsentRead(
+                    payee=a.payee,
+                    item=a.item,
+                    name_zh=a.name_zh,
+                    name_en=a.name_en,
+                    version=a.version,
+                    code=a.code,
+                    reason=a.reason,
+                )
+                for a in e.absent
+            ],
+        )
 
 
 class PayeeIn(Input):

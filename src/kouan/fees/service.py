@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from kouan.fees import domain
 from kouan.fees import repository as repo
 from kouan.fees.domain import Band, PayeeKind, Row, RowError, Rules
 from kouan.fees.models import FeeBand, FeeFinding, FeeInspection, FeeList, FeePayee, FeeVersion
-from kouan.kit.clock import CHINA_TZ
+from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import OrgKind, Principal, Role, Scope, sees_all_organisations
@@ -72,8 +72,17 @@ def publisher_id(session: Session, code: str) -> int:
 # --- payees -----------------------------------------------------------------------------------------
 
 
-def register_payee(session: Session, *, actor: Principal, publisher_org_id: int, code: str, name_zh: str,
-                   name_en: str, kind: str, now: datetime) -> FeePayee:
+def register_payee(
+    session: Session,
+    *,
+    actor: Principal,
+    publisher_org_id: int,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    kind: str,
+    now: datetime,
+) -> FeePayee:
     """A payee whose lists the publisher publishes (its own, or those it publishes for)."""
     if not (may_publish(actor, publisher_org_id) or (actor.kind == "system")):
         raise Forbidden(N_("only the fee publisher itself registers its payees"))
@@ -89,16 +98,25 @@ def register_payee(session: Session, *, actor: Principal, publisher_org_id: int,
         raise InvalidInput(N_("the payee is not valid"), errors=errors)
     if repo.payee_by_code(session, code) is not None:
         raise Conflict(N_("the payee %(code)s exists"), params={"code": code})
-    payee = FeePayee(code=code, name_zh=name_zh.strip(), name_en=name_en.strip() or name_zh.strip(), kind=kind,
-                     publisher_org_id=publisher_org_id, created_at=now)
+    payee = FeePayee(
+        code=code,
+        name_zh=name_zh.strip(),
+        name_en=name_en.strip() or name_zh.strip(),
+        kind=kind,
+        publisher_org_id=publisher_org_id,
+        created_at=now,
+    )
     session.add(payee)
     session.flush()
     return payee
 
 
 def payees_of(session: Session, publisher_org_id: int) -> list[FeePayee]:
-    return list(session.scalars(select(FeePayee).where(FeePayee.publisher_org_id == publisher_org_id)
-                                .order_by(FeePayee.code)))
+    return list(
+        session.scalars(
+            select(FeePayee).where(FeePayee.publisher_org_id == publisher_org_id).order_by(FeePayee.code)
+        )
+    )
 
 
 # --- publishing ---------------------------------------------------------------------------------------
@@ -120,16 +138,27 @@ def _current_bands(session: Session, fl: FeeList) -> tuple[FeeVersion | None, tu
     return v, repo.bands_of(session, [v.id])[v.id]
 
 
-def publish(session: Session, *, actor: Principal, payee: FeePayee, port: str, effective_from: date,
-            bands: Sequence[Band], source: str, note: str = "", now: datetime) -> Published:
+def publish(
+    session: Session,
+    *,
+    actor: Principal,
+    payee: FeePayee,
+    port: str,
+    effective_from: date,
+    bands: Sequence[Band],
+    source: str,
+    note: str = "",
+    now: datetime,
+) -> Published:
     """A new version of the payee's list at ``port`` holding exactly ``bands``, with its diff
     against the latest version. The same bands from the same date again make no version."""
     if not may_publish(actor, payee.publisher_org_id):
         raise Forbidden(N_("a fee publisher changes only its own lists"))
     fl = repo.list_of(session, port, payee.id)
     if fl is None:
-        fl = FeeList(port=port, payee_id=payee.id, publisher_org_id=payee.publisher_org_id, current=0,
-                     updated_at=now)
+        fl = FeeList(
+            port=port, payee_id=payee.id, publisher_org_id=payee.publisher_org_id, current=0, updated_at=now
+        )
         session.add(fl)
         session.flush()
     last, old = _current_bands(session, fl)
@@ -140,12 +169,24 @@ def publish(session: Session, *, actor: Principal, payee: FeePayee, port: str, e
         # a correction back in time is allowed, but never before the first version's date
         first = repo.version(session, fl.id, 1)
         if first is not None and effective_from < first.effective_from:
-            raise InvalidInput(N_("a version cannot take effect before the list's first version"),
-                               errors=[FieldError("/effective_from", "before the first version",
-                                                  effective_from.isoformat())])
-    v = FeeVersion(list_id=fl.id, number=fl.current + 1, publisher_org_id=payee.publisher_org_id,
-                   effective_from=effective_from, published_at=now, published_by=who(actor)[:200],
-                   source=source, note=note[:500], diff=changes, band_count=len(bands))
+            raise InvalidInput(
+                N_("a version cannot take effect before the list's first version"),
+                errors=[
+                    FieldError("/effective_from", "before the first version", effective_from.isoformat())
+                ],
+            )
+    v = FeeVersion(
+        list_id=fl.id,
+        number=fl.current + 1,
+        publisher_org_id=payee.publisher_org_id,
+        effective_from=effective_from,
+        published_at=now,
+        published_by=who(actor)[:200],
+        source=source,
+        note=note[:500],
+        diff=changes,
+        band_count=len(bands),
+    )
     session.add(v)
     session.flush()
     session.add_all(repo.band_row(b, version_id=v.id, list_id=fl.id, seq=i) for i, b in enumerate(bands, 1))
@@ -162,8 +203,9 @@ def read_table(data: bytes, *, excel: bool) -> tuple[list[str], list[tuple[int, 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(N_("the file is not UTF-8 text"),
-                           errors=[FieldError("line 1", f"byte {exc.start} is not UTF-8")]) from exc
+        raise InvalidInput(
+            N_("the file is not UTF-8 text"), errors=[FieldError("line 1", f"byte {exc.start} is not UTF-8")]
+        ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -199,8 +241,9 @@ def _read_excel(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the sender's error
-        raise InvalidInput(N_("the file is not an Excel workbook (.xlsx)"),
-                           errors=[FieldError("line 1", str(exc)[:200])]) from exc
+        raise InvalidInput(
+            N_("the file is not an Excel workbook (.xlsx)"), errors=[FieldError("line 1", str(exc)[:200])]
+        ) from exc
     sheet = book.worksheets[0]
     rows: list[tuple[int, list[str]]] = []
     header: list[str] = []
@@ -231,13 +274,29 @@ def _refuse(errors: Sequence[RowError]) -> InvalidInput:
     return InvalidInput(
         N_("the file was not applied: %(n)s bad cell(s); the first at line %(line)s, column %(column)s"),
         params={"n": len(errors), "line": errors[0].line, "column": errors[0].column},
-        errors=[FieldError(f"line {e.line}, column {e.column}", e.detail, e.value or None) for e in errors[:200]],
-        extra={"rows": [{"line": e.line, "column": e.column, "detail": e.detail, "value": e.value}
-                        for e in errors[:200]]})
+        errors=[
+            FieldError(f"line {e.line}, column {e.column}", e.detail, e.value or None) for e in errors[:200]
+        ],
+        extra={
+            "rows": [
+                {"line": e.line, "column": e.column, "detail": e.detail, "value": e.value}
+                for e in errors[:200]
+            ]
+        },
+    )
 
 
-def import_table(session: Session, *, actor: Principal, publisher_org_id: int, data: bytes, excel: bool = False,
-                 note: str = "", source: str = "import", now: datetime) -> ImportReport:
+def import_table(
+    session: Session,
+    *,
+    actor: Principal,
+    publisher_org_id: int,
+    data: bytes,
+    excel: bool = False,
+    note: str = "",
+    source: str = "import",
+    now: datetime,
+) -> ImportReport:
     """Every list of the file becomes a new version (one per port and payee), or none: a bad cell
     refuses the whole file with its line and column."""
     if not may_publish(actor, publisher_org_id):
@@ -257,23 +316,43 @@ def import_table(session: Session, *, actor: Principal, publisher_org_id: int, d
         elif found.publisher_org_id != publisher_org_id:
             errors.append(RowError(first, "payee", "the payee's list is another publisher's", payee))
     if errors:
-        errors.sort(key=lambda e: (e.line, domain.TEMPLATE.index(e.column) if e.column in domain.TEMPLATE else 0))
+        errors.sort(
+            key=lambda e: (e.line, domain.TEMPLATE.index(e.column) if e.column in domain.TEMPLATE else 0)
+        )
         raise _refuse(errors)
     out = []
     for (port, payee), rows_of in sorted(lists.items()):
-        out.append(publish(session, actor=actor, payee=payees[payee], port=port,
-                           effective_from=rows_of[0].effective_from, bands=[r.band for r in rows_of],
-                           source=source, note=note, now=now))
+        out.append(
+            publish(
+                session,
+                actor=actor,
+                payee=payees[payee],
+                port=port,
+                effective_from=rows_of[0].effective_from,
+                bands=[r.band for r in rows_of],
+                source=source,
+                note=note,
+                now=now,
+            )
+        )
     return ImportReport(out)
 
 
-def bands_from_rows(port: str, payee: str, effective_from: date, rows: Iterable[dict[str, Any]]) -> list[Band]:
+def bands_from_rows(
+    port: str, payee: str, effective_from: date, rows: Iterable[dict[str, Any]]
+) -> list[Band]:
     """Bands from JSON rows of the template's columns (the API's list body), checked like a file."""
     parsed: list[Row] = []
     errors: list[RowError] = []
     for n, raw in enumerate(rows):
-        cells = {k: "" if raw.get(k) is None else domain.text_of(raw[k]) if isinstance(raw.get(k), Decimal)
-                 else _cell(raw.get(k)) for k in domain.TEMPLATE}
+        cells = {
+            k: ""
+            if raw.get(k) is None
+            else domain.text_of(raw[k])
+            if isinstance(raw.get(k), Decimal)
+            else _cell(raw.get(k))
+            for k in domain.TEMPLATE
+        }
         cells.update(port=port, payee=payee, effective_from=effective_from.isoformat())
         row, bad = domain.parse_row(n, cells)
         errors.extend(bad)
@@ -281,9 +360,10 @@ def bands_from_rows(port: str, payee: str, effective_from: date, rows: Iterable[
             parsed.append(row)
     errors.extend(domain.check_list(parsed))
     if errors:
-        raise InvalidInput(N_("the list is not valid"),
-                           errors=[FieldError(f"/items/{e.line}/{e.column}", e.detail, e.value or None)
-                                   for e in errors])
+        raise InvalidInput(
+            N_("the list is not valid"),
+            errors=[FieldError(f"/items/{e.line}/{e.column}", e.detail, e.value or None) for e in errors],
+        )
     return [r.band for r in parsed]
 
 
@@ -295,8 +375,18 @@ def template_csv(bands_by_list: Iterable[tuple[str, str, date, Sequence[Band]]])
     for port, payee, eff, bands in bands_by_list:
         for b in bands:
             row = b.as_row()
-            w.writerow([port if c == "port" else payee if c == "payee" else eff.isoformat()
-                        if c == "effective_from" else row[c] for c in domain.TEMPLATE])
+            w.writerow(
+                [
+                    port
+                    if c == "port"
+                    else payee
+                    if c == "payee"
+                    else eff.isoformat()
+                    if c == "effective_from"
+                    else row[c]
+                    for c in domain.TEMPLATE
+                ]
+            )
     return buf.getvalue()
 
 
@@ -307,8 +397,15 @@ def today() -> date:
     return datetime.now(CHINA_TZ).date()
 
 
-def search(session: Session, *, on: date, port: str | None = None, payee: str | None = None,
-           item: str | None = None, q: str | None = None) -> list[repo.InForce]:
+def search(
+    session: Session,
+    *,
+    on: date,
+    port: str | None = None,
+    payee: str | None = None,
+    item: str | None = None,
+    q: str | None = None,
+) -> list[repo.InForce]:
     """Lists in force on ``on``; with ``item`` or ``q`` only their matching bands (and lists that
     have one)."""
     found = repo.in_force(session, on=on, port=port, payee=payee)
@@ -317,10 +414,19 @@ def search(session: Session, *, on: date, port: str | None = None, payee: str | 
     out = []
     needle = (q or "").strip().lower()
     for f in found:
-        bands = tuple(b for b in f.bands if (not item or b.item == item.upper())
-                      and (not needle or needle in b.item.lower() or needle in b.name_zh.lower()
-                           or needle in b.name_en.lower() or needle in f.payee.name_zh.lower()
-                           or needle in f.payee.code.lower()))
+        bands = tuple(
+            b
+            for b in f.bands
+            if (not item or b.item == item.upper())
+            and (
+                not needle
+                or needle in b.item.lower()
+                or needle in b.name_zh.lower()
+                or needle in b.name_en.lower()
+                or needle in f.payee.name_zh.lower()
+                or needle in f.payee.code.lower()
+            )
+        )
         if bands:
             out.append(repo.InForce(f.fee_list, f.payee, f.version, bands))
     return out
@@ -341,7 +447,9 @@ class ItemVersion:
     changed: bool  # differs from the version before
 
 
-def item_history(session: Session, *, port: str, payee: str, item: str) -> tuple[FeeList, FeePayee, list[ItemVersion]]:
+def item_history(
+    session: Session, *, port: str, payee: str, item: str
+) -> tuple[FeeList, FeePayee, list[ItemVersion]]:
     fl, p = get_list(session, port, payee)
     versions = repo.versions_of(session, fl.id)
     bands = repo.bands_of(session, [v.id for v in versions])
@@ -353,9 +461,23 @@ def item_history(session: Session, *, port: str, payee: str, item: str) -> tuple
         out.append(ItemVersion(v, mine, changed))
         prev = mine
     if not any(iv.bands for iv in out):
-        raise NotFound(N_("no item %(item)s in the list of %(payee)s at %(port)s"),
-                       params={"item": item, "payee": payee, "port": port})
+        raise NotFound(
+            N_("no item %(item)s in the list of %(payee)s at %(port)s"),
+            params={"item": item, "payee": payee, "port": port},
+        )
     return fl, p, out
+
+
+def since_of(since: datetime | date | None) -> datetime:
+    """The feed's lower bound: a date is its start in Beijing time; none: 30 days ago."""
+    if since is None:
+        return utcnow().replace(microsecond=0) - DAYS_30
+    if isinstance(since, datetime):
+        return since if since.tzinfo else since.replace(tzinfo=CHINA_TZ)
+    return datetime.combine(since, time(0), tzinfo=CHINA_TZ)
+
+
+DAYS_30 = timedelta(days=30)
 
 
 def since_of_date(day: date) -> datetime:
@@ -363,16 +485,25 @@ def since_of_date(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=CHINA_TZ)
 
 
-def changes(session: Session, *, since: datetime, port: str | None = None, limit: int = 200
-            ) -> list[tuple[FeeVersion, FeeList, FeePayee]]:
+def changes(
+    session: Session, *, since: datetime, port: str | None = None, limit: int = 200
+) -> list[tuple[FeeVersion, FeeList, FeePayee]]:
     return repo.changes_since(session, since, port=port, limit=limit)
 
 
 def estimate(session: Session, shipment: domain.Shipment) -> domain.Estimate:
     found = repo.in_force(session, on=shipment.on, port=shipment.port)
-    lists = [domain.PublishedList(payee=f.payee.code, payee_name=f.payee.name_zh, version=f.version.number,
-                                  version_id=f.version.id, effective_from=f.version.effective_from,
-                                  bands=f.bands) for f in found]
+    lists = [
+        domain.PublishedList(
+            payee=f.payee.code,
+            payee_name=f.payee.name_zh,
+            version=f.version.number,
+            version_id=f.version.id,
+            effective_from=f.version.effective_from,
+            bands=f.bands,
+        )
+        for f in found
+    ]
     return domain.estimate(shipment, lists)
 
 
@@ -404,23 +535,42 @@ class ListCheck:
     days_since_update: int
 
 
-def overview(session: Session, *, actor: Principal, rules: Rules, on: date, port: str | None = None,
-             payee: str | None = None) -> list[ListCheck]:
+def overview(
+    session: Session,
+    *,
+    actor: Principal,
+    rules: Rules,
+    on: date,
+    port: str | None = None,
+    payee: str | None = None,
+) -> list[ListCheck]:
     """Each list's last update, the required items it lacks, its government-set items above cap."""
     _require_supervisor(actor)
     out = []
     for f in repo.in_force(session, on=on, port=port, payee=payee):
-        out.append(ListCheck(
-            port=f.fee_list.port, payee=f.payee.code, payee_name=f.payee.name_zh, kind=f.payee.kind,
-            publisher_org_id=f.fee_list.publisher_org_id, list_id=f.fee_list.id, version=f.version.number,
-            version_id=f.version.id, last_update=f.fee_list.updated_at, effective_from=f.version.effective_from,
-            missing=tuple(domain.missing_items(f.payee.kind, f.bands, rules)),
-            above_cap=tuple(domain.above_cap(f.bands, rules)),
-            days_since_update=(on - f.fee_list.updated_at.astimezone(CHINA_TZ).date()).days))
+        out.append(
+            ListCheck(
+                port=f.fee_list.port,
+                payee=f.payee.code,
+                payee_name=f.payee.name_zh,
+                kind=f.payee.kind,
+                publisher_org_id=f.fee_list.publisher_org_id,
+                list_id=f.fee_list.id,
+                version=f.version.number,
+                version_id=f.version.id,
+                last_update=f.fee_list.updated_at,
+                effective_from=f.version.effective_from,
+                missing=tuple(domain.missing_items(f.payee.kind, f.bands, rules)),
+                above_cap=tuple(domain.above_cap(f.bands, rules)),
+                days_since_update=(on - f.fee_list.updated_at.astimezone(CHINA_TZ).date()).days,
+            )
+        )
     return out
 
 
-def unlisted_charges(session: Session, *, actor: Principal, charges: Sequence[domain.Charge]) -> list[domain.Charge]:
+def unlisted_charges(
+    session: Session, *, actor: Principal, charges: Sequence[domain.Charge]
+) -> list[domain.Charge]:
     """Charges recorded elsewhere whose item no list of that payee at that port held on that day.
     Kouan itself records no port charges yet; the input is a list of recorded charges."""
     _require_supervisor(actor)
@@ -430,26 +580,50 @@ def unlisted_charges(session: Session, *, actor: Principal, charges: Sequence[do
         if key not in published:
             found = repo.in_force(session, on=c.on, port=key[0], payee=key[1])
             published[key] = {b.item for f in found for b in f.bands}
-    normal = [domain.Charge(c.port.upper(), c.payee.upper(), c.item.upper(), c.on, c.amount, c.reference)
-              for c in charges]
+    normal = [
+        domain.Charge(c.port.upper(), c.payee.upper(), c.item.upper(), c.on, c.amount, c.reference)
+        for c in charges
+    ]
     return domain.unlisted(normal, published)
 
 
-def open_inspection(session: Session, *, actor: Principal, rules: Rules, title: str, ports: Sequence[str],
-                    payees: Sequence[str], deadline: date, on: date, note: str = "", now: datetime
-                    ) -> FeeInspection:
+def open_inspection(
+    session: Session,
+    *,
+    actor: Principal,
+    rules: Rules,
+    title: str,
+    ports: Sequence[str],
+    payees: Sequence[str],
+    deadline: date,
+    on: date,
+    note: str = "",
+    now: datetime,
+) -> FeeInspection:
     """A round over ``ports`` (and ``payees``; none: all), its findings drawn from the checks of
     the versions in force on ``on``: each required item missing and each item above its cap."""
     _require_supervisor(actor, write=True)
     if not ports:
-        raise InvalidInput(N_("an inspection names at least one port"), errors=[FieldError("/ports", "empty")])
+        raise InvalidInput(
+            N_("an inspection names at least one port"), errors=[FieldError("/ports", "empty")]
+        )
     if deadline < on:
-        raise InvalidInput(N_("the rectification deadline is before the inspection"),
-                           errors=[FieldError("/deadline", "before the inspection", deadline.isoformat())])
+        raise InvalidInput(
+            N_("the rectification deadline is before the inspection"),
+            errors=[FieldError("/deadline", "before the inspection", deadline.isoformat())],
+        )
     org_id = actor.org_id if actor.org_id is not None else _port_office_id(session)
-    insp = FeeInspection(org_id=org_id, title=title[:200], ports=[p.upper() for p in ports],
-                         payees=[p.upper() for p in payees], deadline=deadline, status="open", opened_at=now,
-                         opened_by=who(actor)[:200], note=note[:1000])
+    insp = FeeInspection(
+        org_id=org_id,
+        title=title[:200],
+        ports=[p.upper() for p in ports],
+        payees=[p.upper() for p in payees],
+        deadline=deadline,
+        status="open",
+        opened_at=now,
+        opened_by=who(actor)[:200],
+        note=note[:1000],
+    )
     session.add(insp)
     session.flush()
     for port in insp.ports:
@@ -457,37 +631,80 @@ def open_inspection(session: Session, *, actor: Principal, rules: Rules, title: 
             if insp.payees and check.payee not in insp.payees:
                 continue
             for item in check.missing:
-                _finding(session, insp, check, "missing_item", item,
-                         f"required item {item} of a {check.kind} is not published", now)
+                _finding(
+                    session,
+                    insp,
+                    check,
+                    "missing_item",
+                    item,
+                    f"required item {item} of a {check.kind} is not published",
+                    now,
+                )
             for band, cap in check.above_cap:
-                _finding(session, insp, check, "above_cap", band.item,
-                         f"{band.item} {band.describe()}: {domain.text_of(band.rate)} above the cap "
-                         f"{domain.text_of(cap.rate)} ({cap.basis})", now)
+                _finding(
+                    session,
+                    insp,
+                    check,
+                    "above_cap",
+                    band.item,
+                    f"{band.item} {band.describe()}: {domain.text_of(band.rate)} above the cap "
+                    f"{domain.text_of(cap.rate)} ({cap.basis})",
+                    now,
+                )
     return insp
 
 
 def _port_office_id(session: Session) -> int:
     from kouan.partners.models import Organisation
 
-    org = session.scalar(select(Organisation).where(Organisation.kind == OrgKind.PORT_OFFICE.value)
-                         .order_by(Organisation.id))
+    org = session.scalar(
+        select(Organisation).where(Organisation.kind == OrgKind.PORT_OFFICE.value).order_by(Organisation.id)
+    )
     if org is None:
         raise NotFound(N_("no port office organisation"))
     return org.id
 
 
-def _finding(session: Session, insp: FeeInspection, check: ListCheck, kind: str, item: str | None,
-             detail: str, now: datetime) -> FeeFinding:
-    f = FeeFinding(inspection_id=insp.id, list_id=check.list_id, version_id=check.version_id,
-                   publisher_org_id=check.publisher_org_id, kind=kind, item=item, detail=detail[:1000],
-                   deadline=insp.deadline, status="open", created_at=now)
+def _finding(
+    session: Session,
+    insp: FeeInspection,
+    check: ListCheck,
+    kind: str,
+    item: str | None,
+    detail: str,
+    now: datetime,
+) -> FeeFinding:
+    f = FeeFinding(
+        inspection_id=insp.id,
+        list_id=check.list_id,
+        version_id=check.version_id,
+        publisher_org_id=check.publisher_org_id,
+        kind=kind,
+        item=item,
+        detail=detail[:1000],
+        deadline=insp.deadline,
+        status="open",
+        created_at=now,
+    )
     session.add(f)
     session.flush()
     return f
 
 
-def add_finding(session: Session, *, actor: Principal, inspection_id: int, port: str, payee: str, version: int,
-                kind: str, item: str | None, detail: str, deadline: date | None, now: datetime) -> FeeFinding:
+def add_finding(
+    session: Session,
+    *,
+    actor: Principal,
+    inspection_id: int,
+    port: str,
+    payee: str,
+    version: int,
+    kind: str,
+    item: str | None,
+    detail: str,
+    deadline: date | None,
+    now: datetime,
+) -> FeeFinding:
     _require_supervisor(actor, write=True)
     insp = get_inspection(session, actor=actor, inspection_id=inspection_id)
     if insp.status != "open":
@@ -496,16 +713,26 @@ def add_finding(session: Session, *, actor: Principal, inspection_id: int, port:
     v = repo.version(session, fl.id, version)
     if v is None:
         raise NotFound(N_("no version %(n)s of that list"), params={"n": version})
-    f = FeeFinding(inspection_id=insp.id, list_id=fl.id, version_id=v.id, publisher_org_id=fl.publisher_org_id,
-                   kind=kind[:24], item=item.upper() if item else None, detail=detail[:1000],
-                   deadline=deadline or insp.deadline, status="open", created_at=now)
+    f = FeeFinding(
+        inspection_id=insp.id,
+        list_id=fl.id,
+        version_id=v.id,
+        publisher_org_id=fl.publisher_org_id,
+        kind=kind[:24],
+        item=item.upper() if item else None,
+        detail=detail[:1000],
+        deadline=deadline or insp.deadline,
+        status="open",
+        created_at=now,
+    )
     session.add(f)
     session.flush()
     return f
 
 
-def resolve_finding(session: Session, *, actor: Principal, finding_id: int, outcome: str, resolution: str,
-                    now: datetime) -> FeeFinding:
+def resolve_finding(
+    session: Session, *, actor: Principal, finding_id: int, outcome: str, resolution: str, now: datetime
+) -> FeeFinding:
     """Rectified (linked to the list's latest version, which must be newer than the finding's) or
     waived (with the reason)."""
     _require_supervisor(actor, write=True)
@@ -531,15 +758,18 @@ def resolve_finding(session: Session, *, actor: Principal, finding_id: int, outc
     return f
 
 
-def close_inspection(session: Session, *, actor: Principal, inspection_id: int, now: datetime) -> FeeInspection:
+def close_inspection(
+    session: Session, *, actor: Principal, inspection_id: int, now: datetime
+) -> FeeInspection:
     _require_supervisor(actor, write=True)
     insp = get_inspection(session, actor=actor, inspection_id=inspection_id)
     if insp.status != "open":
         raise Conflict(N_("the inspection is closed"))
     still = [f.id for f in findings_of(session, insp.id) if f.status == "open"]
     if still:
-        raise Conflict(N_("%(n)s finding(s) are still open"), params={"n": len(still)},
-                       extra={"open_findings": still})
+        raise Conflict(
+            N_("%(n)s finding(s) are still open"), params={"n": len(still)}, extra={"open_findings": still}
+        )
     insp.status, insp.closed_at, insp.closed_by = "closed", now, who(actor)[:200]
     session.flush()
     return insp
@@ -559,8 +789,11 @@ def inspections(session: Session, *, actor: Principal) -> list[FeeInspection]:
 
 
 def findings_of(session: Session, inspection_id: int) -> list[FeeFinding]:
-    return list(session.scalars(select(FeeFinding).where(FeeFinding.inspection_id == inspection_id)
-                                .order_by(FeeFinding.id)))
+    return list(
+        session.scalars(
+            select(FeeFinding).where(FeeFinding.inspection_id == inspection_id).order_by(FeeFinding.id)
+        )
+    )
 
 
 def is_overdue(f: FeeFinding, on: date) -> bool:
@@ -568,4 +801,6 @@ def is_overdue(f: FeeFinding, on: date) -> bool:
 
 
 def band_rows(session: Session, version_id: int) -> list[FeeBand]:
-    return list(session.scalars(select(FeeBand).where(FeeBand.version_id == version_id).order_by(FeeBand.seq)))
+    return list(
+        session.scalars(select(FeeBand).where(FeeBand.version_id == version_id).order_by(FeeBand.seq))
+    )
