@@ -201,7 +201,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_FEES}/{{port}}/{{payee}}/versions"): public(),
     ("GET", f"{_FEES}/{{port}}/{{payee}}/versions/{{number}}"): public(),
     ("GET", f"{_FEES}/{{port}}/{{payee}}/items/{{item}}"): public(),
-    ("GET", f"{_FEES}/payees"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS),
+    ("GET", f"{_FEES}/payees"): api(frozenset({R, FW}), PUBLISHERS, key_kinds=PUBLISHERS),
     ("POST", f"{_FEES}/payees"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS),
     ("POST", f"{_FEES}/import"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS,
                                      note="only the payees the caller's organisation publishes"),
