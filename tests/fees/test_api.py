@@ -71,7 +71,7 @@ def test_a_publisher_changes_only_its_own_lists(client, fees, published):
     r = client.post("/api/v1/fees/import", content=body, headers=fees.b.writer)
     assert r.status_code == 422 and r.json()["rows"][0]["column"] == "payee"
     put = client.put(
-        "/api/v1/fees/CNDAL/COSCOFEE",
+        "/api/v1/fees/lists/CNDAL/COSCOFEE",
         headers=fees.b.writer,
         json={"effective_from": "2022-05-01", "items": []},
     )
@@ -129,7 +129,7 @@ def test_estimates_before_and_after_a_change_differ_exactly_by_the_changed_items
         if i["item"] == "DOC_FEE":
             i["rate"] = "500"
     r = client.put(
-        "/api/v1/fees/CNDAL/COSCOFEE",
+        "/api/v1/fees/lists/CNDAL/COSCOFEE",
         headers=fees.a.writer,
         json={"effective_from": "2022-04-01", "note": "2022 notice", "items": items},
     )
@@ -171,7 +171,7 @@ def test_every_version_is_audited_with_its_publisher(client, kouan, fees, publis
 
 def test_item_history_and_change_feed(client, fees, published):
     client.put(
-        "/api/v1/fees/CNDAL/COSCOFEE",
+        "/api/v1/fees/lists/CNDAL/COSCOFEE",
         headers=fees.a.writer,
         json={
             "effective_from": "2022-04-01",

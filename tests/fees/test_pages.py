@@ -23,7 +23,7 @@ def _csrf(html: str) -> str:
 
 def test_the_atom_feed_validates_as_atom(client, fees, published):
     client.put(
-        "/api/v1/fees/CNDAL/COSCOFEE",
+        "/api/v1/fees/lists/CNDAL/COSCOFEE",
         headers=fees.a.writer,
         json={
             "effective_from": "2022-04-01",
@@ -180,3 +180,18 @@ def test_the_cli_imports_refuses_a_bad_file_and_estimates(kouan, fees, tmp_path,
     )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["total"] == "10370.00"
+
+
+def test_the_cli_names_recorded_charges_that_no_list_holds(kouan, fees, published, tmp_path, monkeypatch):
+    from kouan.cli import app
+
+    monkeypatch.setenv("KOUAN_DATABASE_URL", kouan.settings.database_url)
+    monkeypatch.setenv("KOUAN_DATA_DIR", str(tmp_path))
+    charges = tmp_path / "charges.csv"
+    charges.write_text(
+        "port,payee,item,on,amount,reference\n"
+        "CNDAL,COSCOFEE,SEAL,2022-03-01,30,INV-1\nCNDAL,COSCOFEE,THC,2022-03-01,500,INV-2\n"
+    )
+    r = CliRunner().invoke(app, ["fees", "check-charges", str(charges), "--json"])
+    assert r.exit_code == 1, r.output
+    assert [c["item"] for c in json.loads(r.output.splitlines()[0])] == ["THC"]

@@ -220,7 +220,7 @@ def _import_read(session: DbSession, report: service.ImportReport) -> ImportRead
     return ImportRead(versions=out, unchanged=unchanged)
 
 
-@router.put("/{port}/{payee}", response_model=ImportRead, tags=["port fees: publishing"])
+@router.put("/lists/{port}/{payee}", response_model=ImportRead, tags=["port fees: publishing"])
 def put_list(port: str, payee: str, body: ListIn, session: DbSession, principal: Publisher):
     """The whole list of one payee at one port from ``effective_from``: a new version (the same
     bands from the same date: none)."""

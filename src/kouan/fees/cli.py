@@ -217,3 +217,58 @@ def estimate_command(
     console.print(t)
     for a in est.absent:
         console.print(f"not charged: {a.payee} {a.item} {a.name_zh} (v{a.version}): {a.reason}")
+
+
+@fees_app.command("check-charges")
+def check_charges_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The recorded charges (CSV: port,payee,item,on[,amount,reference]) that no published list held
+    on their day (清单之外一律不得收费). Kouan records no port charges itself yet: export them from
+    the invoicing systems. Exit 1 when any charge is unlisted."""
+    import csv
+
+    charges = []
+    with file.open(encoding="utf-8-sig", newline="") as fh:
+        for n, row in enumerate(csv.DictReader(fh), 2):
+            try:
+                charges.append(
+                    domain.Charge(
+                        row["port"],
+                        row["payee"],
+                        row["item"],
+                        date.fromisoformat(row["on"]),
+                        Decimal(row["amount"]) if row.get("amount") else None,
+                        row.get("reference") or "",
+                    )
+                )
+            except (KeyError, ValueError, ArithmeticError) as exc:
+                console.print(f"[red]error:[/] line {n}: {exc!r}")
+                raise typer.Exit(code=2) from None
+    k = build(get_settings())
+    with k.sessions() as s:
+        found = service.unlisted_charges(s, actor=_actor(), charges=charges)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "port": c.port,
+                        "payee": c.payee,
+                        "item": c.item,
+                        "on": c.on.isoformat(),
+                        "amount": None if c.amount is None else domain.text_of(c.amount),
+                        "reference": c.reference,
+                    }
+                    for c in found
+                ],
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for c in found:
+            console.print(f"unlisted: {c.port} {c.payee} {c.item} on {c.on} {c.amount or ''} {c.reference}")
+        console.print(f"{len(found)} of {len(charges)} charge(s) on no published list")
+    if found:
+        raise typer.Exit(code=1)

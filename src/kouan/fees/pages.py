@@ -134,7 +134,8 @@ def fees_atom(request: Request, session: DbSession):
         href = f"{base}/fees/{fl.port}?on={v.effective_from.isoformat()}"
         out += [
             "<entry>",
-            "<title>" + escape(f"{fl.port} {p.name_zh} ({p.code}) v{v.number}, from {v.effective_from}")
+            "<title>"
+            + escape(f"{fl.port} {p.name_zh} ({p.code}) v{v.number}, from {v.effective_from}")
             + "</title>",
             f"<id>tag:kouan,{v.published_at.date().isoformat()}:fees/{fl.port}/{p.code}/{v.number}</id>",
             f'<link rel="alternate" type="text/html" href="{escape(href)}"/>',

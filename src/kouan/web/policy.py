@@ -205,7 +205,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_FEES}/payees"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS),
     ("POST", f"{_FEES}/import"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS,
                                      note="only the payees the caller's organisation publishes"),
-    ("PUT", f"{_FEES}/{{port}}/{{payee}}"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS,
+    ("PUT", f"{_FEES}/lists/{{port}}/{{payee}}"): api(FW, PUBLISHERS, WORKERS, PUBLISHERS,
                                                 note="its own payee's list: a new version"),
     ("GET", f"{_FEES}/supervision"): api(kinds=OVERSEERS, sees=Sees.AGGREGATE),
     ("POST", f"{_FEES}/supervision/charges"): api(kinds=OVERSEERS, sees=Sees.AGGREGATE),
