@@ -197,3 +197,9 @@ def test_item_history_and_change_feed(client, fees, published):
     feed = client.get("/api/v1/fees/changes", params={"since": "2020-01-01"}).json()
     assert [f["version"] for f in feed] == [2, 1]
     assert client.get("/api/v1/fees/changes", params={"since": "2999-01-01"}).json() == []
+
+
+def test_an_item_left_out_on_request_is_named_absent_and_not_charged(client, published):
+    e = client.post("/api/v1/fees/estimate", json={**SHIPMENT, "exclude": ["seal"]}).json()
+    assert "SEAL" not in {line["item"] for line in e["lines"]}
+    assert [a["code"] for a in e["absent"] if a["item"] == "SEAL"] == ["excluded"]

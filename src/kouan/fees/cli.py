@@ -169,6 +169,7 @@ def estimate_command(
     net_tons: Annotated[str, typer.Option()] = "0",
     cargo_tons: Annotated[str, typer.Option()] = "0",
     cargo_m3: Annotated[str, typer.Option()] = "0",
+    exclude: Annotated[list[str] | None, typer.Option(help="an item code not used; repeat for more")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Every charge of one shipment, line by line with its version and band; the items left out and why."""
@@ -190,6 +191,7 @@ def estimate_command(
         net_tons=Decimal(net_tons),
         cargo_tons=Decimal(cargo_tons),
         cargo_m3=Decimal(cargo_m3),
+        exclude=frozenset(e.upper() for e in exclude or ()),
     )
     k = build(get_settings())
     with k.sessions() as s:

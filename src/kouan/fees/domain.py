@@ -560,6 +560,7 @@ class Shipment:
     net_tons: Decimal = Decimal(0)  # the ship's net tonnage, for per-net-ton items
     cargo_tons: Decimal = Decimal(0)  # weight, for 择大
     cargo_m3: Decimal = Decimal(0)  # volume, for 择大 and per-m³ items
+    exclude: frozenset[str] = frozenset()  # item codes the shipper does not use (e.g. FUMIGATION)
 
 
 @dataclass(frozen=True)
@@ -626,6 +627,7 @@ FREE_DAYS = N_("%(boxes)s: %(days)s days are within the %(free)s free days")
 NO_DAYS = N_("%(boxes)s: no number of days given")
 NO_QUANTITY = N_("the shipment states no %(what)s")
 NO_CONTAINERS = N_("the shipment has no containers")
+EXCLUDED = N_("left out at your request")
 
 _QUANTITY_WORDS = {
     Unit.DECLARATION: "declarations",
@@ -772,6 +774,10 @@ def estimate(shipment: Shipment, lists: Sequence[PublishedList]) -> Estimate:
         for b in pl.bands:
             items.setdefault(b.item, []).append(b)
         for item in sorted(items):
+            if item in shipment.exclude:
+                b = items[item][0]
+                absent.append(Absent(pl.payee, item, b.name_zh, b.name_en, pl.version, "excluded", EXCLUDED))
+                continue
             got, missing = _price_item(pl, items[item], shipment)
             lines.extend(got)
             absent.extend(missing)

@@ -269,6 +269,7 @@ async def estimate_post(request: Request, session: DbSession):
         net_tons=_number(form, "net_tons", errors, decimal=True),
         cargo_tons=_number(form, "cargo_tons", errors, decimal=True),
         cargo_m3=_number(form, "cargo_m3", errors, decimal=True),
+        exclude=frozenset(form.get("exclude", "").upper().replace(",", " ").split()),
     )
     if errors:
         return _estimate_page(request, session, form, None, errors, status=422)

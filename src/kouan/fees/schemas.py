@@ -133,6 +133,7 @@ class EstimateIn(Input):
     net_tons: Decimal = Field(Decimal(0), ge=0, le=Decimal("10000000"))
     cargo_tons: Decimal = Field(Decimal(0), ge=0, le=Decimal("10000000"))
     cargo_m3: Decimal = Field(Decimal(0), ge=0, le=Decimal("10000000"))
+    exclude: list[str] = Field(default_factory=list, max_length=100, description="item codes not used")
 
     def shipment(self) -> domain.Shipment:
         return domain.Shipment(
@@ -145,6 +146,7 @@ class EstimateIn(Input):
             net_tons=self.net_tons,
             cargo_tons=self.cargo_tons,
             cargo_m3=self.cargo_m3,
+            exclude=frozenset(i.strip().upper() for i in self.exclude),
             containers=tuple(domain.Boxes(c.size, c.type, c.full, c.count, c.days) for c in self.containers),
         )
 
