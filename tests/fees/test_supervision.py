@@ -148,3 +148,35 @@ def test_a_manual_finding_links_a_version_and_a_waiver_needs_a_reason(client, of
         ).json()["status"]
         == "waived"
     )
+
+
+def test_the_port_office_opens_resolves_and_closes_a_round_on_its_page(client, office):
+    import re
+
+    page = client.get("/fees/supervision")
+    assert page.status_code == 200 and "DLTALLYX" in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = client.post(
+        "/fees/supervision/inspections",
+        follow_redirects=False,
+        data={"csrf_token": token, "title": "页面检查", "ports": ["CNDAL"], "deadline": "2099-01-01"},
+    )
+    assert r.status_code == 303, r.text
+    [insp] = client.get("/api/v1/fees/inspections").json()
+    assert insp["title"] == "页面检查" and len(insp["findings"]) == 2
+    refused = client.post(f"/fees/supervision/inspections/{insp['id']}/close", data={"csrf_token": token})
+    assert refused.status_code == 409 and "仍有 2 项问题未整改" in refused.text
+    for f in insp["findings"]:
+        done = client.post(
+            f"/fees/supervision/findings/{f['id']}",
+            follow_redirects=False,
+            data={"csrf_token": token, "outcome": "waived", "resolution": "已说明"},
+        )
+        assert done.status_code == 303
+    closed = client.post(
+        f"/fees/supervision/inspections/{insp['id']}/close",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert closed.status_code == 303
+    assert client.get(f"/api/v1/fees/inspections/{insp['id']}").json()["status"] == "closed"

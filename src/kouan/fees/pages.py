@@ -20,6 +20,7 @@ from kouan.kit.errors import N_, FieldError, Forbidden, InvalidInput, KouanError
 from kouan.ports.models import Port
 from kouan.web import csrf, i18n
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
+from kouan.web.inputs import Id
 from kouan.web.templating import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -434,14 +435,109 @@ async def save_list(port: str, payee: str, request: Request, session: DbSession,
 
 @router.get("/fees/supervision")
 def supervision_page(request: Request, session: DbSession, principal: PagePrincipal):
+    return _supervision(request, session, principal, [])
+
+
+def _supervision(
+    request: Request,
+    session: DbSession,
+    principal: PagePrincipal,
+    errors: list[FieldError],
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
     on = _on(request.query_params.get("on"))
     checks = service.overview(session, actor=principal, rules=rules(request), on=on)
     rounds = [(i, service.findings_of(session, i.id)) for i in service.inspections(session, actor=principal)]
     return render(
         request,
         "fees/supervision.html",
-        {**_words(request), "checks": checks, "rounds": rounds, "on": on, "overdue": service.is_overdue},
+        {
+            **_words(request),
+            "checks": checks,
+            "rounds": rounds,
+            "on": on,
+            "overdue": service.is_overdue,
+            "errors": errors,
+            "ports": sorted({c.port for c in checks}),
+        },
+        status=status,
     )
+
+
+async def _supervision_form(request: Request) -> dict[str, str]:
+    raw = await request.form()
+    form = {k: str(v)[:1000] for k, v in raw.items()}
+    csrf.verify(request, form.get("csrf_token"))
+    return form
+
+
+def _refused(request: Request, session: DbSession, principal: PagePrincipal, refused: KouanError):  # type: ignore[no-untyped-def]
+    session.rollback()
+    translate = i18n.translations(locale_of(request)).gettext
+    errors = [FieldError(e.pointer, e.detail) for e in refused.errors] or [
+        FieldError("", refused.say(translate))
+    ]
+    return _supervision(request, session, principal, errors, status=refused.status)
+
+
+@router.post("/fees/supervision/inspections")
+async def open_inspection(request: Request, session: DbSession, principal: PagePrincipal):
+    """Open an inspection round over the ports ticked; its findings come from the checks."""
+    raw = await request.form()
+    csrf.verify(request, str(raw.get("csrf_token", "")))
+    ports = [str(p) for p in raw.getlist("ports")]
+    try:
+        deadline = date.fromisoformat(str(raw.get("deadline", "")))
+    except ValueError:
+        return _supervision(
+            request,
+            session,
+            principal,
+            [FieldError("deadline", N_("the date must be like 2022-03-15"))],
+            status=422,
+        )
+    try:
+        service.open_inspection(
+            session,
+            actor=principal,
+            rules=rules(request),
+            title=str(raw.get("title", ""))[:200] or "督导检查",
+            ports=ports,
+            payees=[],
+            deadline=deadline,
+            on=service.today(),
+            now=utcnow(),
+        )
+    except KouanError as refused:
+        return _refused(request, session, principal, refused)
+    return RedirectResponse("/fees/supervision", status_code=303)
+
+
+@router.post("/fees/supervision/findings/{finding_id}")
+async def resolve_finding(finding_id: Id, request: Request, session: DbSession, principal: PagePrincipal):
+    form = await _supervision_form(request)
+    try:
+        service.resolve_finding(
+            session,
+            actor=principal,
+            finding_id=finding_id,
+            outcome=form.get("outcome", ""),
+            resolution=form.get("resolution", ""),
+            now=utcnow(),
+        )
+    except KouanError as refused:
+        return _refused(request, session, principal, refused)
+    return RedirectResponse("/fees/supervision", status_code=303)
+
+
+@router.post("/fees/supervision/inspections/{inspection_id}/close")
+async def close_inspection(inspection_id: Id, request: Request, session: DbSession, principal: PagePrincipal):
+    await _supervision_form(request)
+    try:
+        service.close_inspection(session, actor=principal, inspection_id=inspection_id, now=utcnow())
+    except KouanError as refused:
+        return _refused(request, session, principal, refused)
+    return RedirectResponse("/fees/supervision", status_code=303)
 
 
 # --- last: the catch-all public paths (after /fees/publish, /fees/supervision, /fees/estimate) ---

@@ -224,6 +224,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/fees/publish/{port}/{payee}"): page(PUBLISHERS, WORKERS),
     ("POST", "/fees/publish/{port}/{payee}"): page(PUBLISHERS, WORKERS),
     ("GET", "/fees/supervision"): page(OVERSEERS, sees=Sees.AGGREGATE),
+    ("POST", "/fees/supervision/inspections"): page(OVERSEERS, WORKERS),
+    ("POST", "/fees/supervision/findings/{finding_id}"): page(OVERSEERS, WORKERS),
+    ("POST", "/fees/supervision/inspections/{inspection_id}/close"): page(OVERSEERS, WORKERS),
 }
 
 
