@@ -35,6 +35,7 @@ from kouan.fees.schemas import (
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import N_, FieldError, Forbidden, InvalidInput, NotFound
 from kouan.partners.domain import Principal
+from kouan.ports.models import Port as PortRow
 from kouan.web.deps import CurrentPrincipal, DbSession
 from kouan.web.inputs import Id
 
@@ -228,7 +229,7 @@ def put_list(port: str, payee: str, body: ListIn, session: DbSession, principal:
     if p is None or p.publisher_org_id != principal.org_id:
         raise NotFound(N_("no payee %(code)s of your organisation"), params={"code": payee})
     port = port.upper()
-    if session.get(service.Port, port) is None:
+    if session.get(PortRow, port) is None:
         raise InvalidInput(N_("no such port"), errors=[FieldError("/port", "no such UN/LOCODE", port)])
     bands = service.bands_from_rows(port, p.code, body.effective_from, body.items)
     pub = service.publish(

@@ -14,7 +14,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from kouan.fees import domain, repository, service
 from kouan.fees.api import rules
-from kouan.fees.models import FeeList
 from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import N_, FieldError, Forbidden, InvalidInput, KouanError
 from kouan.ports.models import Port
@@ -76,7 +75,7 @@ def _on(value: str | None) -> date:
 
 
 def _fee_ports(session: DbSession) -> list[Port]:
-    codes = sorted({fl.port for fl in session.query(FeeList)})
+    codes = repository.ports_with_lists(session)
     return [p for p in (session.get(Port, c) for c in codes) if p is not None]
 
 
