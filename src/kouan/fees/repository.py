@@ -109,6 +109,10 @@ def versions_of(session: Session, list_id: int) -> list[FeeVersion]:
     )
 
 
+def ports_with_lists(session: Session) -> list[str]:
+    return list(session.scalars(select(FeeList.port).distinct().order_by(FeeList.port)))
+
+
 def lists(
     session: Session,
     *,
