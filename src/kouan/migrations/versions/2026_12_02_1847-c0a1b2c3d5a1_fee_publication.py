@@ -3,6 +3,10 @@
 Revision ID: c0a1b2c3d5a1
 Revises: c0a1b2c3d4k1
 Create Date: 2026-12-02 18:47:25.935565
+
+Port-fee publication (收费公示, kouan.fees): payees and their publishers, one list per port and payee,
+its versions (never overwritten: who, when, the diff) with all their bands, and the port office's
+inspection rounds with findings linked to versions.
 """
 
 from collections.abc import Sequence
