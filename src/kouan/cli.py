@@ -49,6 +49,7 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "events": ("kouan.events.cli", "events_app"),
     "quarantine": ("kouan.events.cli", "quarantine_app"),
     "declarations": ("kouan.declarations.cli", "declarations_app"),
+    "inspection": ("kouan.inspection.cli", "inspection_app"),
 }
 
 

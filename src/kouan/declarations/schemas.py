@@ -127,7 +127,8 @@ class DeclarationRead(BaseModel):
     items: list[ItemRead]
     lane: str | None = Field(None, description="selectivity at lodging: release, documentary, inspection, "
                              "post_release_audit")
-    green_channel: str | None = Field(None, description="the green-channel group (绿色通道), first in the queue")
+    green_channel: str | None = Field(None, description="the green-channel group (绿色通道): first in "
+                                      "the queue")
     obligations: list[ObligationRead]
     deadline: Deadline | None
     bonded_zone: str | None = None

@@ -55,7 +55,7 @@ def draw(seed: str, number: str) -> Decimal:
     """The declaration's reproducible random number in [0, 1)."""
     digest = hashlib.sha256(f"{seed}|{number}".encode()).digest()
     value = int.from_bytes(digest[:8], "big") >> (64 - DRAW_BITS)
-    return (Decimal(value) / Decimal(2 ** DRAW_BITS)).quantize(Decimal("0.0000000001"))
+    return (Decimal(value) / Decimal(2**DRAW_BITS)).quantize(Decimal("0.0000000001"))
 
 
 def drawn(seed: str, number: str, rate: Decimal) -> bool:
@@ -103,8 +103,12 @@ def hs_prefixes(hs_codes: list[str]) -> set[str]:
     return {h[:n] for h in hs_codes for n in range(2, len(h) + 1)}
 
 
-def group_of(hs_codes: list[str], groups: list[tuple[str, tuple[str, ...], int]],
-             transport_mode: str | None = None, mode_groups: dict[str, str] | None = None) -> str | None:
+def group_of(
+    hs_codes: list[str],
+    groups: list[tuple[str, tuple[str, ...], int]],
+    transport_mode: str | None = None,
+    mode_groups: dict[str, str] | None = None,
+) -> str | None:
     """The green-channel group of a declaration: the transport mode's group (China-Europe Railway),
     else the first group (by priority) one of whose prefixes starts one of the HS codes."""
     if transport_mode and mode_groups and transport_mode in mode_groups:

@@ -94,8 +94,11 @@ class Survey:
 
 
 def correct(r: Readings, m: Marks) -> Corrected:
-    fwd, mid, aft = ((r.fwd_port + r.fwd_stbd) / 2, (r.mid_port + r.mid_stbd) / 2,
-                     (r.aft_port + r.aft_stbd) / 2)
+    fwd, mid, aft = (
+        (r.fwd_port + r.fwd_stbd) / 2,
+        (r.mid_port + r.mid_stbd) / 2,
+        (r.aft_port + r.aft_stbd) / 2,
+    )
     apparent = aft - fwd
     lbm = m.lbp - m.fwd_distance - m.aft_distance
     if lbm <= 0:
@@ -120,23 +123,43 @@ def interpolate(table: list[Row], draft: float, column: str) -> float:
     return v0 + (v1 - v0) * (draft - lo.draft) / (hi.draft - lo.draft)
 
 
-def displacement(table: list[Row], *, quarter_mean: float, true_trim: float, lbp: float,
-                 density: float, table_density: float = TABLE_DENSITY) -> Displacement:
+def displacement(
+    table: list[Row],
+    *,
+    quarter_mean: float,
+    true_trim: float,
+    lbp: float,
+    density: float,
+    table_density: float = TABLE_DENSITY,
+) -> Displacement:
     base = interpolate(table, quarter_mean, "displacement")
     tpc = interpolate(table, quarter_mean, "tpc")
     lcf = interpolate(table, quarter_mean, "lcf")
     first = true_trim * 100 * lcf * tpc / lbp
     dm_dz = interpolate(table, quarter_mean + 0.5, "mctc") - interpolate(table, quarter_mean - 0.5, "mctc")
-    second = 50 * true_trim ** 2 * dm_dz / lbp
+    second = 50 * true_trim**2 * dm_dz / lbp
     at_table = base + first + second
     return Displacement(base, first, second, at_table, density, at_table * density / table_density)
 
 
-def survey(readings: Readings, marks: Marks, table: list[Row], *, density: float,
-           deductibles: dict[str, float] | None = None, table_density: float = TABLE_DENSITY) -> Survey:
+def survey(
+    readings: Readings,
+    marks: Marks,
+    table: list[Row],
+    *,
+    density: float,
+    deductibles: dict[str, float] | None = None,
+    table_density: float = TABLE_DENSITY,
+) -> Survey:
     c = correct(readings, marks)
-    d = displacement(table, quarter_mean=c.quarter_mean, true_trim=c.true_trim, lbp=marks.lbp,
-                     density=density, table_density=table_density)
+    d = displacement(
+        table,
+        quarter_mean=c.quarter_mean,
+        true_trim=c.true_trim,
+        lbp=marks.lbp,
+        density=density,
+        table_density=table_density,
+    )
     return Survey(c, d, dict(deductibles or {}))
 
 
@@ -158,14 +181,28 @@ def cargo(initial: Survey, final: Survey, *, declared: float, tolerance: float =
 def from_dict(data: dict) -> tuple[Survey, Survey, Result]:
     """The survey from a record's JSON (the API's and CLI's shape)."""
     marks = Marks(**{k: float(v) for k, v in data["marks"].items()})
-    table = [Row(**{k: (None if v is None else float(v)) for k, v in r.items()}) for r in data["hydrostatics"]]
+    table = [
+        Row(**{k: (None if v is None else float(v)) for k, v in r.items()}) for r in data["hydrostatics"]
+    ]
 
     def one(part: dict) -> Survey:
-        return survey(Readings(**{k: float(v) for k, v in part["readings"].items()}), marks, table,
-                      density=float(part["density"]),
-                      deductibles={k: float(v) for k, v in part.get("deductibles", {}).items()},
-                      table_density=float(data.get("table_density", TABLE_DENSITY)))
+        return survey(
+            Readings(**{k: float(v) for k, v in part["readings"].items()}),
+            marks,
+            table,
+            density=float(part["density"]),
+            deductibles={k: float(v) for k, v in part.get("deductibles", {}).items()},
+            table_density=float(data.get("table_density", TABLE_DENSITY)),
+        )
 
     initial, final = one(data["initial"]), one(data["final"])
-    return initial, final, cargo(initial, final, declared=float(data["declared_weight"]),
-                                 tolerance=float(data.get("tolerance", DEFAULT_TOLERANCE)))
+    return (
+        initial,
+        final,
+        cargo(
+            initial,
+            final,
+            declared=float(data["declared_weight"]),
+            tolerance=float(data.get("tolerance", DEFAULT_TOLERANCE)),
+        ),
+    )

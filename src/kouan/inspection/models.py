@@ -18,8 +18,10 @@ class TargetingRule(Base):
 
     __tablename__ = "targeting_rule"
     __audited__ = True
-    __table_args__ = (UniqueConstraint("code", "version"),
-                      Index("ix_targeting_rule_live", "active", "hs_prefix"))
+    __table_args__ = (
+        UniqueConstraint("code", "version"),
+        Index("ix_targeting_rule_live", "active", "hs_prefix"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), index=True)

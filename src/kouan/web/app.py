@@ -26,6 +26,8 @@ from kouan.declarations import api as declarations_api
 from kouan.declarations import pages as declarations_pages
 from kouan.events import api as events_api
 from kouan.events import pages as events_pages
+from kouan.inspection import api as inspection_api
+from kouan.inspection import pages as inspection_pages
 from kouan.jobs import api as jobs_api
 from kouan.kit.errors import TooManyRequests
 from kouan.partners import api as partners_api
@@ -94,7 +96,8 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
                    audit_api.router, events_api.router, consignments_api.router,
                    consignments_pages.router, events_pages.router, clearance_api.router,
                    declarations_api.router, vessels_api.router, declarations_pages.router,
-                   dashboard_api.router, dashboard_pages.router, jobs_api.router):
+                   dashboard_api.router, dashboard_pages.router, jobs_api.router, inspection_api.router,
+                   inspection_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
