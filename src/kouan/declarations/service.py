@@ -402,10 +402,11 @@ def act(session: Session, *, actor: Principal, number: str, action: str, now: da
             "code": exc.refusal.code, "params": exc.refusal.params, "current_status": exc.status.value,
             "allowed_actions": [a.value for a in exc.allowed]}) from None
     _persist_movement(session, rec, after, seal=f.seal, by=actor.label)
-    _persist(session, rec, after, now)
     if act_on in (Action.LODGE, Action.LODGE_SUMMARY, Action.LODGE_COMPLETE):
         selectivity = inspection.assess(session, rec, now=now)
+        rec.lane, rec.green_channel = selectivity.lane, selectivity.green_channel  # one update with the step's
         emitted = replace(emitted, attrs={**emitted.attrs, "lane": selectivity.lane})
+    _persist(session, rec, after, now)
     if cause is not None:
         inspection.record_order(session, rec, cause, method=method, actor=actor, now=now)
     events_record.record(session, [_event(rec, emitted, state.hs_codes)], actor=actor.label, now=now)

@@ -327,7 +327,8 @@ def _hits(
 
 
 def assess(session: Session, rec: DeclarationRecord, *, now: datetime) -> Selectivity:
-    """The lane and its reasons at lodging (again at the complete declaration of a two-step one)."""
+    """The lane and its reasons at lodging (again at the complete declaration of a two-step one).
+    The caller copies lane and channel onto the declaration in the step's own update."""
     items = decl_service.items(session, rec)
     hs = [i.hs_code for i in items]
     channel = group_of(session, hs, transport_mode_of(rec))
@@ -349,7 +350,6 @@ def assess(session: Session, rec: DeclarationRecord, *, now: datetime) -> Select
     sel.commodity_group, sel.green_channel = group, channel
     sel.seed, sel.draw, sel.rate = (rate.seed, value, rate.rate) if rate else (None, None, None)
     sel.drawn, sel.assessed_at = was_drawn, now
-    rec.lane, rec.green_channel = decision.lane.value, channel
     session.flush()
     return sel
 
