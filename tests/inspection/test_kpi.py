@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 
 import pytest
+from tests.declarations.test_pages import as_user
 from tests.factories import run_jobs
 from tests.inspection.helpers import item, new_draft, person, step, vessel_entry
 
@@ -65,3 +66,6 @@ def test_an_inspected_imports_clearance_time_includes_the_inspection(client, wor
     assert report["all"][0]["inspection_rate"] == 1.0
     assert kpis == [{"channel": "iron_ore", "name": "铁矿", "name_en": "Iron ore", "declarations": 1,
                      "mean_hours": 27.0}]
+    as_user(client, world.trader_a.admin)  # the dashboard shows the green channels' own KPIs
+    green = client.get("/dashboard").text.split('data-testid="green-kpi"', 1)[1].split("</table>", 1)[0]
+    assert "铁矿" in green and "27.0" in green
