@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from kouan.declarations.domain import (
-    InspectionCause,
     Action,
     Declaration,
     Facts,
     IllegalTransition,
+    InspectionCause,
     Mode,
     allowed_actions,
     transition,

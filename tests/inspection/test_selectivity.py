@@ -101,7 +101,7 @@ def test_green_channel_declarations_come_first_in_the_queue(client, world, kouan
     rail = lodge(client, world, kouan, items=[item("8471300000")], transport_call="RAIL/X8044/CNDAL")
     h = officer(client, world)
     page = client.get("/customs/queue").text
-    order = [n for n in sorted((general, grain, rail), key=page.index)]
+    order = sorted((general, grain, rail), key=page.index)
     assert order[-1] == general and set(order[:2]) == {grain, rail}
     assert "粮食" in page and "中欧班列" in page
     api = client.get("/api/v1/declarations/" + grain, headers=h).json()

@@ -404,7 +404,8 @@ def act(session: Session, *, actor: Principal, number: str, action: str, now: da
     _persist_movement(session, rec, after, seal=f.seal, by=actor.label)
     if act_on in (Action.LODGE, Action.LODGE_SUMMARY, Action.LODGE_COMPLETE):
         selectivity = inspection.assess(session, rec, now=now)
-        rec.lane, rec.green_channel = selectivity.lane, selectivity.green_channel  # one update with the step's
+        # set before _persist: one update (one audit row) with the step's own
+        rec.lane, rec.green_channel = selectivity.lane, selectivity.green_channel
         emitted = replace(emitted, attrs={**emitted.attrs, "lane": selectivity.lane})
     _persist(session, rec, after, now)
     if cause is not None:
