@@ -146,3 +146,26 @@ def test_the_officer_page_files_a_physical_record(client, world, kouan):
                           "start": "2026-12-02T09:00", "end": "2026-12-02T10:00", "findings": ""})
     assert r.status_code == 303, r.text
     assert _status(kouan, number) == "released"
+
+
+def test_an_officer_issues_a_rule_and_sets_a_rate_on_the_page_in_either_language(client, world, kouan):
+    as_user(client, world.customs.admin)
+    token = _csrf_from(client.get("/inspection").text)
+    bad = client.post("/inspection/rules", data={"csrf_token": token, "code": "X1", "lane": "inspection",
+                                                 "issuing_unit": "风险防控分局"})
+    assert bad.status_code == 422 and "/criteria" in bad.text  # a rule needs a criterion
+    r = client.post("/inspection/rules", follow_redirects=False, data={
+        "csrf_token": token, "code": "DL-FERT-01", "title": "钾肥远程视频", "hs_prefix": "3104", "lane": "inspection",
+        "method": "remote_video", "issuing_unit": "沈阳海关风险防控分局"})
+    assert r.status_code == 303, r.text
+    r = client.post("/inspection/rates", follow_redirects=False, data={
+        "csrf_token": token, "port": "CNDAL", "commodity_group": "fertiliser", "rate": "0.05", "seed": "2026-12"})
+    assert r.status_code == 303, r.text
+    page = client.get("/inspection").text
+    assert "DL-FERT-01" in page and "远程视频查验" in page and "2026-12" in page and "查验统计" in page
+    client.cookies.set("kouan_lang", "en")
+    english = client.get("/inspection").text
+    assert "Open inspections" in english and "Targeting rules" in english and "remote_video" not in english.split(
+        'data-testid="rules"')[1].split("</table>")[0]
+    as_user(client, world.trader_a.admin)
+    assert client.get("/inspection").status_code == 403
