@@ -50,6 +50,7 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "quarantine": ("kouan.events.cli", "quarantine_app"),
     "declarations": ("kouan.declarations.cli", "declarations_app"),
     "fees": ("kouan.fees.cli", "fees_app"),
+    "inspection": ("kouan.inspection.cli", "inspection_app"),
 }
 
 

@@ -13,6 +13,7 @@ from kouan.declarations.domain import (
     Declaration,
     Facts,
     IllegalTransition,
+    InspectionCause,
     Mode,
     allowed_actions,
     transition,
@@ -22,15 +23,16 @@ NOW = datetime.fromisoformat("2022-03-10T10:00:00+08:00")
 A = Action
 DEPARTED = NOW - timedelta(days=2)
 # Before the vessel's arrival (an advance declaration can be lodged) and after it (matched).
+CAUSE = InspectionCause(rule_hits=("DL-ORE-01@1",))  # 无因不查: an order cites its cause
 BEFORE = Facts(now=NOW, transport_departed_loading_at=DEPARTED, consignee_credit="general", seal="CN0900123",
-               lab_passed=True, verifier="officer.wang")
+               lab_passed=True, verifier="officer.wang", inspection_cause=CAUSE)
 AFTER = Facts(now=NOW + timedelta(hours=3), transport_departed_loading_at=DEPARTED,
               transport_arrived_at=NOW + timedelta(hours=1), goods_arrived_at=NOW + timedelta(hours=1),
               consignee_credit="general", seal="CN0900123", appointment_booked=True, lab_passed=True,
-              verifier="officer.wang")
+              verifier="officer.wang", inspection_cause=CAUSE)
 # The refusals that depend on the facts of the moment, not on the declaration: the only ones a
 # listed step may meet.
-FACT_REFUSALS = {"second_declaration", "advance_not_departed", "advance_arrived", "advance_goods_arrived",
+FACT_REFUSALS = {"inspection_without_cause", "second_declaration", "advance_not_departed", "advance_arrived", "advance_goods_arrived",
                  "advance_export_too_early", "two_step_credit", "conditional_removal_dishonest",
                  "movement_needs_seal", "match_not_arrived", "release_not_arrived", "ship_side_needs_appointment", "lab_failed"}
 

@@ -12,6 +12,7 @@ from kouan.declarations.domain import (
     Declaration,
     Facts,
     IllegalTransition,
+    InspectionCause,
     Mode,
     Status,
     completion_deadline,
@@ -25,7 +26,12 @@ NOW = datetime.fromisoformat("2022-03-10T10:00:00+08:00")
 A = Action
 
 
+CAUSE = InspectionCause(officer_reason="manifest weight differs from the B/L by 8 %")
+
+
 def facts(hours: float = 0, **kw) -> Facts:
+    """The facts of a moment; an inspection ordered then cites a written reason (无因不查)."""
+    kw.setdefault("inspection_cause", CAUSE)
     return Facts(now=NOW + timedelta(hours=hours), **kw)
 
 

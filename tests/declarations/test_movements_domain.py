@@ -111,7 +111,7 @@ def test_ship_side_pick_up_is_released_on_arrival_only_with_a_booked_appointment
 def test_every_refusal_code_renders_in_english_and_through_a_translator():
     params = {"action": "release", "status": "lodged", "days": 3, "kinds": ["amend", "lab"], "to_place": "X",
               "number": "1", "problem": "p", "value": "v", "choices": "a, b", "reference": "R", "hours": 12,
-              "port": "CNDAL", "container": "C", "store": "S", "limit": 15}
+              "port": "CNDAL", "container": "C", "store": "S", "limit": 15, "chars": 10}
     for code in refusals.MESSAGES:
         assert "%(" not in refusals.Refusal(code, params).english
     zh = {"obligations still open: %(kinds)s": "仍有未完成的后续义务：%(kinds)s", "amend": "改单", "lab": "检测"}

@@ -51,9 +51,9 @@ def fill(name: str, p: Persona, sides: dict[str, Side], target: str) -> str:
         "feed_id": org.feed_id, "token": org.token, "qid": org.qid, "number": side.declaration,
         "reference": side.appointment, "clearance_id": side.clearance, "ref:path": side.bill,
         "action": "lodge", "step": "cancel", "locale": "en", "region": "CN-LN", "month": "2022-13",
-        "locode": "CNDAL", "job_id": 1,  # jobs are no organisation's: only the overseers reach them
         # fee lists are published data (public); inspections and findings are the port office's
         "port": "CNDAL", "payee": "NOPAYEE", "item": "SEAL", "inspection_id": 1, "finding_id": 1,
+        "locode": "CNDAL", "code": "DL-ORE-01", "job_id": 1,  # jobs are no organisation's: only the overseers reach them
     }
     if name not in values:
         pytest.fail(f"the matrix does not know how to fill the path parameter {{{name}}}")

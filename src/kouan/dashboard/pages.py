@@ -10,6 +10,7 @@ from kouan.dashboard import access, drill, labels, public, service
 from kouan.dashboard.api import _Page, drill_page, language, store_of, translator
 from kouan.dashboard.charts import freshness, segment_label, this_month
 from kouan.dashboard.filters import Filters
+from kouan.inspection import service as inspection
 from kouan.kit.errors import Forbidden, InvalidInput
 from kouan.partners.domain import Principal
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
@@ -49,7 +50,8 @@ def dashboard(request: Request, session: DbSession, principal: DashboardPrincipa
     f, error = _filters_or_errors(request)
     return render(request, "dashboard/index.html", {
         "f": f, "query": f.query(), "error": error, "charts": CHARTS, "titles": labels.TITLES,
-        "choices": service.choices(store_of(request), f), "fresh": freshness(store_of(request))},
+        "choices": service.choices(store_of(request), f), "fresh": freshness(store_of(request)),
+        "green": inspection.green_channel_kpis(session)},  # issue #16: the green channels' own KPIs
         status=422 if error else 200)
 
 

@@ -54,10 +54,13 @@ def act(number: str, action: str, session: DbSession, principal: CurrentPrincipa
     """One workflow step: lodge, lodge_summary, lodge_complete (declarant); accept, return,
     order_inspection, complete_inspection, release, release_goods, port_release, market_release,
     hold, unhold, fulfil_obligation, close, start_movement (with `seal`), arrive_movement (customs).
+    `order_inspection` needs a cause (无因不查): a targeting rule hit or random draw recorded at
+    lodging, or a written `reason`; else 409 `inspection_without_cause`.
     A refusal is 409 with `code`, `params`, `current_status` and `allowed_actions`."""
     now = utcnow()
     rec = service.act(session, actor=principal, number=number, action=action, now=now,
-                      lab_passed=body.lab_passed if body else None, seal=body.seal if body else None)
+                      lab_passed=body.lab_passed if body else None, seal=body.seal if body else None,
+                      reason=body.reason if body else None, method=body.method if body else None)
     return views.read(session, rec, now=now)
 
 

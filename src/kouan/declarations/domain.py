@@ -201,6 +201,29 @@ class Obligation:
 
 
 @dataclass(frozen=True)
+class InspectionCause:
+    """Why an inspection is ordered (无因不查, no inspection without cause): the targeting rules that
+    hit the declaration, the random draw recorded with it, an officer's written reason. An order
+    citing none of them is refused (``_check``), whatever path creates it."""
+
+    rule_hits: tuple[str, ...] = ()  # targeting rule references (code@version)
+    draw: str | None = None  # the recorded random draw that selected it ("seed:value<rate")
+    officer_reason: str = ""
+
+    MIN_REASON = 10  # characters of a written reason: "see file" is no reason
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(k for k, present in (("rule", bool(self.rule_hits)), ("draw", bool(self.draw)),
+                                          ("officer", len(self.officer_reason.strip()) >= self.MIN_REASON))
+                     if present)
+
+    @property
+    def stated(self) -> bool:
+        return bool(self.kinds)
+
+
+@dataclass(frozen=True)
 class Facts:
     """What the rules need to know besides the declaration's own state, at the moment of an action."""
 
@@ -216,6 +239,7 @@ class Facts:
     seal: str | None = None  # zone-port direct: the seal put on for the movement
     appointment_booked: bool = False  # ship-side pick-up / direct loading: a slot is booked
     covered_by: str | None = None  # an active zone-port direct declaration of the same goods
+    inspection_cause: InspectionCause | None = None  # order_inspection: why (无因不查)
 
 
 @dataclass(frozen=True)
@@ -415,6 +439,9 @@ def _check(d: Declaration, action: Action, f: Facts | None) -> Why:
             return Refusal("store_missing")
         if d.warehouse_approved:
             return Refusal("store_approved", {"store": d.warehouse})
+    if action == A.ORDER_INSPECTION and f is not None and (f.inspection_cause is None
+                                                            or not f.inspection_cause.stated):
+        return Refusal("inspection_without_cause", {"chars": InspectionCause.MIN_REASON})
     if action == A.MARKET_RELEASE and f is not None and f.lab_passed is False:
         return Refusal("lab_failed")
     if action == A.FULFIL_OBLIGATION and not d.open_obligations:
@@ -493,6 +520,9 @@ def _emitted(before: Declaration, after: Declaration, action: Action, f: Facts) 
         attrs.update(late_days=days, late_fee=str(late_fee(before.dutiable_value, days)))
     if action == A.APPROVE_STORE:
         attrs["store"] = after.warehouse or ""
+    if action == A.ORDER_INSPECTION and f.inspection_cause is not None:
+        attrs["cause"] = list(f.inspection_cause.kinds)
+        attrs["rule_hits"] = list(f.inspection_cause.rule_hits)
     if action in (A.START_MOVEMENT, A.ARRIVE_MOVEMENT):
         start, to = movement_ends(after.direction, after.bonded_zone or "", after.port)
         attrs.update(movement_from=start, movement_to=to, containers=list(after.containers))

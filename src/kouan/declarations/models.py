@@ -44,6 +44,10 @@ class DeclarationRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     steps: Mapped[int] = mapped_column(default=0)  # transitions so far: numbers the emitted events
+    # Selectivity at lodging (kouan.inspection): the lane and the green channel, so that the customs
+    # queue orders green channels first with no join.
+    lane: Mapped[str | None] = mapped_column(String(24))
+    green_channel: Mapped[str | None] = mapped_column(String(32))
 
 
 class DeclarationItem(Base):

@@ -166,11 +166,13 @@ def declaration(number: str, request: Request, session: DbSession, principal: Pa
 @router.post("/declarations/{number}/actions/{action}")
 def act(number: str, action: str, request: Request, session: DbSession, principal: PagePrincipal,
         csrf_token: Annotated[str, Form()] = "", lab_result: Annotated[str, Form()] = "",
-        seal: Annotated[str, Form()] = ""):
+        seal: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+        method: Annotated[str, Form()] = ""):
     csrf.verify(request, csrf_token)
     try:
         service.act(session, actor=principal, number=number, action=action, now=utcnow(),
-                    lab_passed=LAB_RESULTS.get(lab_result), seal=seal or None)
+                    lab_passed=LAB_RESULTS.get(lab_result), seal=seal or None, reason=reason or None,
+                    method=method or None)
     except service.IllegalTransitionError as exc:
         session.rollback()
         _keep_refusal(request, number, exc)

@@ -50,6 +50,10 @@ MESSAGES: dict[str, str] = {
         "an advance declaration is released only once its arrival (or 运抵) is known, not on an estimate"
     ),
     "complete_not_lodged": N_("the complete declaration has not been lodged"),
+    "inspection_without_cause": N_(
+        "no inspection without cause (无因不查): cite a targeting rule hit, the recorded random draw or "
+        "a written reason of at least %(chars)s characters"
+    ),
     "lab_failed": N_("the conformity assessment (lab) failed: the goods may not be sold or used"),
     "no_open_obligation": N_("no obligation is open"),
     "obligations_open": N_("obligations still open: %(kinds)s"),

@@ -41,6 +41,10 @@ class DeclarationCreate(Input):
 class ActionIn(Input):
     lab_passed: bool | None = Field(None, description="market release / lab result")
     seal: str | None = Field(None, examples=["CN0900123456"], description="start_movement: the seal put on")
+    reason: str | None = Field(None, max_length=2000, description="order_inspection: the officer's written "
+                               "reason (无因不查: needed when no targeting rule or random draw selected it)")
+    method: str | None = Field(None, examples=["physical"], description="order_inspection: physical, "
+                               "non_intrusive, remote_video, drone_draft_survey or lab")
 
 
 class AppointmentCreate(Input):
@@ -121,6 +125,10 @@ class DeclarationRead(BaseModel):
     containers: list[str]
     dutiable_value: Decimal
     items: list[ItemRead]
+    lane: str | None = Field(None, description="selectivity at lodging: release, documentary, inspection, "
+                             "post_release_audit")
+    green_channel: str | None = Field(None, description="the green-channel group (绿色通道): first in "
+                                      "the queue")
     obligations: list[ObligationRead]
     deadline: Deadline | None
     bonded_zone: str | None = None

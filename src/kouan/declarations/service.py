@@ -4,6 +4,7 @@ an event (source ``kouan``) in the caller's transaction. Rules live in ``declara
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -145,8 +146,8 @@ QUEUE_STATUSES = tuple(s.value for s in (
 
 def queue(session: Session, *, actor: Principal, limit: int = 200) -> list[DeclarationRecord]:
     """A customs officer's work list: the district's declarations awaiting a decision (and released
-    ones with an open amend/verify/lab obligation), oldest first. The port office sees every
-    district's."""
+    ones with an open amend/verify/lab obligation), green channels first, then oldest first. The
+    port office sees every district's."""
     if not (sees_all_organisations(actor) or (actor.org_kind == OrgKind.CUSTOMS and actor.is_person)):
         raise Forbidden(N_("the declaration queue is a customs officer's"))
     open_obligation = exists().where(DeclarationObligation.declaration_id == DeclarationRecord.id,
@@ -156,7 +157,9 @@ def queue(session: Session, *, actor: Principal, limit: int = 200) -> list[Decla
         | ((DeclarationRecord.status == domain.Status.RELEASED.value) & open_obligation))
     if not sees_all_organisations(actor):
         stmt = stmt.where(DeclarationRecord.customs_district == _actor_district(session, actor))
-    stmt = stmt.order_by(DeclarationRecord.created_at, DeclarationRecord.id)
+    # Green channels (绿色通道) first, then oldest first (kouan.inspection sets ``green_channel``).
+    stmt = stmt.order_by(DeclarationRecord.green_channel.is_(None), DeclarationRecord.created_at,
+                         DeclarationRecord.id)
     return list(session.scalars(stmt.limit(limit)))
 
 
@@ -370,8 +373,15 @@ def _event(rec: DeclarationRecord, emitted: domain.Emitted, hs: tuple[str, ...])
 
 
 def act(session: Session, *, actor: Principal, number: str, action: str, now: datetime,
-        lab_passed: bool | None = None, seal: str | None = None) -> DeclarationRecord:
-    """Apply one workflow action. An illegal one raises 409 with the status and the allowed steps."""
+        lab_passed: bool | None = None, seal: str | None = None, reason: str | None = None,
+        method: str | None = None) -> DeclarationRecord:
+    """Apply one workflow action. An illegal one raises 409 with the status and the allowed steps.
+
+    ``order_inspection`` cites its cause (无因不查): the targeting rule hits and the random draw
+    recorded at lodging (kouan.inspection) and the officer's written ``reason``; the domain refuses
+    an order citing none. Lodging assesses the declaration's lane; accepting one in the inspection
+    lane orders its inspection."""
+    from kouan.inspection import service as inspection  # the risk layer builds on declarations
     try:
         act_on = Action(action)
     except ValueError:
@@ -381,6 +391,10 @@ def act(session: Session, *, actor: Principal, number: str, action: str, now: da
     _check_actor(session, actor, rec, act_on)
     state = state_of(session, rec)
     f = facts(session, rec, now=now, lab_passed=lab_passed, verifier=actor.label, seal=seal)
+    cause = None
+    if act_on == Action.ORDER_INSPECTION:
+        cause = inspection.cause_for(session, rec, reason)
+        f = replace(f, inspection_cause=cause)
     try:
         after, emitted = domain.transition(state, act_on, f)
     except domain.IllegalTransition as exc:
@@ -388,9 +402,17 @@ def act(session: Session, *, actor: Principal, number: str, action: str, now: da
             "code": exc.refusal.code, "params": exc.refusal.params, "current_status": exc.status.value,
             "allowed_actions": [a.value for a in exc.allowed]}) from None
     _persist_movement(session, rec, after, seal=f.seal, by=actor.label)
+    if act_on in (Action.LODGE, Action.LODGE_SUMMARY, Action.LODGE_COMPLETE):
+        selectivity = inspection.assess(session, rec, now=now)
+        # set before _persist: one update (one audit row) with the step's own
+        rec.lane, rec.green_channel = selectivity.lane, selectivity.green_channel
+        emitted = replace(emitted, attrs={**emitted.attrs, "lane": selectivity.lane})
     _persist(session, rec, after, now)
+    if cause is not None:
+        inspection.record_order(session, rec, cause, method=method, actor=actor, now=now)
     events_record.record(session, [_event(rec, emitted, state.hs_codes)], actor=actor.label, now=now)
     if act_on == Action.ACCEPT:
+        inspection.after_accept(session, rec, now=now)
         # An advance declaration accepted after its vessel arrived (or its goods reached the port)
         # has nothing left to wait for: released now, not by the next partner batch or sweep.
         match_one(session, rec, now=now)

@@ -98,7 +98,7 @@ def read(session: Session, rec: DeclarationRecord, *, now: datetime) -> Declarat
         movement=MovementRead.model_validate(movement) if movement else None,
         appointments=[appointment(session, a) for a in repo.appointments_of(session, rec.id)],
         direct_minutes=direct_minutes(session, rec), created_at=rec.created_at, updated_at=rec.updated_at,
-        released_at=rec.released_at)
+        released_at=rec.released_at, lane=rec.lane, green_channel=rec.green_channel)
 
 
 def timeline(session: Session, rec: DeclarationRecord, *, actor: Principal) -> list[Event]:

@@ -217,6 +217,10 @@ def _report(session: Session, source: str, event: dict, at: datetime) -> None:
     _ingest(session, source, [{**event, "occurred_at": at.isoformat()}], min(at, datetime.now(at.tzinfo)))
 
 
+# 无因不查: the demo's inspection cites its cause as an officer writes it.
+DEMO_REASON = "先放后检：铁矿砂到港取样送检 (release before inspection: ore sampled for the lab)"
+
+
 def _step(session: Session, people: dict[str, Principal], rec: DeclarationRecord, who: str, step: str,
           at: datetime, now: datetime, bl: str, box: str) -> None:
     if step == "arrive":  # the terminal reports the export boxes in (运抵)
@@ -233,4 +237,5 @@ def _step(session: Session, people: dict[str, Principal], rec: DeclarationRecord
         appointment_service.act(session, actor=terminal, reference=mine[0].reference, step="use", now=at)
     else:
         declarations.act(session, actor=people[who], number=rec.number, action=step, now=at,
-                         seal="DYW-2611-0042" if step == "start_movement" else None)
+                         seal="DYW-2611-0042" if step == "start_movement" else None,
+                         reason=DEMO_REASON if step == "order_inspection" else None)

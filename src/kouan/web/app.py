@@ -28,6 +28,8 @@ from kouan.events import api as events_api
 from kouan.events import pages as events_pages
 from kouan.fees import api as fees_api
 from kouan.fees import pages as fees_pages
+from kouan.inspection import api as inspection_api
+from kouan.inspection import pages as inspection_pages
 from kouan.jobs import api as jobs_api
 from kouan.kit.errors import TooManyRequests
 from kouan.partners import api as partners_api
@@ -97,7 +99,7 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
                    consignments_pages.router, events_pages.router, clearance_api.router,
                    declarations_api.router, vessels_api.router, declarations_pages.router,
                    dashboard_api.router, dashboard_pages.router, jobs_api.router, fees_api.router,
-                   fees_pages.router):
+                   fees_pages.router, inspection_api.router, inspection_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

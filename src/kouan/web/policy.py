@@ -82,6 +82,8 @@ STAKE_WIDE: frozenset[OrgKind] = frozenset()
 # The commerce department lists every declaration behind a figure (numbers only, no timeline).
 DRILL_WIDE = frozenset({OrgKind.COMMERCE_BUREAU})
 LODGERS = N_("declarations are lodged by a trader or a customs broker")
+OFFICERS = N_("targeting and inspection are a customs officer's")
+CUSTOMS = frozenset({OrgKind.CUSTOMS})
 R, EW, DW = Scope.READ, Scope.EVENTS_WRITE, Scope.DECLARATIONS_WRITE
 FW = Scope.FEES_WRITE
 PUBLISHERS = frozenset({OrgKind.FEE_PUBLISHER})
@@ -173,6 +175,35 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/declarations/{number}/appointments"): page(ENTERPRISES, WORKERS),
     ("GET", "/appointments"): page(sees=Sees.DISTRICT),
     ("POST", "/appointments/{reference}/actions/{step}"): page(ENTERPRISES | {OrgKind.TERMINAL}, WORKERS),
+    # --- risk targeting and inspection (kouan.inspection) ------------------------------------------
+    ("GET", f"{_V1}/inspection/rules"): api(R, OVERSEERS | {OrgKind.CUSTOMS}, sees=Sees.DISTRICT,
+                                             refusal=OFFICERS),
+    ("POST", f"{_V1}/inspection/rules"): api(kinds=CUSTOMS, roles=WORKERS,
+                                              sees=Sees.DISTRICT, note="a new version of a code; audited",
+                                              refusal=OFFICERS),
+    ("POST", f"{_V1}/inspection/rules/{{code}}/withdraw"): api(
+        kinds=CUSTOMS, roles=WORKERS, sees=Sees.DISTRICT, refusal=OFFICERS),
+    ("GET", f"{_V1}/inspection/rates"): api(R, OVERSEERS | {OrgKind.CUSTOMS}, refusal=OFFICERS),
+    ("POST", f"{_V1}/inspection/rates"): api(kinds=CUSTOMS, roles=WORKERS, refusal=OFFICERS),
+    ("GET", f"{_V1}/inspection/green-channels"): api(R, note="groups as data"),
+    ("GET", f"{_V1}/inspection/green-channels/kpi"): api(R, sees=Sees.AGGREGATE),
+    ("GET", f"{_V1}/inspection/report"): api(R, OVERSEERS | {OrgKind.CUSTOMS}, sees=Sees.AGGREGATE,
+                                              note="customs: its district's", refusal=OFFICERS),
+    ("POST", f"{_V1}/inspection/draft-survey"): api(R, note="a computation, nothing stored"),
+    ("GET", f"{_V1}/declarations/{{number}}/selectivity"): api(R, OVERSEERS | {OrgKind.CUSTOMS},
+                                                              sees=Sees.DISTRICT, refusal=OFFICERS),
+    ("GET", f"{_V1}/declarations/{{number}}/inspections"): api(R, OVERSEERS | {OrgKind.CUSTOMS},
+                                                              sees=Sees.DISTRICT, refusal=OFFICERS),
+    ("POST", f"{_V1}/declarations/{{number}}/inspections"): api(
+        kinds=CUSTOMS, roles=WORKERS, sees=Sees.DISTRICT,
+        note="无因不查: a rule hit, the recorded draw or a written reason", refusal=OFFICERS),
+    ("POST", f"{_V1}/declarations/{{number}}/inspections/records"): api(
+        kinds=CUSTOMS, roles=WORKERS, sees=Sees.DISTRICT, refusal=OFFICERS),
+    ("GET", "/inspection"): page(OVERSEERS | {OrgKind.CUSTOMS}, sees=Sees.DISTRICT, refusal=OFFICERS),
+    ("POST", "/inspection/rules"): page(CUSTOMS, WORKERS, refusal=OFFICERS),
+    ("POST", "/inspection/rates"): page(CUSTOMS, WORKERS, refusal=OFFICERS),
+    ("POST", "/declarations/{number}/inspections/records"): page(CUSTOMS, WORKERS,
+                                                                 sees=Sees.DISTRICT, refusal=OFFICERS),
     # --- vessel entry clearance ----------------------------------------------------------------------
     ("POST", f"{_V1}/vessel-clearances"): api(
         DW, OVERSEERS | {OrgKind.SHIPPING_LINE}, WORKERS, frozenset({OrgKind.SHIPPING_LINE}),

@@ -45,6 +45,7 @@ def nav_flags(principal: Any) -> dict[str, bool]:
     # The port office oversees every district, so it sees the queue (read-only in practice).
     return {"declarations": kind in ("trader", "broker"),
             "customs_queue": kind in ("customs", "port_office", "operator"),
+            "inspection": kind in ("customs", "port_office", "operator"),
             # terminals record the ship-side lifts, declarants book and follow their slots; customs
             # reach theirs from a declaration
             "appointments": kind in ("terminal", "port_office", "operator", "trader", "broker")}
