@@ -51,12 +51,14 @@ class Scope(StrEnum):
     EVENTS_WRITE = "events:write"
     READ = "read"
     DECLARATIONS_WRITE = "declarations:write"
+    INSURANCE_WRITE = "insurance:write"  # an exporter applies, an insurer decides (kouan.insurance)
 
 
 # A key carries the least scope by default, and only scopes its organisation's kind may use at all:
 # feeds write events (what they state is judged by events.authority) and read their own quarantine
 # and docking status; declarants read and, when asked for, lodge or report their lodgements;
-# an insurer, a fee publisher or a commerce bureau only ever reads, and gets no scope unless asked.
+# a fee publisher or a commerce bureau only ever reads, an insurer reads and, when asked for, decides
+# insurance applications (insurance:write); none of them gets a scope unless asked.
 _FEED = (Scope.EVENTS_WRITE, Scope.READ)
 KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kind -> (default, allowed)
     OrgKind.TERMINAL: (_FEED, frozenset(_FEED)),
@@ -69,7 +71,7 @@ KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kin
     OrgKind.BORDER_INSPECTION: (_FEED, frozenset(_FEED)),
     OrgKind.TRADER: ((Scope.READ,), frozenset(Scope)),
     OrgKind.BROKER: ((Scope.READ,), frozenset(Scope)),
-    OrgKind.INSURER: ((), frozenset({Scope.READ})),
+    OrgKind.INSURER: ((), frozenset({Scope.READ, Scope.INSURANCE_WRITE})),
     OrgKind.FEE_PUBLISHER: ((), frozenset({Scope.READ})),
     OrgKind.COMMERCE_BUREAU: ((), frozenset({Scope.READ})),
     OrgKind.PORT_OFFICE: ((Scope.READ,), frozenset({Scope.READ})),

@@ -26,6 +26,10 @@ from kouan.declarations import api as declarations_api
 from kouan.declarations import pages as declarations_pages
 from kouan.events import api as events_api
 from kouan.events import pages as events_pages
+from kouan.gathering import api as gathering_api
+from kouan.gathering import pages as gathering_pages
+from kouan.insurance import api as insurance_api
+from kouan.insurance import pages as insurance_pages
 from kouan.jobs import api as jobs_api
 from kouan.kit.errors import TooManyRequests
 from kouan.partners import api as partners_api
@@ -94,7 +98,9 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
                    audit_api.router, events_api.router, consignments_api.router,
                    consignments_pages.router, events_pages.router, clearance_api.router,
                    declarations_api.router, vessels_api.router, declarations_pages.router,
-                   dashboard_api.router, dashboard_pages.router, jobs_api.router):
+                   dashboard_api.router, dashboard_pages.router, jobs_api.router,
+                   insurance_api.router, insurance_pages.router, gathering_api.router,
+                   gathering_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
