@@ -13,7 +13,7 @@ from kouan.web.inputs import Input
 
 class BuyerIn(Input):
     name: str = Field(max_length=200, examples=["Tanaka Trading Co., Ltd."])
-    country: str = Field(max_length=2, examples=["JP"], description="ISO 3166-1 alpha-2")
+    country: str = Field(max_length=10, examples=["JP"], description="ISO 3166-1 alpha-2")
     payment_terms: str = Field(examples=["OA"], description="LC, DP, DA or OA")
     credit_days: int = Field(90, ge=0, le=10_000)
     requested_usd: Decimal | None = Field(None, ge=0, lt=Decimal("1e15"))
