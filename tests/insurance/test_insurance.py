@@ -294,7 +294,7 @@ def test_a_signature_older_than_the_tolerance_is_refused():
 def test_the_pages_let_the_exporter_apply_and_the_insurer_issue_in_both_languages(client, kouan, world, eci):
     csrf = login(client, world.trader_a.staff)
     assert "出口信用保险" in client.get("/insurance?lang=zh_CN").text
-    form = {"csrf_token": csrf, "insurer": "SINOSURE", "contact_name": "陈", "contact_phone": "0411-88886666",
+    form = {"csrf_token": csrf, "insurer": str(eci["insurer"].id), "contact_name": "陈", "contact_phone": "0411-88886666",
             "export_value_usd": "500000", "product": "蓝莓 blueberries", "consent": "yes",
             "buyer_name": ["Tanaka Trading", ""], "buyer_country": ["JP", ""], "buyer_terms": ["OA", "OA"],
             "buyer_days": ["90", "90"], "buyer_requested": ["100000", ""]}

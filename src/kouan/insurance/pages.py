@@ -180,8 +180,12 @@ def submit(
     request: Request, session: DbSession, principal: PagePrincipal, form: Annotated[ApplicationForm, Form()]
 ):
     csrf.verify(request, form.csrf_token)
+    # The form offers insurers by name (their id as the value): a page names no organisation's code.
+    chosen = next((i for i in service.insurers(session) if str(i.id) == form.insurer.strip()), None)
     try:
-        app = service.submit(session, actor=principal, fields=form.fields(), now=utcnow())
+        fields = form.fields()
+        fields.insurer = chosen.code if chosen else ""
+        app = service.submit(session, actor=principal, fields=fields, now=utcnow())
     except InvalidInput as exc:
         session.rollback()
         return _new_page(request, session, principal, form, exc.errors, status=422)
