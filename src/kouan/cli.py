@@ -206,6 +206,14 @@ def demo(
         with transaction(kouan.sessions, actor=_cli_actor()) as session:
             numbers = demo_portal.load(session, now=utcnow())
         err.print(f"demo portal: {len(numbers)} declarations at work in every facilitation mode")
+        from kouan.insurance import demo as insurance_demo
+
+        with transaction(kouan.sessions, actor=_cli_actor()) as session:
+            refs = insurance_demo.load_applications(session, actor=_cli_actor(), now=utcnow(),
+                                                    password=demo_service.DEMO_PASSWORD)
+            booking = insurance_demo.load_booking(session, now=utcnow(), imo=demo_service.demo_fleet()[0])
+        err.print(f"demo insurance: {len(refs)} applications (seafood.wu, fruit.liu: more exporters); "
+                  f"one-stop view: /gathering?ref={booking or insurance_demo.BOOKING}")
         err.print(f"demo events: {total:,} events loaded; computing every declaration's clearance time …")
         from kouan.jobs import service as jobs_service
 

@@ -80,7 +80,7 @@ def _orgs(s, side: str) -> dict[OrgKind, OrgRec]:  # type: ignore[no-untyped-def
             rec.people[role] = partners.create_person(
                 s, actor=actor, org_id=org.id, username=f"{org.code.lower()}.{role.value}",
                 display_name=f"{org.code} {role.value}", password=PASSWORD, role=role.value, now=utcnow()).id
-        # A kind gets only the keys it may hold (partners.domain.KEY_SCOPES: an insurer's reads only).
+        # A kind gets only the keys it may hold (partners.domain.KEY_SCOPES: an insurer's read or decide insurance).
         for scopes in (ss for ss in SCOPE_SETS if all(key_scope_allowed(kind, sc) for sc in ss)):
             issued = partners.create_api_key(s, actor=actor, org_id=org.id, name=",".join(scopes),
                                              scopes=sorted(scopes), now=utcnow())

@@ -8,6 +8,7 @@ from kouan.declarations import models as _declaration_models  # noqa: F401
 from kouan.events import models as _event_models  # noqa: F401
 from kouan.fees import models as _fee_models  # noqa: F401
 from kouan.inspection import models as _inspection_models  # noqa: F401
+from kouan.insurance import models as _insurance_models  # noqa: F401
 from kouan.jobs import models as _job_models  # noqa: F401
 from kouan.partners import models as _partner_models  # noqa: F401
 from kouan.ports import models as _port_models  # noqa: F401

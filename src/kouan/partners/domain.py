@@ -52,12 +52,14 @@ class Scope(StrEnum):
     READ = "read"
     DECLARATIONS_WRITE = "declarations:write"
     FEES_WRITE = "fees:write"  # a fee publisher's key publishes its own lists (kouan.fees)
+    INSURANCE_WRITE = "insurance:write"  # an exporter applies, an insurer decides (kouan.insurance)
 
 
 # A key carries the least scope by default, and only scopes its organisation's kind may use at all:
 # feeds write events (what they state is judged by events.authority) and read their own quarantine
 # and docking status; declarants read and, when asked for, lodge or report their lodgements;
-# an insurer, a fee publisher or a commerce bureau only ever reads, and gets no scope unless asked.
+# a fee publisher or a commerce bureau only ever reads, an insurer reads and, when asked for, decides
+# insurance applications (insurance:write); none of them gets a scope unless asked.
 _FEED = (Scope.EVENTS_WRITE, Scope.READ)
 KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kind -> (default, allowed)
     OrgKind.TERMINAL: (_FEED, frozenset(_FEED)),
@@ -70,7 +72,7 @@ KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kin
     OrgKind.BORDER_INSPECTION: (_FEED, frozenset(_FEED)),
     OrgKind.TRADER: ((Scope.READ,), frozenset(Scope) - {Scope.FEES_WRITE}),
     OrgKind.BROKER: ((Scope.READ,), frozenset(Scope) - {Scope.FEES_WRITE}),
-    OrgKind.INSURER: ((), frozenset({Scope.READ})),
+    OrgKind.INSURER: ((), frozenset({Scope.READ, Scope.INSURANCE_WRITE})),
     OrgKind.FEE_PUBLISHER: ((), frozenset({Scope.READ, Scope.FEES_WRITE})),
     OrgKind.COMMERCE_BUREAU: ((), frozenset({Scope.READ})),
     OrgKind.PORT_OFFICE: ((Scope.READ,), frozenset({Scope.READ})),

@@ -30,6 +30,10 @@ from kouan.fees import api as fees_api
 from kouan.fees import pages as fees_pages
 from kouan.inspection import api as inspection_api
 from kouan.inspection import pages as inspection_pages
+from kouan.gathering import api as gathering_api
+from kouan.gathering import pages as gathering_pages
+from kouan.insurance import api as insurance_api
+from kouan.insurance import pages as insurance_pages
 from kouan.jobs import api as jobs_api
 from kouan.kit.errors import TooManyRequests
 from kouan.partners import api as partners_api
@@ -99,7 +103,9 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
                    consignments_pages.router, events_pages.router, clearance_api.router,
                    declarations_api.router, vessels_api.router, declarations_pages.router,
                    dashboard_api.router, dashboard_pages.router, jobs_api.router, fees_api.router,
-                   fees_pages.router, inspection_api.router, inspection_pages.router):
+                   fees_pages.router, inspection_api.router, inspection_pages.router,
+                   insurance_api.router, insurance_pages.router, gathering_api.router,
+                   gathering_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

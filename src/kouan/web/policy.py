@@ -84,10 +84,14 @@ DRILL_WIDE = frozenset({OrgKind.COMMERCE_BUREAU})
 LODGERS = N_("declarations are lodged by a trader or a customs broker")
 OFFICERS = N_("targeting and inspection are a customs officer's")
 CUSTOMS = frozenset({OrgKind.CUSTOMS})
-R, EW, DW = Scope.READ, Scope.EVENTS_WRITE, Scope.DECLARATIONS_WRITE
 FW = Scope.FEES_WRITE
 PUBLISHERS = frozenset({OrgKind.FEE_PUBLISHER})
 _FEES = "/api/v1/fees"
+EXPORTERS = N_("the inclusive export credit cover is for small and micro exporters (traders)")
+R, EW, DW, IW = Scope.READ, Scope.EVENTS_WRITE, Scope.DECLARATIONS_WRITE, Scope.INSURANCE_WRITE
+TRADERS, INSURERS = frozenset({OrgKind.TRADER}), frozenset({OrgKind.INSURER})
+BUREAUS = frozenset({OrgKind.COMMERCE_BUREAU})
+INSURANCE_PARTIES = TRADERS | INSURERS | OVERSEERS
 _V1 = "/api/v1"
 
 ROUTES: dict[tuple[str, str], Rule] = {
@@ -258,6 +262,41 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/fees/supervision/inspections"): page(OVERSEERS, WORKERS),
     ("POST", "/fees/supervision/findings/{finding_id}"): page(OVERSEERS, WORKERS),
     ("POST", "/fees/supervision/inspections/{inspection_id}/close"): page(OVERSEERS, WORKERS),
+    # --- export credit insurance (kouan.insurance) ------------------------------------------------------
+    ("GET", f"{_V1}/insurance/prefill"): api(R, TRADERS, key_kinds=TRADERS,
+                                            note="the exporter's own export declarations"),
+    ("POST", f"{_V1}/insurance/applications"): api(IW, TRADERS, WORKERS, TRADERS, refusal=EXPORTERS),
+    ("GET", f"{_V1}/insurance/applications"): api(
+        frozenset({R, IW}), INSURANCE_PARTIES, key_kinds=TRADERS | INSURERS,
+        note="the exporter's own; the insurer's: those addressed to it"),
+    ("GET", f"{_V1}/insurance/applications/{{reference}}"): api(
+        frozenset({R, IW}), INSURANCE_PARTIES, key_kinds=TRADERS | INSURERS),
+    ("POST", f"{_V1}/insurance/applications/{{reference}}/issue"): api(
+        IW, INSURERS, WORKERS, INSURERS, note="the insurer the application is addressed to"),
+    ("POST", f"{_V1}/insurance/applications/{{reference}}/reject"): api(IW, INSURERS, WORKERS, INSURERS),
+    ("POST", f"{_V1}/insurance/applications/{{reference}}/loss-notices"): api(
+        IW, TRADERS, WORKERS, TRADERS, note="the insured exporter, on an issued policy"),
+    ("GET", f"{_V1}/insurance/statistics"): api(
+        R, BUREAUS | OVERSEERS, key_kinds=BUREAUS, sees=Sees.AGGREGATE, note="by city and month"),
+    ("POST", f"{_V1}/insurance/rule"): api(kinds=BUREAUS | OVERSEERS, roles=WORKERS,
+                                          note="the commerce bureau's ceiling for its province"),
+    ("POST", f"{_V1}/insurance/webhook"): api(kinds=INSURERS, roles=ADMINS, note="the secret is shown once"),
+    ("GET", f"{_V1}/insurance/webhook"): api(kinds=INSURERS),
+    ("GET", "/insurance"): page(INSURANCE_PARTIES),
+    ("GET", "/insurance/new"): page(TRADERS, WORKERS, refusal=EXPORTERS),
+    ("POST", "/insurance/new"): page(TRADERS, WORKERS, refusal=EXPORTERS),
+    ("GET", "/insurance/statistics"): page(BUREAUS | OVERSEERS, sees=Sees.AGGREGATE),
+    ("POST", "/insurance/rule"): page(BUREAUS | OVERSEERS, WORKERS),
+    ("POST", "/insurance/webhook"): page(INSURERS, ADMINS),
+    ("GET", "/insurance/{reference}"): page(INSURANCE_PARTIES),
+    ("POST", "/insurance/{reference}/issue"): page(INSURERS, WORKERS),
+    ("POST", "/insurance/{reference}/reject"): page(INSURERS, WORKERS),
+    ("POST", "/insurance/{reference}/loss-notices"): page(TRADERS, WORKERS),
+    # --- vessel schedule and port gathering (kouan.gathering) ----------------------------------------
+    ("GET", f"{_V1}/gathering/{{ref:path}}"): api(
+        R, sees=Sees.STAKE, wide=STAKE_WIDE,
+        note="the call's schedule to whoever sees the booking; boxes at the port to those who see it whole"),
+    ("GET", "/gathering"): page(sees=Sees.STAKE, wide=STAKE_WIDE),
 }
 
 
