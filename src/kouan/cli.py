@@ -20,6 +20,7 @@ from typing import Annotated
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -57,6 +58,23 @@ class _LazyGroups(TyperGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY_GROUPS if n not in self.commands)]
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        """Every command: a store that was never migrated, or a bad kouan.toml, is one line."""
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        from kouan.config import ConfigFileError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigFileError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(code=2) from None
+        except (OperationalError, ProgrammingError) as exc:
+            if not _missing_table(exc):
+                raise
+            err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
+            raise typer.Exit(code=2) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
@@ -99,14 +117,30 @@ def _cli_actor() -> Principal:
     return system(f"cli:{getpass.getuser()}")
 
 
+def _missing_table(exc: Exception) -> bool:
+    """A query met a store without Kouan's tables (SQLite's and PostgreSQL's words for it)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def _no_database() -> str:
+    settings = get_settings()
+    return (f"no Kouan database at {settings.store}: run `kouan db upgrade`"
+            + ("" if settings.config_file else " (or set KOUAN_DATA_DIR, or run from a directory "
+               "with a kouan.toml)"))
+
+
 def _require_schema(kouan: Kouan) -> None:
     from kouan.db import migrate  # Alembic (and Mako) only for the commands that need the schema
 
     current = migrate.current_revision(kouan.engine)
     head = migrate.head_revision()
+    if current is None:
+        err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
+        raise typer.Exit(code=2)
     if current != head:
-        err.print(f"[bold red]error:[/] the database is at revision {current or 'none'}, "
-                  f"Kouan needs {head}: run 'kouan db upgrade' first")
+        err.print(f"[bold red]error:[/] the database at {kouan.settings.store} is at revision "
+                  f"{current}, Kouan needs {head}: run `kouan db upgrade` first", highlight=False)
         raise typer.Exit(code=2)
 
 
@@ -152,8 +186,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     kouan = _kouan()
     report = migrate.upgrade(kouan.engine, revision)
-    console.print(f"database at {migrate.current_revision(kouan.engine)}; "
-                  f"{report.ports} ports, {report.districts} customs districts loaded")
+    console.print(f"database {kouan.settings.store} at {migrate.current_revision(kouan.engine)}; "
+                  f"{report.ports} ports, {report.districts} customs districts loaded",
+                  soft_wrap=True, highlight=False)
 
 
 @db_app.command("current")
@@ -161,7 +196,10 @@ def db_current() -> None:
     """Print the database's migration revision."""
     from kouan.db import migrate
 
-    console.print(migrate.current_revision(_kouan().engine) or "none")
+    kouan = _kouan()
+    console.print(f"{migrate.current_revision(kouan.engine) or 'none'}  ({kouan.settings.store}"
+                  + (f", from {kouan.settings.config_file}" if kouan.settings.config_file else "") + ")",
+                  soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -32,7 +32,7 @@ from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import authz, i18n, logredact, openapi, pages, problems
+from kouan.web import apidocs, authz, i18n, logredact, openapi, pages, problems
 from kouan.web.deps import LoginRequired
 from kouan.web.headers import SecurityHeaders
 from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
@@ -64,7 +64,9 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
 
     # Every route passes the one policy table (web/policy.py) before its handler runs.
     app = FastAPI(title="Kouan 口岸 API", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, dependencies=[Depends(authz.route_guard)])
+                  lifespan=lifespan, dependencies=[Depends(authz.route_guard)],
+                  docs_url=None, redoc_url=None)  # the packaged ones of web/apidocs, no CDN
+    apidocs.install(app)
     app.state.kouan = kouan
     app.state.settings = settings
 
