@@ -171,8 +171,8 @@ def serve(
     settings = get_settings()
     kouan = build(settings)
     _require_schema(kouan)
-    console.print(f"Kouan {__version__} on http://{host}:{port}  "
-                  f"(database: {kouan.engine.url.render_as_string(hide_password=True)})")
+    console.print(f"Kouan {__version__} on http://{host}:{port}  (database: {settings.store})",
+                  soft_wrap=True, highlight=False)
     if workers > 1:
         uvicorn.run("kouan.web.asgi:app", host=host, port=port, workers=workers, log_level="info")
     else:
@@ -223,6 +223,7 @@ def demo(
     _require_schema(kouan)
     with transaction(kouan.sessions, actor=_cli_actor()) as session:
         logins = demo_service.load(session, actor=_cli_actor(), now=utcnow())
+        opens = _demo_landings(session)
     if events:
         from kouan.clearance import service as clearance_service
 
@@ -251,14 +252,37 @@ def demo(
         err.print(f"demo cases: {report.cases:,} cases of {report.consignments:,} consignments ready "
                   f"({settled:,} follow-up jobs settled by the rebuild)")
     if as_json:
-        print(json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2))
+        print(json.dumps([{**login.__dict__, "opens": opens.get(login.username)} for login in logins],
+                         ensure_ascii=False, indent=2))
         return
-    table = Table(title="Kouan demo logins (password for all: " + logins[0].password + ")")
-    for col in ("username", "name", "organisation", "role"):
-        table.add_column(col)
-    for login in logins:
-        table.add_row(login.username, login.display_name, login.organisation, login.role)
-    console.print(table)
+    _print_logins(logins, opens, host="http://127.0.0.1:8000")
+
+
+def _demo_landings(session) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each demo login's landing page (web.landing.LANDING), by username."""
+    from kouan.demo import service as demo_service
+    from kouan.web.landing import LANDING
+
+    kinds = {o.code: o.kind for o in demo_service.ORGS}
+    out = {}
+    for person in demo_service.PEOPLE:
+        org = partners_repo.get_org_by_code(session, person.org_code)
+        out[person.username] = LANDING[kinds[person.org_code]].format(org_id=org.id if org else "")
+    return out
+
+
+def _print_logins(logins, opens: dict[str, str], host: str) -> None:  # type: ignore[no-untyped-def]
+    """The demo logins as aligned plain lines, never cut or wrapped (``make run`` is no terminal)."""
+    from rich.cells import cell_len
+
+    rows = [("username", "organisation", "name", "role", "opens")]
+    rows += [(x.username, x.organisation, x.display_name, x.role, host + opens.get(x.username, "/"))
+             for x in logins]
+    widths = [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    print(f"Kouan demo logins (password for all: {logins[0].password})")
+    for row in rows:
+        print("  ".join(cell + " " * (w - cell_len(cell)) for cell, w in zip(row, widths, strict=False))
+              + "  " + row[-1])
 
 
 @orgs_app.command("list")
