@@ -21,6 +21,7 @@ from kouan.clearance import clock_registry, figures
 from kouan.cli_errors import fail as _fail
 from kouan.config import get_settings
 from kouan.db.session import transaction
+from kouan.kit import edge
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners.domain import system
@@ -108,7 +109,7 @@ def kpi_command(
     except KouanError as exc:
         _fail(exc)
         return
-    data = result.as_dict()
+    data = edge.rounded(result.as_dict())  # exact inside, rounded where it is read
     if as_json:
         print(json.dumps(data, ensure_ascii=False))
         return
@@ -296,7 +297,7 @@ def facilitation_command(
         return
     fresh = kpi.freshness_of(k.sessions)
     if as_json:
-        print(json.dumps({"rows": rows, **fresh.as_dict()}, ensure_ascii=False))
+        print(json.dumps(edge.rounded({"rows": rows, **fresh.as_dict()}), ensure_ascii=False))
         return
     _stale_notice(fresh)
     table = Table(title="advance declaration and two-step usage")

@@ -37,6 +37,7 @@ from kouan.web.deps import LoginRequired
 from kouan.web.headers import SecurityHeaders
 from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
 from kouan.web.sessions import STATE_COOKIE
+from kouan.web.responses import FigureJSONResponse
 from kouan.web.templating import render_error_page
 
 DESCRIPTION = """
@@ -65,7 +66,8 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
     # Every route passes the one policy table (web/policy.py) before its handler runs.
     app = FastAPI(title="Kouan 口岸 API", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan, dependencies=[Depends(authz.route_guard)],
-                  docs_url=None, redoc_url=None)  # the packaged ones of web/apidocs, no CDN
+                  docs_url=None, redoc_url=None,  # the packaged ones of web/apidocs, no CDN
+                  default_response_class=FigureJSONResponse)  # floats rounded at the edge
     apidocs.install(app)
     app.state.kouan = kouan
     app.state.settings = settings
