@@ -70,6 +70,7 @@ def answer(request: Request, chart: Chart, fmt: str, f: Filters | None = None) -
     data = chart.as_dict(t)
     if f is not None:
         data["filters"] = f.params()
+        data["period"] = f.period_text  # every chart says the period it shows (and its PNG)
         data.update(charts.freshness(store_of(request)).as_dict())  # "stale", "pending"
     return data
 

@@ -47,10 +47,14 @@ def _filters_or_errors(request: Request) -> tuple[Filters, InvalidInput | None]:
 @router.get("/dashboard")
 def dashboard(request: Request, session: DbSession, principal: DashboardPrincipal):
     f, error = _filters_or_errors(request)
+    choices = service.choices(store_of(request), f, lang=language(request))
+    zh = language(request) == "zh"
+    region = next(((z if zh else e) for c, z, e in choices.regions if c == f.region), f.region)
+    port = next((name for code, name in choices.ports if code == f.port), f.port) if f.port else None
     return render(request, "dashboard/index.html", {
         "f": f, "query": f.query(), "error": error, "charts": CHARTS, "titles": labels.TITLES,
-        "choices": service.choices(store_of(request), f), "fresh": freshness(store_of(request))},
-        status=422 if error else 200)
+        "choices": choices, "fresh": freshness(store_of(request)), "region_name": region,
+        "port_name": port}, status=422 if error else 200)
 
 
 @router.get("/dashboard/declarations")
