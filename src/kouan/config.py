@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-
 from typing import Any
 
 from pydantic import Field, field_validator

@@ -77,7 +77,8 @@ def test_the_segments_are_kouan_kpis_segment_means_and_add_up(seeded, client, tm
         panel = panels[{"I": "进口", "E": "出口"}[r["direction"]]]
         values = [s["values"][0] for s in panel["series"]]
         assert values == pytest.approx(list(r["segments"].values()))
-        assert sum(values) == pytest.approx(r["mean_h"])
+        # each figure is rounded at the edge (two decimals): the sum may differ by a cent a segment
+        assert sum(values) == pytest.approx(r["mean_h"], abs=0.005 * (len(values) + 1))
     assert rows
 
 

@@ -209,7 +209,7 @@ def docking(store: Store, actor: Principal, t: Translate) -> Chart:
     panel = Panel(
         title=t(labels.ALL), category_name=t(labels.PARTNER),
         value_name=t(labels.EVENTS_PER_DAY), value_name_2=t(labels.PERCENT),
-        categories=[r.source for r in rows],
+        categories=[r.organisation or (t(labels.PORTAL) if r.source == "kouan" else r.source) for r in rows],
         series=[Series(name=t(labels.EVENTS_PER_DAY), kind="bar", values=[r.events_per_day for r in rows],
                        unit=""),
                 Series(name=t(labels.ACTUAL_SHARE), kind="line", axis=1, unit="%",

@@ -42,7 +42,8 @@ def ports_with_data(session: Session, *, province: str | None, lang: str = "zh")
             .where(_closed()).distinct())
     if province:
         stmt = stmt.where(ClearanceCase.province == province)
-    return sorted((code, (zh or en) if lang == "zh" else (en or zh)) for code, zh, en in session.execute(stmt))
+    rows = session.execute(stmt)
+    return sorted((code, (zh or en) if lang == "zh" else (en or zh)) for code, zh, en in rows)
 
 
 def months_by_region(session: Session, *, not_after: str) -> list[tuple[str, str, int]]:

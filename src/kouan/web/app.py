@@ -36,8 +36,8 @@ from kouan.web import apidocs, authz, i18n, logredact, openapi, pages, problems
 from kouan.web.deps import LoginRequired
 from kouan.web.headers import SecurityHeaders
 from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
-from kouan.web.sessions import STATE_COOKIE
 from kouan.web.responses import FigureJSONResponse
+from kouan.web.sessions import STATE_COOKIE
 from kouan.web.templating import render_error_page
 
 DESCRIPTION = """

@@ -180,6 +180,10 @@
     data.series_names.slice(1).forEach(function (name) {
       option.series.push({
         name: name, type: "scatter", symbolSize: 11,
+        // each dot says its milestone (overlapping labels are hidden; the tooltip has them all)
+        label: { show: true, position: "top", fontSize: 10, color: "#344054",
+                 formatter: function (p) { return p.data.milestone; } },
+        labelLayout: { hideOverlap: true },
         data: data.points.filter(function (p) { return p.series === name; }).map(function (p) {
           return { value: [p.at, p.object], milestone: p.milestone, time: p.time, source: p.source };
         }),
