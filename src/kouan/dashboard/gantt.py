@@ -31,7 +31,7 @@ def _sender_names(session: Session, codes: set[str], t: Translate) -> dict[str, 
     from kouan.partners.models import Organisation
 
     rows = session.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(codes)))
-    return {"kouan": t(labels.PORTAL), **{code: name for code, name in rows}}
+    return {"kouan": t(labels.PORTAL), **dict(rows.tuples().all())}
 
 
 def chart(session: Session, *, actor: Principal, ref: str, t: Translate) -> dict[str, Any]:
