@@ -169,9 +169,11 @@ def render(f: Figures, *, lang: str = "zh", fmt: str = "text") -> str:
              else f"Overall clearance time bulletin: {f.region_en}, {MONTHS_EN[f.month - 1]} {f.year}")
     body = sentence(f, lang)
     zh_clock, en_clock = CLOCK_NAMES.get(f.clock, (f.clock, f.clock))
-    note = (f"（口径：{zh_clock}；进口{f.n_import}票、出口{f.n_export}票"
-            "已放行报关单的平均值）" if lang == "zh" else f"(Measure: {en_clock}; mean over {f.n_import} import and {f.n_export} export "
-                 "declarations released in the month.)")
+    if lang == "zh":
+        note = f"（口径：{zh_clock}；进口{f.n_import}票、出口{f.n_export}票已放行报关单的平均值）"
+    else:
+        note = (f"(Measure: {en_clock}; mean over {f.n_import} import and {f.n_export} export "
+                "declarations released in the month.)")
     if fmt == "markdown":
         return f"# {title}\n\n{body}\n\n{note}\n"
     if fmt == "html":
