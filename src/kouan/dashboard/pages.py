@@ -10,6 +10,7 @@ from kouan.dashboard import access, drill, labels, public, service
 from kouan.dashboard.api import _Page, drill_page, language, store_of, translator
 from kouan.dashboard.charts import freshness, segment_label, this_month
 from kouan.dashboard.filters import Filters
+from kouan.kit.clock import beijing
 from kouan.kit.errors import Forbidden, InvalidInput
 from kouan.partners.domain import Principal
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
@@ -96,6 +97,23 @@ def bulletin_page(region: str, month: str, request: Request, session: DbSession)
     load_person_principal(request, session)
     region = region.upper()
     lang = language(request)
-    b = public.bulletin(store_of(request), region=region, month=month, lang=lang)  # checks the month
+    store = store_of(request)
+    b = public.bulletin(store, region=region, month=month, lang=lang)  # checks the month
     return render(request, "bulletins/bulletin.html", {
-        "b": b, "lang": lang, "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}"})
+        "b": b, "lang": lang, "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}",
+        "issuer": _issuer(session, region, lang), "issued_at": beijing(store.now)})
+
+
+def _issuer(session: DbSession, region: str, lang: str) -> str | None:
+    """Who issues a region's bulletin (its print says so): the region's port office, if onboarded."""
+    from sqlalchemy import select
+
+    from kouan.partners.models import Organisation
+
+    org = session.scalars(select(Organisation).where(Organisation.kind == "port_office",
+                                                     Organisation.province == region,
+                                                     Organisation.active.is_(True))
+                          .order_by(Organisation.id).limit(1)).first()
+    if org is None:
+        return None
+    return org.name if lang == "zh" or not org.name_en else org.name_en

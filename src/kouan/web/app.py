@@ -117,7 +117,8 @@ def _start_worker(settings: Settings, kouan: Kouan):  # type: ignore[no-untyped-
 
 
 class ChooseLocale:
-    """``request.state.locale`` from ``?lang=``, else the language cookie, else the default; a
+    """``request.state.locale`` from ``?lang=``, else the language cookie, else the browser's
+    ``Accept-Language`` (its first language Kouan speaks), else the default; a
     ``?lang=`` sticks as the cookie. Pure ASGI, not ``@app.middleware``: Starlette's
     ``BaseHTTPMiddleware`` runs ``receive`` in a task group, which wraps the body limit's 413 in an
     exception group that FastAPI then turns into a 400."""
@@ -132,7 +133,8 @@ class ChooseLocale:
             return
         request = Request(scope)
         asked = i18n.normalise(request.query_params.get("lang"))
-        locale = asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE)) or self.default
+        locale = (asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE))
+                  or i18n.from_accept_language(request.headers.get("accept-language")) or self.default)
         scope.setdefault("state", {})["locale"] = locale
 
         async def send_with_language(message: Message) -> None:
