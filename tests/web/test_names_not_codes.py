@@ -41,7 +41,9 @@ def demo(kouan):  # type: ignore[no-untyped-def]
     return logins
 
 
-PEOPLE = tuple(p.display_name for p in demo_service.PEOPLE)  # a person's name is what it is
+# A person's or an organisation's name is what it is, even when it holds its code ("COSCO Shipping").
+PEOPLE = tuple(p.display_name for p in demo_service.PEOPLE) + tuple(
+    sorted({n for o in demo_service.ORGS for n in (o.name, o.name_en)}, key=len, reverse=True))
 
 
 def bare_codes(page: str, codes: dict[str, re.Pattern]) -> list[str]:
