@@ -1,6 +1,7 @@
-"""The API docs, /docs (Swagger UI) and /redoc, with no CDN: their scripts and stylesheet come from
-the ``fastapi-offline`` package (Swagger UI 5 and ReDoc 2 as files in the wheel, installed with
-Kouan like any dependency), served under ``/docs-assets``. On an intranet or offline the docs work
+"""The API docs, /docs (Swagger UI), with no CDN: its script and stylesheet come from the
+``fastapi-offline`` package (Swagger UI 5 as files in the wheel, installed with Kouan like any
+dependency), served under ``/docs-assets``; /redoc leads there (ReDoc's page would still fetch its
+badge from a CDN). On an intranet or offline the docs work
 as they do on the internet; FastAPI's own pages would load them from a CDN at every visit.
 """
 
@@ -9,8 +10,8 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 ASSETS = "/docs-assets"
@@ -35,7 +36,6 @@ def install(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
     @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=openapi_url, title=f"{app.title} — ReDoc",
-                              redoc_js_url=f"{ASSETS}/redoc.standalone.js",
-                              redoc_favicon_url="/static/favicon.svg", with_google_fonts=False)
+    def redoc() -> RedirectResponse:
+        # ReDoc's page loads its badge from a CDN whatever its options: /docs is the offline one.
+        return RedirectResponse("/docs", status_code=307)

@@ -4,7 +4,7 @@ The pages run no inline script: every ``<script>`` is a file under /static, and 
 ``<script type="application/json">`` (dashboard/_chart.html) is data the browser never executes.
 Style *attributes* are allowed (``style-src-attr``) because ECharts writes its tooltips as HTML
 with inline styles; ``<style>`` elements and foreign stylesheets are not. Swagger UI at /docs
-and ReDoc at /redoc (files of a package, web/apidocs) start with an inline script, so those pages
+(files of a package, web/apidocs) starts with an inline script, so the docs pages
 get their own policy: still nothing from another host.
 """
 
