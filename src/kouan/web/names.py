@@ -23,9 +23,14 @@ PORTAL = N_("Kouan portal")  # the source "kouan": what was lodged and decided i
 
 @cache
 def _regions() -> dict[str, tuple[str, str]]:
-    from kouan.clearance.bulletins import region_names
+    """The provinces' names (the reference file ``clearance.bulletins.region_names`` reads too;
+    read here, so that the templating layer imports no feature)."""
+    import csv
+    from importlib import resources
 
-    return {**region_names(), "CN": ("全国", "China")}
+    text = resources.files("kouan.reference").joinpath("provinces.csv").read_text("utf-8")
+    return {**{r["code"]: (r["name_zh"], r["name_en"]) for r in csv.DictReader(text.splitlines())},
+            "CN": ("全国", "China")}
 
 
 def labelled(name: str | None, code: str | None) -> Markup:
