@@ -111,3 +111,9 @@ def test_the_cli_json_and_the_bulletin_text_carry_the_documented_decimals(noisy,
     for lang in ("zh", "en"):
         text = runner.invoke(cli_app, ["bulletin", "--month", "2022-03", "--lang", lang], env=env).stdout
         assert not re.search(r"\d\.\d{3,}", text), text
+        # the measure by its name, not the clock's code
+        assert ("海关总署整体通关时间" if lang == "zh" else "GAC overall clearance time") in text
+        assert "gac" not in text
+    table = runner.invoke(cli_app, ["kpi", "--month", "2022-03", "--region", "CN-LN"], env=env,
+                          terminal_width=200).stdout
+    assert "import" in table and "export" in table and "30.78" in table and "0.84" in table
