@@ -104,7 +104,8 @@ def facilitation(request: Request, principal: ReadPrincipal, f: DashboardFilters
 @router.get("/docking")
 def docking(request: Request, principal: ReadPrincipal, format: Format = "json"):
     """Partner docking: events per day and data quality per partner (as /api/v1/docking)."""
-    return answer(request, charts.docking(store_of(request), principal, translator(request)), format)
+    return answer(request, charts.docking(store_of(request), principal, translator(request),
+                                          lang=language(request)), format)
 
 
 @dataclass

@@ -202,14 +202,22 @@ def facilitation(store: Store, f: Filters, t: Translate) -> Chart:
     return Chart("facilitation", t(labels.TITLES["facilitation"]), [panel], notes=notes)
 
 
-def docking(store: Store, actor: Principal, t: Translate) -> Chart:
+def partner_label(r: docking_service.DockingStatus, t: Translate, lang: str) -> str:
+    """A partner as people read it: its organisation's name in the page's language."""
+    if r.source == "kouan":
+        return t(labels.PORTAL)
+    name = (r.organisation_en or r.organisation) if lang == "en" else r.organisation
+    return name or r.source
+
+
+def docking(store: Store, actor: Principal, t: Translate, *, lang: str = "zh") -> Chart:
     """Events per day and data quality per partner (``kouan.events.docking``), as the actor may see."""
     with store.sessions() as s:
         rows = docking_service.statuses(s, actor=actor, now=store.now)
     panel = Panel(
         title=t(labels.ALL), category_name=t(labels.PARTNER),
         value_name=t(labels.EVENTS_PER_DAY), value_name_2=t(labels.PERCENT),
-        categories=[r.organisation or (t(labels.PORTAL) if r.source == "kouan" else r.source) for r in rows],
+        categories=[partner_label(r, t, lang) for r in rows],
         series=[Series(name=t(labels.EVENTS_PER_DAY), kind="bar", values=[r.events_per_day for r in rows],
                        unit=""),
                 Series(name=t(labels.ACTUAL_SHARE), kind="line", axis=1, unit="%",
