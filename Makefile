@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export KOUAN_DATA_DIR ?= $(CURDIR)/data
+# The data directory is ./data: kouan.toml says so, for make and for every `kouan` command run
+# here or below (a KOUAN_DATA_DIR set in the environment still wins).
 
 .PHONY: run test install install-test browser-deps lint demo serve bench clean
 

@@ -20,6 +20,7 @@ from typing import Annotated
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -59,6 +60,23 @@ class _LazyGroups(TyperGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY_GROUPS if n not in self.commands)]
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        """Every command: a store that was never migrated, or a bad kouan.toml, is one line."""
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        from kouan.config import ConfigFileError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigFileError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(code=2) from None
+        except (OperationalError, ProgrammingError) as exc:
+            if not _missing_table(exc):
+                raise
+            err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
+            raise typer.Exit(code=2) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
@@ -101,14 +119,30 @@ def _cli_actor() -> Principal:
     return system(f"cli:{getpass.getuser()}")
 
 
+def _missing_table(exc: Exception) -> bool:
+    """A query met a store without Kouan's tables (SQLite's and PostgreSQL's words for it)."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def _no_database() -> str:
+    settings = get_settings()
+    return (f"no Kouan database at {settings.store}: run `kouan db upgrade`"
+            + ("" if settings.config_file else " (or set KOUAN_DATA_DIR, or run from a directory "
+               "with a kouan.toml)"))
+
+
 def _require_schema(kouan: Kouan) -> None:
     from kouan.db import migrate  # Alembic (and Mako) only for the commands that need the schema
 
     current = migrate.current_revision(kouan.engine)
     head = migrate.head_revision()
+    if current is None:
+        err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
+        raise typer.Exit(code=2)
     if current != head:
-        err.print(f"[bold red]error:[/] the database is at revision {current or 'none'}, "
-                  f"Kouan needs {head}: run 'kouan db upgrade' first")
+        err.print(f"[bold red]error:[/] the database at {kouan.settings.store} is at revision "
+                  f"{current}, Kouan needs {head}: run `kouan db upgrade` first", highlight=False)
         raise typer.Exit(code=2)
 
 
@@ -139,8 +173,8 @@ def serve(
     settings = get_settings()
     kouan = build(settings)
     _require_schema(kouan)
-    console.print(f"Kouan {__version__} on http://{host}:{port}  "
-                  f"(database: {kouan.engine.url.render_as_string(hide_password=True)})")
+    console.print(f"Kouan {__version__} on http://{host}:{port}  (database: {settings.store})",
+                  soft_wrap=True, highlight=False)
     if workers > 1:
         uvicorn.run("kouan.web.asgi:app", host=host, port=port, workers=workers, log_level="info")
     else:
@@ -154,8 +188,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     kouan = _kouan()
     report = migrate.upgrade(kouan.engine, revision)
-    console.print(f"database at {migrate.current_revision(kouan.engine)}; "
-                  f"{report.ports} ports, {report.districts} customs districts loaded")
+    console.print(f"database {kouan.settings.store} at {migrate.current_revision(kouan.engine)}; "
+                  f"{report.ports} ports, {report.districts} customs districts loaded",
+                  soft_wrap=True, highlight=False)
 
 
 @db_app.command("current")
@@ -163,7 +198,10 @@ def db_current() -> None:
     """Print the database's migration revision."""
     from kouan.db import migrate
 
-    console.print(migrate.current_revision(_kouan().engine) or "none")
+    kouan = _kouan()
+    console.print(f"{migrate.current_revision(kouan.engine) or 'none'}  ({kouan.settings.store}"
+                  + (f", from {kouan.settings.config_file}" if kouan.settings.config_file else "") + ")",
+                  soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -187,6 +225,7 @@ def demo(
     _require_schema(kouan)
     with transaction(kouan.sessions, actor=_cli_actor()) as session:
         logins = demo_service.load(session, actor=_cli_actor(), now=utcnow())
+        opens = _demo_landings(session)
     from kouan.fees import demo as fees_demo
 
     with transaction(kouan.sessions, actor=_cli_actor()) as session:
@@ -228,14 +267,37 @@ def demo(
         err.print(f"demo cases: {report.cases:,} cases of {report.consignments:,} consignments ready "
                   f"({settled:,} follow-up jobs settled by the rebuild)")
     if as_json:
-        print(json.dumps([login.__dict__ for login in logins], ensure_ascii=False, indent=2))
+        print(json.dumps([{**login.__dict__, "opens": opens.get(login.username)} for login in logins],
+                         ensure_ascii=False, indent=2))
         return
-    table = Table(title="Kouan demo logins (password for all: " + logins[0].password + ")")
-    for col in ("username", "name", "organisation", "role"):
-        table.add_column(col)
-    for login in logins:
-        table.add_row(login.username, login.display_name, login.organisation, login.role)
-    console.print(table)
+    _print_logins(logins, opens, host="http://127.0.0.1:8000")
+
+
+def _demo_landings(session) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each demo login's landing page (web.landing.LANDING), by username."""
+    from kouan.demo import service as demo_service
+    from kouan.web.landing import LANDING
+
+    kinds = {o.code: o.kind for o in demo_service.ORGS}
+    out = {}
+    for person in demo_service.PEOPLE:
+        org = partners_repo.get_org_by_code(session, person.org_code)
+        out[person.username] = LANDING[kinds[person.org_code]].format(org_id=org.id if org else "")
+    return out
+
+
+def _print_logins(logins, opens: dict[str, str], host: str) -> None:  # type: ignore[no-untyped-def]
+    """The demo logins as aligned plain lines, never cut or wrapped (``make run`` is no terminal)."""
+    from rich.cells import cell_len
+
+    rows = [("username", "organisation", "name", "role", "opens")]
+    rows += [(x.username, x.organisation, x.display_name, x.role, host + opens.get(x.username, "/"))
+             for x in logins]
+    widths = [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    print(f"Kouan demo logins (password for all: {logins[0].password})")
+    for row in rows:
+        print("  ".join(cell + " " * (w - cell_len(cell)) for cell, w in zip(row, widths, strict=False))
+              + "  " + row[-1])
 
 
 @orgs_app.command("list")

@@ -1,6 +1,12 @@
 """Settings, read from the environment (prefix ``KOUAN_``) when ``get_settings()`` is called.
 
 Nothing is read at import time: the web app, the CLI and the tests build a ``Settings`` and pass it in.
+
+Where the data is (one rule for every command, ``kouan serve`` and ``make run`` alike): a
+``KOUAN_*`` variable wins; else the ``[kouan]`` table of the first ``kouan.toml`` found from the
+working directory upward (or the file ``KOUAN_CONFIG_FILE`` names), whose ``data_dir`` is relative
+to the file (the repository's own says ``data``, so ``./data`` of a clone); else
+``$XDG_DATA_HOME/kouan`` (``~/.local/share/kouan``).
 """
 
 from __future__ import annotations
@@ -8,9 +14,11 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 _UNSAFE_SECRETS = {"", "changethis", "secret", "kouan"}
 
@@ -20,10 +28,62 @@ def _default_data_dir() -> Path:
     return Path(base) / "kouan"
 
 
+CONFIG_FILE_NAME = "kouan.toml"
+
+
+class ConfigFileError(ValueError):
+    """A ``kouan.toml`` that cannot be read, or names a setting Kouan does not have."""
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """``KOUAN_CONFIG_FILE``, else the first ``kouan.toml`` in ``start`` (the working directory) or
+    a directory above it, else None."""
+    named = os.environ.get("KOUAN_CONFIG_FILE")
+    if named:
+        return Path(named).expanduser().resolve()
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / CONFIG_FILE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The ``[kouan]`` table of ``path``, ``data_dir`` made absolute against the file's directory."""
+    import tomllib
+
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("kouan", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigFileError(f"{path}: {exc}") from exc
+    unknown = sorted(set(table) - set(Settings.model_fields) - {"config_file"})
+    if unknown:
+        raise ConfigFileError(f"{path}: unknown setting {', '.join(unknown)} in [kouan]")
+    if "data_dir" in table:
+        table["data_dir"] = (path.parent / Path(table["data_dir"]).expanduser()).resolve()
+    return table
+
+
+class _ConfigFileSource(PydanticBaseSettingsSource):
+    """Below the environment: the values of the ``kouan.toml`` found from the working directory."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # the whole table is given by __call__
+
+    def __call__(self) -> dict[str, Any]:
+        path = find_config_file()
+        if path is None:
+            return {}
+        return {**read_config_file(path), "config_file": path}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KOUAN_", extra="ignore")
 
     data_dir: Path = Field(default_factory=_default_data_dir)
+    # The kouan.toml the settings were read from (None: environment and defaults only).
+    config_file: Path | None = None
     database_url: str | None = None
     secret_key: str | None = None
     timezone: str = "Asia/Shanghai"
@@ -61,6 +121,16 @@ class Settings(BaseSettings):
     jobs_backoff_max_seconds: float = 3600.0  # ... up to this
     jobs_lease_seconds: float = 900.0  # a running job whose worker died is taken again after this
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings,
+                _ConfigFileSource(settings_cls))
+
     @field_validator("environment")
     @classmethod
     def _known_environment(cls, value: str) -> str:
@@ -73,6 +143,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'kouan.sqlite3'}"
+
+    @property
+    def store(self) -> str:
+        """Where the data is, for people: the SQLite file, or the URL without its password."""
+        url = self.effective_database_url
+        if url.startswith("sqlite:///"):
+            return url.removeprefix("sqlite:///")
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
 
     @property
     def effective_secret_key(self) -> str:

@@ -71,8 +71,12 @@ def test_switching_to_english_and_back_changes_the_navigation_and_keeps_the_page
 def test_the_docking_page_lists_every_demo_feed_with_its_volume(ui):
     ui.log_in("port.admin", next_path="/docking")
     rows = ui.page.locator("[data-testid=docking-table] tbody tr")
-    sources = [rows.nth(i).locator("td strong").inner_text() for i in range(rows.count())]
+    # each feed by its organisation's name, the partner code as secondary text
+    sources = [rows.nth(i).locator("td small.code").inner_text() for i in range(rows.count())
+               if rows.nth(i).locator("td small.code").count()]
     assert {"DCT", "COSCO", "DLCUS", "DLBROKER"} <= set(sources), sources
+    assert _zh("大连集装箱码头有限公司") in rows.first.locator("td strong").inner_text() or \
+        "大连集装箱码头有限公司" in [rows.nth(i).locator("td strong").inner_text() for i in range(rows.count())]
     events = [int(rows.nth(i).locator("td").nth(3).inner_text()) for i in range(rows.count())]
     assert all(n > 0 for n in events), events
     ui.shot("docking")

@@ -201,7 +201,7 @@ def test_a_user_defined_clock_is_computed_and_queried(env, tmp_path):
     assert data["clock"]["name"] == "lodged_to_release"
     rows = {r["direction"]: r for r in data["rows"]}
     # imports were lodged a quarter of the way to release (test data): 3/4 of 39.93 h remain
-    assert rows["I"]["mean_h"] == pytest.approx(39.93 * 0.75)
+    assert rows["I"]["mean_h"] == pytest.approx(39.93 * 0.75, abs=0.005)  # two decimals at the edge
     again = subprocess.run([*KOUAN, "clocks", "add", str(f)], env=env, capture_output=True, text=True)
     assert again.returncode == 2 and "exists" in again.stderr
     r = subprocess.run([*KOUAN, "kpi", "--clock", "nope"], env=env, capture_output=True, text=True)

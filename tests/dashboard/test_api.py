@@ -77,7 +77,8 @@ def test_the_segments_are_kouan_kpis_segment_means_and_add_up(seeded, client, tm
         panel = panels[{"I": "进口", "E": "出口"}[r["direction"]]]
         values = [s["values"][0] for s in panel["series"]]
         assert values == pytest.approx(list(r["segments"].values()))
-        assert sum(values) == pytest.approx(r["mean_h"])
+        # each figure is rounded at the edge (two decimals): the sum may differ by a cent a segment
+        assert sum(values) == pytest.approx(r["mean_h"], abs=0.005 * (len(values) + 1))
     assert rows
 
 
@@ -85,7 +86,8 @@ def test_the_segments_are_kouan_kpis_segment_means_and_add_up(seeded, client, tm
 def test_the_port_ranking_draws_kouan_kpi_by_port(seeded, client, tmp_path, query, options):
     rows = picked(kouan_kpi(seeded, tmp_path, *options, "--by", "port,direction" + by_mode(query)), query)
     data = client.get("/api/v1/dashboard/ports", params={**RANGE, **query, "lang": "en"}).json()
-    got = {(p["title"], cat.split()[0]): s["values"][i]
+    # a port is named, its UN/LOCODE after the name: "Dalian (CNDAL)"
+    got = {(p["title"], cat.rsplit("(", 1)[-1].rstrip(")")): s["values"][i]
            for p in data["panels"] for s in p["series"] for i, cat in enumerate(p["categories"])}
     names = {"I": "Import", "E": "Export"}
     assert got == pytest.approx({(names[r["direction"]], r["port"]): r["mean_h"] for r in rows})
@@ -117,9 +119,11 @@ def test_the_docking_chart_draws_the_docking_view(seeded, client):
     status = {s["source"]: s for s in client.get("/api/v1/docking").json()}
     data = client.get("/api/v1/dashboard/docking", params={"lang": "en"}).json()
     [panel] = data["panels"]
-    assert sorted(panel["categories"]) == sorted(status) == ["DCT", "TRADERA", "TRADERB"]
+    assert sorted(status) == ["DCT", "TRADERA", "TRADERB"]
+    # each partner by its organisation's name, not its code
+    assert sorted(panel["categories"]) == sorted(s["organisation"] for s in status.values())
     per_day = dict(zip(panel["categories"], panel["series"][0]["values"], strict=True))
-    assert per_day == {src: s["events_per_day"] for src, s in status.items()}
+    assert per_day == {s["organisation"]: s["events_per_day"] for s in status.values()}
 
 
 def test_the_csv_holds_the_numbers_drawn_with_a_bom_and_chinese_headers(seeded, client):
@@ -150,7 +154,7 @@ def test_the_national_average_and_half_of_2017_are_drawn_beside_the_trend(seeded
     got = drawn(data)
     assert got[("Import", "2022-03", "National average · Import")] == 40.09
     assert ("Import", "2022-02", "National average · Import") not in got  # no published figure
-    assert got[("Export", "2022-02", "Half of 2017 · Export")] == pytest.approx(12.29 / 2)
+    assert got[("Export", "2022-02", "Half of 2017 · Export")] == pytest.approx(12.29 / 2, abs=0.005)
 
 
 def test_charts_need_a_login_or_a_read_key(kouan, world, client):
@@ -176,11 +180,12 @@ def test_without_a_range_the_history_up_to_the_latest_data_is_shown(seeded, clie
     assert data["panels"][0]["categories"] == ["2022-02", "2022-03"]
 
 
-def test_the_default_range_starts_no_earlier_than_2017_and_spans_at_most_ten_years():
+def test_the_default_range_is_the_last_twelve_months_with_data_not_before_2017():
     parse = partial(filters.parse, {}, modes=("advance",), regions={"CN-LN"})
-    assert parse(default_last="2022-03", default_first="2015-06").first_month == "2017-01"
-    assert parse(default_last="2031-03", default_first="2017-01").first_month == "2021-04"
-    assert parse(default_last="2026-11", default_first=None).first_month == "2024-12"
+    assert parse(default_last="2017-05", default_first="2015-06").first_month == "2017-01"
+    assert parse(default_last="2022-03", default_first="2017-01").first_month == "2021-04"
+    assert parse(default_last="2022-03", default_first="2022-02").first_month == "2022-02"
+    assert parse(default_last="2026-11", default_first=None).first_month == "2025-12"
 
 
 def test_an_empty_range_is_empty_not_an_error(seeded, client):
@@ -192,7 +197,7 @@ def test_a_trader_sees_only_its_own_feed_in_the_docking_chart(kouan, world, clie
     seed(kouan)
     login(client, world.trader_a.admin)
     [panel] = client.get("/api/v1/dashboard/docking").json()["panels"]
-    assert panel["categories"] == ["TRADERA"]
+    assert panel["categories"] == ["甲贸易公司"]  # TRADERA, by its name
 
 
 def test_the_facilitation_rates_ignore_the_mode_filter_and_say_so(seeded, client):

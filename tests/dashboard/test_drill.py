@@ -50,7 +50,7 @@ def test_a_port_bar_drills_to_that_ports_cases(seeded, client):
     login(client, seeded.port_office.admin)
     data = client.get("/api/v1/dashboard/ports", params={**RANGE, "direction": "I"}).json()
     [panel] = data["panels"]
-    i = [c.split()[0] for c in panel["categories"]].index("CNYIK")
+    i = [c.rsplit("(", 1)[-1].rstrip(")") for c in panel["categories"]].index("CNYIK")
     listed = client.get(panel["series"][0]["drill"][i].replace("/dashboard/", "/api/v1/dashboard/")).json()
     assert listed["n"] == 2 and listed["mean_h"] == pytest.approx(panel["series"][0]["values"][i])
     assert {r["port"] for r in listed["rows"]} == {"CNYIK"}

@@ -19,6 +19,7 @@ from kouan.dashboard.pages import dashboard_principal
 from kouan.kit.clock import CHINA_TZ
 from kouan.kit.errors import Forbidden
 from kouan.partners.domain import OrgKind, Principal, Role
+from kouan.web.landing import landing_page
 
 CHARTS = ("trend", "segments", "ports", "facilitation", "docking")
 
@@ -64,7 +65,7 @@ def test_only_a_person_may_open_the_dashboard():
     person = Principal(kind="person", id=1, org_id=1, org_kind=OrgKind.TRADER, role=Role.VIEWER)
     key = Principal(kind="apikey", id=2, org_id=1, org_kind=OrgKind.TRADER, scopes=frozenset({"read"}))
     assert access.can_view(person) and not access.can_view(key) and not access.can_view(None)
-    assert access.landing_page(person) == "/dashboard" and access.landing_page(key) == "/"
+    assert landing_page(person) == "/declarations" and landing_page(key) == "/"
 
 
 @pytest.mark.parametrize(("locale", "refusal"), [("zh_CN", "您的角色无权打开仪表盘"),

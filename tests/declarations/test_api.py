@@ -158,4 +158,4 @@ def test_a_two_step_import_shows_up_in_kpi_with_the_right_clearance_time(client,
                          capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     (imports,) = [r for r in json.loads(cli.stdout)["rows"] if r["direction"] == "I"]
-    assert imports["n"] == 1 and imports["mean_h"] == pytest.approx(hours, abs=1e-6)
+    assert imports["n"] == 1 and imports["mean_h"] == round(hours, 2)  # two decimals at the edge (kit.edge)

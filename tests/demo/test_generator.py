@@ -141,3 +141,15 @@ def test_loading_the_demo_again_stores_nothing_new(loaded):
         assert s.query(Event).count() == events
         again = s.query(IngestBatch).order_by(IngestBatch.id).offset(batches).all()
     assert len(again) == batches and not any(b.stored or b.updated for b in again)
+
+
+def test_no_vessel_discharges_before_it_arrives():
+    """A container is discharged from its call only after the terminal reported the vessel there."""
+    events = [e for _s, _m, d in log() for e in parse_jsonl(d).events]
+    arrived = {r.key: e.occurred_at for e in events if e.milestone.value == "TRANSPORT_ARRIVED"
+               and e.classifier.value == "ACT" for r in e.refs if r.kind.value == "transport_call"}
+    discharges = [(r.key, e.occurred_at) for e in events if e.milestone.value == "DISCHARGED"
+                  for r in e.refs if r.kind.value == "transport_call"]
+    assert discharges and all(call in arrived for call, _at in discharges)
+    early = [(call, at, arrived[call]) for call, at in discharges if at < arrived[call]]
+    assert early == []

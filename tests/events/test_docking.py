@@ -27,8 +27,9 @@ def test_a_feed_silent_for_a_week_is_flagged_and_a_live_one_is_not(client, world
     assert rows[world.terminal.code]["silent_days"] == 10
     assert rows[world.trader_a.code]["silent_days"] is None  # six days: not yet
     page = client.get("/docking").text
-    terminal_row = page.split(f"<strong>{world.terminal.code}</strong>")[1].split("</tr>")[0]
-    trader_row = page.split(f"<strong>{world.trader_a.code}</strong>")[1].split("</tr>")[0]
+    # each feed by its organisation's name, the code as secondary text
+    terminal_row = page.split(f'<small class="code">{world.terminal.code}</small>')[1].split("</tr>")[0]
+    trader_row = page.split(f'<small class="code">{world.trader_a.code}</small>')[1].split("</tr>")[0]
     assert 'data-testid="silent"' in terminal_row and "10" in terminal_row
     assert 'data-testid="silent"' not in trader_row
 

@@ -30,12 +30,12 @@ def counts(kouan) -> tuple[int, int, int]:
                      for m in (Event, IngestBatch, QuarantinedMessage))
 
 
-def test_import_prints_the_summary_as_json(env, kouan, tmp_path):
+def test_import_prints_the_summary_as_json_and_exits_3_when_a_part_was_quarantined(env, kouan, tmp_path):
     f = tmp_path / "feed.jsonl"
     f.write_bytes(jsonl(*shipment(), "{bad line"))
     r = subprocess.run([*KOUAN, "events", "import", str(f), "--source", "DCT", "--json"], env=env,
                        capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 3, r.stderr
     summary = json.loads(r.stdout)
     assert {k: summary[k] for k in ("received", "stored", "duplicates", "updated", "quarantined")} == \
         {"received": 9, "stored": 8, "duplicates": 0, "updated": 0, "quarantined": 1}
@@ -43,6 +43,14 @@ def test_import_prints_the_summary_as_json(env, kouan, tmp_path):
     again = json.loads(subprocess.run([*KOUAN, "events", "import", str(f), "--source", "DCT", "--json"],
                                       env=env, capture_output=True, text=True, timeout=120).stdout)
     assert (again["stored"], again["duplicates"]) == (0, 8)
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(jsonl(*shipment()))
+    table = subprocess.run([*KOUAN, "events", "import", str(good), "--source", "DCT"], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert table.returncode == 0, table.stderr  # nothing quarantined (all duplicates): 0
+    again = subprocess.run([*KOUAN, "events", "import", str(f), "--source", "DCT"], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 3 and "quarantine list" in again.stderr
 
 
 def test_import_refuses_an_unknown_source(env, tmp_path):

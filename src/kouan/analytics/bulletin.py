@@ -12,6 +12,12 @@ import html
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+# A clock as the bulletin names it (a user-defined clock shows by its own name).
+CLOCK_NAMES = {
+    "gac": ("海关总署整体通关时间", "GAC overall clearance time"),
+    "trs": ("世界海关组织放行时间研究（抵港至放行）", "WCO Time Release Study, arrival to release"),
+    "trs_exit": ("世界海关组织放行时间研究（抵港至离港）", "WCO Time Release Study, arrival to exit"),
+}
 TWO = Decimal("0.01")
 ONE = Decimal("0.1")
 
@@ -162,9 +168,12 @@ def render(f: Figures, *, lang: str = "zh", fmt: str = "text") -> str:
     title = (f"{f.year}年{f.month}月{f.region_zh}整体通关时间通报" if lang == "zh"
              else f"Overall clearance time bulletin: {f.region_en}, {MONTHS_EN[f.month - 1]} {f.year}")
     body = sentence(f, lang)
-    note = (f"（口径：{f.clock}；进口{f.n_import}票、出口{f.n_export}票已放行报关单的平均值）" if lang == "zh"
-            else f"(Clock: {f.clock}; mean over {f.n_import} import and {f.n_export} export "
-                 "declarations released in the month.)")
+    zh_clock, en_clock = CLOCK_NAMES.get(f.clock, (f.clock, f.clock))
+    if lang == "zh":
+        note = f"（口径：{zh_clock}；进口{f.n_import}票、出口{f.n_export}票已放行报关单的平均值）"
+    else:
+        note = (f"(Measure: {en_clock}; mean over {f.n_import} import and {f.n_export} export "
+                "declarations released in the month.)")
     if fmt == "markdown":
         return f"# {title}\n\n{body}\n\n{note}\n"
     if fmt == "html":

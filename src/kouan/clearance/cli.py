@@ -21,6 +21,7 @@ from kouan.clearance import clock_registry, figures
 from kouan.cli_errors import fail as _fail
 from kouan.config import get_settings
 from kouan.db.session import transaction
+from kouan.kit import edge
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners.domain import system
@@ -80,6 +81,13 @@ def _stale_notice(fresh) -> None:  # type: ignore[no-untyped-def]
                   f"({fresh.pending_jobs} refresh jobs queued); figures are from the cases as they are")
 
 
+DIRECTION_WORDS = {"I": "import", "E": "export"}  # a table says the word; --json keeps the code
+
+
+def _shown(key: str, value: object) -> str:
+    return DIRECTION_WORDS.get(str(value), str(value)) if key == "direction" else str(value)
+
+
 def kpi_command(
     month: Annotated[str | None, typer.Option(help="YYYY-MM (Beijing time)")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD, inclusive")] = None,
@@ -108,7 +116,7 @@ def kpi_command(
     except KouanError as exc:
         _fail(exc)
         return
-    data = result.as_dict()
+    data = edge.rounded(result.as_dict())  # exact inside, rounded where it is read
     if as_json:
         print(json.dumps(data, ensure_ascii=False))
         return
@@ -119,7 +127,7 @@ def kpi_command(
     for row in data["rows"]:
         fmt = lambda v: "—" if v is None else f"{v:.2f}"  # noqa: E731
         segs = ", ".join(f"{name} {fmt(v)}" for name, v in row["segments"].items())
-        table.add_row(*(str(row[b]) for b in query.by), str(row["n"]), str(row["n_open"]),
+        table.add_row(*(_shown(b, row[b]) for b in query.by), str(row["n"]), str(row["n_open"]),
                       fmt(row["mean_h"]), fmt(row["median_h"]), fmt(row["p90_h"]), segs)
     console.print(table)
 
@@ -296,7 +304,7 @@ def facilitation_command(
         return
     fresh = kpi.freshness_of(k.sessions)
     if as_json:
-        print(json.dumps({"rows": rows, **fresh.as_dict()}, ensure_ascii=False))
+        print(json.dumps(edge.rounded({"rows": rows, **fresh.as_dict()}), ensure_ascii=False))
         return
     _stale_notice(fresh)
     table = Table(title="advance declaration and two-step usage")

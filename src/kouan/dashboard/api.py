@@ -70,6 +70,7 @@ def answer(request: Request, chart: Chart, fmt: str, f: Filters | None = None) -
     data = chart.as_dict(t)
     if f is not None:
         data["filters"] = f.params()
+        data["period"] = f.period_text  # every chart says the period it shows (and its PNG)
         data.update(charts.freshness(store_of(request)).as_dict())  # "stale", "pending"
     return data
 
@@ -103,7 +104,8 @@ def facilitation(request: Request, principal: ReadPrincipal, f: DashboardFilters
 @router.get("/docking")
 def docking(request: Request, principal: ReadPrincipal, format: Format = "json"):
     """Partner docking: events per day and data quality per partner (as /api/v1/docking)."""
-    return answer(request, charts.docking(store_of(request), principal, translator(request)), format)
+    return answer(request, charts.docking(store_of(request), principal, translator(request),
+                                          lang=language(request)), format)
 
 
 @dataclass

@@ -93,9 +93,18 @@ def trend(store: Store, f: Filters, t: Translate) -> Chart:
     by_key = {(r.group["month"], r.group["direction"]): r for r in rows}
     national = _national(store)
     panels = []
+    headline = []
     for d in f.directions:
         name = _direction_title(t, d)
         values = [by_key[(m, d)].mean_h if (m, d) in by_key else None for m in months]
+        if len(months) == 1:  # one period: its figure is read, not a one-dot line
+            baseline_1 = national.get((BASELINE_YEAR, d))
+            headline.append({"direction": d, "title": name, "value": values[0],
+                             "national": national.get((months[0], d)), "national_name": t(labels.NATIONAL),
+                             "halved": baseline_1 / 2 if baseline_1 else None,
+                             "halved_name": t(labels.HALVED), "unit": "h",
+                             "drill": drill_url(f, month=months[0], direction=d) if values[0] is not None
+                             else None})
         drill = [drill_url(f, month=m, direction=d) if (m, d) in by_key else None for m in months]
         baseline = national.get((BASELINE_YEAR, d))
         has_data = any(v is not None for v in values)
@@ -108,7 +117,8 @@ def trend(store: Store, f: Filters, t: Translate) -> Chart:
                 Series(name=f"{t(labels.HALVED)} · {name}", kind="line", style="dotted",
                        values=[baseline / 2 if baseline and has_data else None for _ in months]),
             ]))
-    return Chart("trend", t(labels.TITLES["trend"]), panels)
+    return Chart("trend", t(labels.TITLES["trend"]), panels,
+                 extra={"headline": headline} if headline else {})
 
 
 def segment_label(t: Translate, name: str) -> str:
@@ -134,6 +144,12 @@ def segments(store: Store, f: Filters, t: Translate) -> Chart:
     return Chart("segments", t(labels.TITLES["segments"]), panels)
 
 
+def port_label(locode: str, names: dict[str, str]) -> str:
+    """A port as people read it: its name in the page's language, the UN/LOCODE after it."""
+    name = names.get(locode)
+    return f"{name} ({locode})" if name else locode
+
+
 def ports(store: Store, f: Filters, t: Translate, *, lang: str = "zh") -> Chart:
     """Mean hours per port over the range, slowest first, one panel per direction."""
     _clock, rows = kpi_rows(store, f, ("port", "direction"))
@@ -146,7 +162,7 @@ def ports(store: Store, f: Filters, t: Translate, *, lang: str = "zh") -> Chart:
         name = _direction_title(t, d)
         panels.append(Panel(
             title=name, category_name=t(labels.PORT), value_name=t(labels.HOURS), horizontal=True,
-            categories=[f"{r.group['port']} {names.get(r.group['port'], '')}".strip() for r in mine],
+            categories=[port_label(r.group["port"], names) for r in mine],
             series=[Series(name=f"{t(labels.MEAN)} · {name}", kind="bar", values=[r.mean_h for r in mine],
                            drill=[drill_url(f, direction=d, port=r.group["port"]) for r in mine])]))
     return Chart("ports", t(labels.TITLES["ports"]), panels)
@@ -186,14 +202,22 @@ def facilitation(store: Store, f: Filters, t: Translate) -> Chart:
     return Chart("facilitation", t(labels.TITLES["facilitation"]), [panel], notes=notes)
 
 
-def docking(store: Store, actor: Principal, t: Translate) -> Chart:
+def partner_label(r: docking_service.DockingStatus, t: Translate, lang: str) -> str:
+    """A partner as people read it: its organisation's name in the page's language."""
+    if r.source == "kouan":
+        return t(labels.PORTAL)
+    name = (r.organisation_en or r.organisation) if lang == "en" else r.organisation
+    return name or r.source
+
+
+def docking(store: Store, actor: Principal, t: Translate, *, lang: str = "zh") -> Chart:
     """Events per day and data quality per partner (``kouan.events.docking``), as the actor may see."""
     with store.sessions() as s:
         rows = docking_service.statuses(s, actor=actor, now=store.now)
     panel = Panel(
         title=t(labels.ALL), category_name=t(labels.PARTNER),
         value_name=t(labels.EVENTS_PER_DAY), value_name_2=t(labels.PERCENT),
-        categories=[r.source for r in rows],
+        categories=[partner_label(r, t, lang) for r in rows],
         series=[Series(name=t(labels.EVENTS_PER_DAY), kind="bar", values=[r.events_per_day for r in rows],
                        unit=""),
                 Series(name=t(labels.ACTUAL_SHARE), kind="line", axis=1, unit="%",

@@ -23,7 +23,7 @@ from kouan.analytics import run as analytics_run
 from kouan.consignments import visibility
 from kouan.dashboard.charts import Store, kpi_rows
 from kouan.dashboard.filters import MONTH_RE, Filters
-from kouan.kit.clock import CHINA_TZ
+from kouan.kit.clock import beijing as _beijing
 from kouan.kit.errors import N_, FieldError, InvalidInput, TemplatedFieldError
 from kouan.partners import repository as partners_repo
 from kouan.partners.domain import Principal
@@ -78,7 +78,7 @@ def _instant(value: Any) -> datetime | None:
 
 
 def beijing(value: datetime | None) -> str:
-    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+    return _beijing(value)  # the one rule of every page (kit.clock.beijing)
 
 
 class Listing(StrEnum):

@@ -17,9 +17,9 @@ MONTH_RE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 LOCODE_RE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 REGION_RE = re.compile(r"CN(-[A-Z]{2})?")
 DEFAULT_REGION = "CN-LN"
-DEFAULT_MONTHS = 24  # when there is no data to start from
+DEFAULT_MONTHS = 12  # after a chosen ``from``, or when there is no data to start from
 BASELINE_FIRST = "2017-01"  # the national baseline year: the default range never starts earlier
-MAX_DEFAULT_MONTHS = 120
+MAX_DEFAULT_MONTHS = 12  # no range chosen: the last 12 complete months (segments and ports average it)
 DIRECTIONS = ("I", "E")
 ALL = ("", "all", "ALL", "*")
 
@@ -40,6 +40,12 @@ class Filters:
     @property
     def period(self) -> analytics_filters.Period:
         return analytics_filters.Period(first_month=self.first_month, last_month=self.last_month)
+
+    @property
+    def period_text(self) -> str:
+        """The range as every chart says it: "2022-03", or "2021-04 – 2022-03"."""
+        return self.first_month if self.first_month == self.last_month else \
+            f"{self.first_month} – {self.last_month}"
 
     @property
     def directions(self) -> tuple[str, ...]:
@@ -84,8 +90,9 @@ def parse(
     default_first: str | None = None,
 ) -> Filters:
     """Filters from query parameters; ``default_last`` is the latest month with data (or now),
-    ``default_first`` the earliest. Without a range the whole history is shown, from the 2017
-    baseline year at the earliest and ten years at most, so the trend tells the "halve it" story."""
+    ``default_first`` the earliest. Without a range: the last 12 months up to ``default_last`` (the
+    latest complete month with data), not before the data starts nor before 2017, so the segment
+    and port charts average a year, not a decade; the "halve it" story is a ``from=2017-01`` away."""
     errors: list[FieldError] = []
 
     def month(name: str) -> str | None:

@@ -24,11 +24,22 @@ def _wall_ms(at) -> int:  # type: ignore[no-untyped-def]
     return int(local.timestamp() * 1000)
 
 
+def _sender_names(session: Session, codes: set[str], t: Translate) -> dict[str, str]:
+    """Each sender as people read it: its organisation's name (in Chinese, as registered)."""
+    from sqlalchemy import select
+
+    from kouan.partners.models import Organisation
+
+    rows = session.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(codes)))
+    return {"kouan": t(labels.PORTAL), **dict(rows.tuples().all())}
+
+
 def chart(session: Session, *, actor: Principal, ref: str, t: Translate) -> dict[str, Any]:
     """The chart for the consignment ``ref`` names, as the actor may see it (whole, or only its own
     events: ``consignments.visibility``), else ``NotFound``."""
     tl = timeline_service.for_ref(session, actor=actor, ref=ref)
     by_pk = {e.id: e for e in tl.events}
+    senders = _sender_names(session, {e.source for e in tl.events}, t)
     objects = [f"{t(labels.OBJECT_KINDS.get(o.kind, o.kind))} {o.key}" for o in tl.objects]
     spans, points, rows = [], [], []
     classes: dict[str, None] = {}
@@ -42,8 +53,10 @@ def chart(session: Session, *, actor: Principal, ref: str, t: Translate) -> dict
             classes[series] = None
             milestone = t(milestone_name(e.milestone))
             points.append({"object": i, "at": _wall_ms(e.occurred_at), "series": series,
-                           "milestone": milestone, "time": beijing(e.occurred_at), "source": e.source})
-            rows.append([objects[i], milestone, beijing(e.occurred_at), e.source, series])
+                           "milestone": milestone, "time": beijing(e.occurred_at),
+                           "source": senders.get(e.source, e.source)})
+            rows.append([objects[i], milestone, beijing(e.occurred_at), senders.get(e.source, e.source),
+                         series])
     header = [t(labels.OBJECT), t(labels.MILESTONE), t(labels.TIME), t(labels.SOURCE), t(labels.SERIES)]
     return {"chart": "gantt", "title": t(labels.TITLES["gantt"]), "empty": not points,
             "series_names": [t(labels.SPAN), *classes], "objects": objects, "spans": spans,

@@ -75,4 +75,5 @@ OBJECT_KINDS = {"declaration": N_("Declaration"), "bill_of_lading": N_("Bill of 
                 "booking": N_("Booking"), "container": N_("Container"),
                 "transport_call": N_("Transport call")}
 FIGURE = N_("Figure")
+PORTAL = N_("Kouan portal")  # the source "kouan": what was lodged and decided in Kouan itself
 MODE_NOT_APPLIED = N_("The facilitation mode filter does not apply here: these rates are about the modes.")

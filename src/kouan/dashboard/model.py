@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kouan.dashboard import labels
+from kouan.kit import edge
 
 Translate = Callable[[str], str]
 
@@ -87,12 +88,14 @@ class Chart:
 
 
 def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens Chinese text; floats in full precision."""
+    """UTF-8 with a byte-order mark, so Excel opens Chinese text; floats rounded at the edge
+    (``kit.edge``: two decimals, hours and percentages)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+        writer.writerow(["" if v is None else repr(edge.number(v)) if isinstance(v, float) else v
+                         for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

@@ -11,6 +11,7 @@ from kouan.dashboard.api import _Page, drill_page, language, store_of, translato
 from kouan.dashboard.charts import freshness, segment_label, this_month
 from kouan.dashboard.filters import Filters
 from kouan.inspection import service as inspection
+from kouan.kit.clock import beijing
 from kouan.kit.errors import Forbidden, InvalidInput
 from kouan.partners.domain import Principal
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
@@ -48,9 +49,14 @@ def _filters_or_errors(request: Request) -> tuple[Filters, InvalidInput | None]:
 @router.get("/dashboard")
 def dashboard(request: Request, session: DbSession, principal: DashboardPrincipal):
     f, error = _filters_or_errors(request)
+    choices = service.choices(store_of(request), f, lang=language(request))
+    zh = language(request) == "zh"
+    region = next(((z if zh else e) for c, z, e in choices.regions if c == f.region), f.region)
+    port = next((name for code, name in choices.ports if code == f.port), f.port) if f.port else None
     return render(request, "dashboard/index.html", {
         "f": f, "query": f.query(), "error": error, "charts": CHARTS, "titles": labels.TITLES,
-        "choices": service.choices(store_of(request), f), "fresh": freshness(store_of(request)),
+        "choices": choices, "fresh": freshness(store_of(request)), "region_name": region,
+        "port_name": port,
         "green": inspection.green_channel_kpis(session)},  # issue #16: the green channels' own KPIs
         status=422 if error else 200)
 
@@ -94,6 +100,23 @@ def bulletin_page(region: str, month: str, request: Request, session: DbSession)
     load_person_principal(request, session)
     region = region.upper()
     lang = language(request)
-    b = public.bulletin(store_of(request), region=region, month=month, lang=lang)  # checks the month
+    store = store_of(request)
+    b = public.bulletin(store, region=region, month=month, lang=lang)  # checks the month
     return render(request, "bulletins/bulletin.html", {
-        "b": b, "lang": lang, "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}"})
+        "b": b, "lang": lang, "src": f"/api/v1/dashboard/bulletin?region={region}&month={month}",
+        "issuer": _issuer(session, region, lang), "issued_at": beijing(store.now)})
+
+
+def _issuer(session: DbSession, region: str, lang: str) -> str | None:
+    """Who issues a region's bulletin (its print says so): the region's port office, if onboarded."""
+    from sqlalchemy import select
+
+    from kouan.partners.models import Organisation
+
+    org = session.scalars(select(Organisation).where(Organisation.kind == "port_office",
+                                                     Organisation.province == region,
+                                                     Organisation.active.is_(True))
+                          .order_by(Organisation.id).limit(1)).first()
+    if org is None:
+        return None
+    return org.name if lang == "zh" or not org.name_en else org.name_en

@@ -36,12 +36,14 @@ def regions_with_data(session: Session) -> list[str]:
     return sorted(session.scalars(stmt))
 
 
-def ports_with_data(session: Session, *, province: str | None) -> list[tuple[str, str]]:
+def ports_with_data(session: Session, *, province: str | None, lang: str = "zh") -> list[tuple[str, str]]:
+    """(locode, name in ``lang``) of the ports with released declarations."""
     stmt = (select(ClearanceCase.port, Port.name_zh, Port.name).join(Port, Port.locode == ClearanceCase.port)
             .where(_closed()).distinct())
     if province:
         stmt = stmt.where(ClearanceCase.province == province)
-    return sorted((code, zh or en) for code, zh, en in session.execute(stmt))
+    rows = session.execute(stmt)
+    return sorted((code, (zh or en) if lang == "zh" else (en or zh)) for code, zh, en in rows)
 
 
 def months_by_region(session: Session, *, not_after: str) -> list[tuple[str, str, int]]:

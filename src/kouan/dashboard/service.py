@@ -22,20 +22,22 @@ class Choices:
 
 
 def resolve(store: Store, raw: dict[str, str | None]) -> filters.Filters:
-    """Parse the query; with no range, the history up to the latest month with data (see
-    ``filters.parse``), over the cases as they are: ``charts.freshness`` says what is pending."""
+    """Parse the query; with no range, the last 12 complete months up to the latest one with data
+    (see ``filters.parse``; the month not over yet is chosen only by name), over the cases as they
+    are: ``charts.freshness`` says what is pending."""
+    complete = filters.shift(this_month(store), -1)
     with store.sessions() as s:
-        last = repo.latest_month(s, not_after=this_month(store)) or this_month(store)
+        last = repo.latest_month(s, not_after=complete) or complete
         first = repo.earliest_month(s)
     return filters.parse(raw, default_last=last, default_first=first, modes=MODES,
                          regions=set(bulletins.region_names()))
 
 
-def choices(store: Store, f: filters.Filters) -> Choices:
+def choices(store: Store, f: filters.Filters, *, lang: str = "zh") -> Choices:
     names = bulletins.region_names()
     with store.sessions() as s:
         with_data = repo.regions_with_data(s)
-        ports = repo.ports_with_data(s, province=f.province)
+        ports = repo.ports_with_data(s, province=f.province, lang=lang)
     codes = ["CN", *sorted(set(with_data) | {filters.DEFAULT_REGION, f.region} - {"CN"})]
     regions = [(c, *names.get(c, (c, c))) for c in codes]
     if f.port and f.port not in {p for p, _ in ports}:

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from kouan.declarations import appointment_service, domain, service, validation, views
-from kouan.declarations.domain import Mode
+from kouan.declarations.domain import Mode, Status
 from kouan.declarations.refusals import CodedFieldError, Refusal
 from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import FieldError, InvalidInput
@@ -131,12 +131,19 @@ def _detail(request: Request, session: DbSession, principal: PagePrincipal, numb
 
 
 @router.get("/declarations")
-def own_declarations(request: Request, session: DbSession, principal: PagePrincipal):
+def own_declarations(request: Request, session: DbSession, principal: PagePrincipal,
+                     q: str = "", status: str = "", direction: str = ""):
+    """The caller's declarations, newest first; searched by number or consignee, filtered by status
+    and direction (a value Kouan does not know is ignored, like an empty one)."""
     now = utcnow()
-    found = service.list_visible(session, actor=principal, limit=200)
+    status = status if status in {s.value for s in Status} else ""
+    direction = direction if direction in ("I", "E") else ""
+    found = service.list_visible(session, actor=principal, limit=200, search=q[:64] or None,
+                                 status=status or None, direction=direction or None)
     return render(request, "declarations/list.html", {
         "rows": [views.read(session, r, now=now) for r in found],
-        "may_draft": service.lodging_refused(principal) is None})
+        "may_draft": service.lodging_refused(principal) is None,
+        "q": q[:64], "status": status, "direction": direction, "statuses": [s.value for s in Status]})
 
 
 @router.get("/declarations/new")

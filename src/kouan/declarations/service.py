@@ -108,8 +108,17 @@ def get(session: Session, *, actor: Principal, number: str) -> DeclarationRecord
 
 
 def list_visible(session: Session, *, actor: Principal, status: str | None = None,
-                 limit: int = 100, offset: int = 0) -> list[DeclarationRecord]:
-    stmt = select(DeclarationRecord).order_by(DeclarationRecord.id.desc())
+                 limit: int = 100, offset: int = 0, search: str | None = None,
+                 direction: str | None = None) -> list[DeclarationRecord]:
+    """The declarations the actor may see, newest first (by creation time); ``search`` finds a part
+    of the number or of the consignee's name, ``direction`` is I or E."""
+    stmt = select(DeclarationRecord).order_by(DeclarationRecord.created_at.desc(),
+                                              DeclarationRecord.id.desc())
+    if search and search.strip():
+        like = "%" + search.strip().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        stmt = stmt.where(DeclarationRecord.number.ilike(like) | DeclarationRecord.consignee_name.ilike(like))
+    if direction:
+        stmt = stmt.where(DeclarationRecord.direction == direction)
     if not sees_all_organisations(actor):
         if actor.org_kind == OrgKind.CUSTOMS:
             stmt = stmt.where(DeclarationRecord.customs_district == _actor_district(session, actor))

@@ -161,6 +161,7 @@ class Declaration:
     hs_code: str
     start: datetime | None = None
     call: str | None = None
+    arrived: datetime | None = None  # the vessel's actual arrival at the call (imports)
 
 
 @dataclass
@@ -286,9 +287,9 @@ def _calls(b: _Batch, decls: list[Declaration], vessels: list[str]) -> None:
             offsets = [(d.release - hours(d.hours) - b.m.start).total_seconds() for d in group]
             entry = b.m.start + timedelta(seconds=round(sum(offsets) / len(offsets)))
             key = f"{b.rng.choice(vessels)}/{b.m.year % 100:02d}{b.m.month:02d}{n:02d}N/{port.locode}"
-            for d in group:
-                d.start, d.call = entry, key
             arrived = entry + hours(b.rng.uniform(1, 6))
+            for d in group:
+                d.start, d.call, d.arrived = entry, key, arrived
             b.add(CARRIER, "TRANSPORT_ENTRY_DECLARED", entry, port, {"transport_call": key})
             b.add(CARRIER, "TRANSPORT_ARRIVED", entry - hours(72), port, {"transport_call": key},
                   classifier="EST")
@@ -340,7 +341,9 @@ def _import_events(b: _Batch, d: Declaration) -> None:
     b.add(r.choice(DECLARANTS), "DECLARATION_LODGED", lodged, port,
           {"declaration": d.number, "bill_of_lading": bl}, _lodged_attrs(d))
     for box in boxes:
-        b.add(port.terminal, "DISCHARGED", d.start + hours(r.uniform(4, 14)), port,
+        # discharged after the vessel arrived, never before (the same one draw as ever: the log's
+        # other times, and so its headline figures, do not move)
+        b.add(port.terminal, "DISCHARGED", (d.arrived or d.start) + hours(r.uniform(3, 13)), port,
               {"container": box, "bill_of_lading": bl, "transport_call": d.call})
         b.add(port.terminal, "GATE_OUT", d.release + hours(r.uniform(3, 72)), port,
               {"container": box, "bill_of_lading": bl})

@@ -26,6 +26,7 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 TOTAL_KEYS = ("received", "stored", "duplicates", "updated", "quarantined")
+PARTLY_QUARANTINED = 3  # the exit code of an import of which a part went to the quarantine
 
 
 @events_app.command("import")
@@ -41,7 +42,10 @@ def import_files(
         "--jobs/--no-jobs", help="Run the batches' follow-up jobs (case refresh, arrival match) before "
         "returning; --no-jobs leaves them queued for `kouan worker` or the server")] = True,
 ) -> None:
-    """Import files, each as one atomic batch: all of it is stored or quarantined, or none."""
+    """Import files, each as one atomic batch: all of it is stored or quarantined, or none.
+
+    Exit code 0 when every part was stored (re-sent duplicates included), 3 when a part went to
+    the quarantine (the rest is stored: see `kouan quarantine list`), 2 when the input is refused."""
     if fmt != "auto" and fmt not in parsing.FORMATS:
         err.print(f"[bold red]error:[/] --format must be auto or one of {', '.join(parsing.FORMATS)}")
         raise typer.Exit(code=2)
@@ -80,6 +84,8 @@ def import_files(
     errors = [{"file": b["file"], **e} for b in batches for e in b["errors"]]
     if as_json:
         print(json.dumps({**totals, "errors": errors, "batches": batches}, ensure_ascii=False))
+        if totals["quarantined"]:
+            raise typer.Exit(code=PARTLY_QUARANTINED)
         return
     table = Table(title="import summary")
     for col in ("file", "format", *TOTAL_KEYS):
@@ -89,6 +95,10 @@ def import_files(
     console.print(table)
     for e in errors[:50]:
         err.print(f"[yellow]quarantined[/] {e['file']} {e['where']}: {e['reason']}")
+    if totals["quarantined"]:
+        err.print(f"{totals['quarantined']} part(s) quarantined, the rest stored: "
+                  "`kouan quarantine list`, then `kouan quarantine retry` after a fix (exit code 3)")
+        raise typer.Exit(code=PARTLY_QUARANTINED)
 
 
 def _run_jobs(kouan) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ SILENT_AFTER = timedelta(days=7)  # a feed with no batch for this long is flagge
 class DockingStatus:
     source: str
     organisation: str | None = None
+    organisation_en: str | None = None  # its English name, where it has one
     kind: str | None = None
     docked_since: datetime | None = None
     last_received_at: datetime | None = None
@@ -125,5 +126,5 @@ def statuses(session: Session, *, actor: Principal, now: datetime) -> list[Docki
         if quiet is not None and quiet >= SILENT_AFTER:
             st.silent_days = quiet.days
         if org := orgs.get(src):
-            st.organisation, st.kind = org.name, org.kind
+            st.organisation, st.organisation_en, st.kind = org.name, org.name_en, org.kind
     return sorted(out.values(), key=lambda s: s.source)

@@ -17,3 +17,16 @@ def as_utc(value: datetime, *, assume: ZoneInfo = CHINA_TZ) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=assume)
     return value.astimezone(UTC)
+
+
+def beijing(value: datetime | None) -> str:
+    """How every page and export shows an instant: Beijing time, minutes ("2022-03-05 08:00").
+
+    The one rule for times people read (the templates' ``|beijing`` filter, the drill-down and
+    Gantt tables and their CSV): Kouan stores UTC, so a naive value (SQLite gives them back so) is
+    UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")

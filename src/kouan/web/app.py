@@ -40,10 +40,11 @@ from kouan.partners import api as partners_api
 from kouan.partners import pages as partners_pages
 from kouan.ports import api as ports_api
 from kouan.vessels import api as vessels_api
-from kouan.web import authz, i18n, logredact, openapi, pages, problems
+from kouan.web import apidocs, authz, i18n, logredact, openapi, pages, problems
 from kouan.web.deps import LoginRequired
 from kouan.web.headers import SecurityHeaders
 from kouan.web.limits import BodyLimit, BodyTooLarge, Limits
+from kouan.web.responses import FigureJSONResponse
 from kouan.web.sessions import STATE_COOKIE
 from kouan.web.templating import render_error_page
 
@@ -72,7 +73,10 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
 
     # Every route passes the one policy table (web/policy.py) before its handler runs.
     app = FastAPI(title="Kouan 口岸 API", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, dependencies=[Depends(authz.route_guard)])
+                  lifespan=lifespan, dependencies=[Depends(authz.route_guard)],
+                  docs_url=None, redoc_url=None,  # the packaged ones of web/apidocs, no CDN
+                  default_response_class=FigureJSONResponse)  # floats rounded at the edge
+    apidocs.install(app)
     app.state.kouan = kouan
     app.state.settings = settings
 
@@ -124,7 +128,8 @@ def _start_worker(settings: Settings, kouan: Kouan):  # type: ignore[no-untyped-
 
 
 class ChooseLocale:
-    """``request.state.locale`` from ``?lang=``, else the language cookie, else the default; a
+    """``request.state.locale`` from ``?lang=``, else the language cookie, else the browser's
+    ``Accept-Language`` (its first language Kouan speaks), else the default; a
     ``?lang=`` sticks as the cookie. Pure ASGI, not ``@app.middleware``: Starlette's
     ``BaseHTTPMiddleware`` runs ``receive`` in a task group, which wraps the body limit's 413 in an
     exception group that FastAPI then turns into a 400."""
@@ -139,7 +144,8 @@ class ChooseLocale:
             return
         request = Request(scope)
         asked = i18n.normalise(request.query_params.get("lang"))
-        locale = asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE)) or self.default
+        locale = (asked or i18n.normalise(request.cookies.get(i18n.LANG_COOKIE))
+                  or i18n.from_accept_language(request.headers.get("accept-language")) or self.default)
         scope.setdefault("state", {})["locale"] = locale
 
         async def send_with_language(message: Message) -> None:

@@ -44,5 +44,24 @@ def normalise(value: str | None) -> str | None:
     return None
 
 
+def from_accept_language(header: str | None) -> str | None:
+    """The first language of an ``Accept-Language`` header that Kouan speaks, by its q-values
+    ("en-GB,en;q=0.9,zh;q=0.5" → en); None when it names none of them."""
+    if not header:
+        return None
+    ranked = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if q > 0 and (locale := normalise(tag.strip())):
+            ranked.append((-q, i, locale))
+    return min(ranked)[2] if ranked else None
+
+
 def gettext(locale: str, message: str) -> str:
     return translations(locale).gettext(message)

@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from kouan.audit import service as audit_service
-from kouan.dashboard import access as dashboard_access
 from kouan.kit.clock import CHINA_TZ, utcnow
 from kouan.kit.errors import N_, KouanError, NotAuthenticated, TooManyRequests
 from kouan.partners import service as partners_service
@@ -19,6 +18,8 @@ from kouan.partners import throttle
 from kouan.web import csrf, i18n
 from kouan.web import sessions as web_sessions
 from kouan.web.deps import DbSession, get_kouan, load_person_principal
+from kouan.web.features import FEATURES
+from kouan.web.landing import HOME, landing_page
 from kouan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -50,10 +51,10 @@ def healthz(request: Request) -> JSONResponse:
 @router.get("/")
 def home(request: Request, session: DbSession):
     principal = load_person_principal(request, session)
-    landing = dashboard_access.landing_page(principal)
-    if landing != dashboard_access.HOME:  # a logged-in person goes on to their own page
+    landing = landing_page(principal)
+    if landing != HOME:  # a logged-in person goes on to their own page
         return RedirectResponse(landing, status_code=303)
-    return render(request, "home.html")
+    return render(request, "home.html", {"features": FEATURES})
 
 
 @router.get("/login")
@@ -111,7 +112,7 @@ def login(
                          entity_id=str(person.id), subject_org_id=person.org_id)
     request.session.clear()  # the state cookie: nothing from before the login is kept
     csrf.rotate(request)
-    target = _safe_next(next) if next else dashboard_access.landing_page(principal)
+    target = _safe_next(next) if next else landing_page(principal)
     response = RedirectResponse(target, status_code=303)
     web_sessions.begin(request, response, session, person_id=person.id)
     if person.locale in i18n.LOCALES:

@@ -99,6 +99,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/openapi.json"): public(), ("GET", "/docs"): public(),
     ("GET", "/docs/oauth2-redirect"): public(), ("GET", "/redoc"): public(),
     ("GET", "/static"): public(note="stylesheets and scripts"),
+    ("GET", "/docs-assets"): public(note="Swagger UI, from a package: no CDN"),
     ("GET", "/healthz"): public(), ("GET", "/"): public(), ("GET", "/login"): public(),
     ("POST", "/login"): public(note="CSRF token of the form"), ("POST", "/logout"): public(),
     ("GET", "/lang/{locale}"): public(),

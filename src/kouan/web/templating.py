@@ -11,9 +11,10 @@ from starlette.responses import HTMLResponse
 
 from kouan import __version__
 from kouan.events.domain import classifier_name, milestone_name
-from kouan.kit.clock import CHINA_TZ
+from kouan.kit.clock import beijing
 from kouan.kit.errors import KouanError
 from kouan.web import csrf, i18n
+from kouan.web.names import Names
 
 
 @cache
@@ -30,7 +31,8 @@ def environment(locale: str) -> Environment:
                        classifier_name=classifier_name)
     # an error (KouanError, FieldError) in the page's language: ``{{ say(e) }}``
     env.globals["say"] = lambda error: error.say(i18n.translations(locale).gettext)
-    env.filters["beijing"] = lambda dt: dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
+    # Every time on a page: ``{{ value|beijing }}`` (kit.clock.beijing), the one time-zone rule.
+    env.filters["beijing"] = beijing
     return env
 
 
@@ -51,6 +53,11 @@ def nav_flags(principal: Any) -> dict[str, bool]:
             "appointments": kind in ("terminal", "port_office", "operator", "trader", "broker")}
 
 
+def _sessions_of(request: Request):  # type: ignore[no-untyped-def]
+    kouan = getattr(getattr(request, "app", None) and request.app.state, "kouan", None)
+    return kouan.sessions if kouan is not None else None
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
@@ -64,6 +71,7 @@ def render(
         "principal": getattr(request.state, "principal", None),
         "nav": nav_flags(getattr(request.state, "principal", None)),
         "path": request.url.path,
+        "names": Names(_sessions_of(request), locale),  # port, district, region, org names
     }
     ctx.update(context or {})
     html = environment(locale).get_template(template).render(ctx)

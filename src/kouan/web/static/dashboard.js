@@ -7,6 +7,10 @@
  * the CSV hold the same numbers; a figure that has declarations behind it links to them (a.drill).
  * A figure of the month not over yet (series.partial) is drawn as a dashed segment (an ECharts
  * series with the same name, id "partial:<n>"); its axis label already says "(partial)".
+ * One period (a single category): reference lines (dashed, dotted) are drawn as horizontal mark
+ * lines across the grid, and the trend's `headline` writes each direction's figure large beside the
+ * national figure and half of 2017 (.headline). The PNG export carries the card's title, region
+ * and period above the chart.
  */
 (function () {
   "use strict";
@@ -107,6 +111,19 @@
           emphasis: { focus: "series" }, cursor: s.drill ? "pointer" : "default"
         };
         if (s.stack) { series.label.position = "inside"; series.labelLayout = { hideOverlap: true }; }
+        var single = panel.categories.length === 1 && s.kind === "line";
+        if (single) { series.showSymbol = true; }
+        if (single && s.style !== "solid" && s.values[0] !== null && s.values[0] !== undefined) {
+          // one period: a reference is a line across the grid, not a lone dot
+          series.markLine = {
+            silent: true, symbol: "none", animation: false,
+            lineStyle: { type: s.style, width: 1.5 },
+            label: { formatter: (function (unit, name) {
+              return function (p) { return name + " " + withUnit(p.value, unit); };
+            })(s.unit, s.name), position: "insideEndTop" },
+            data: [{ yAxis: s.values[0] }]
+          };
+        }
         if (panel.horizontal) {
           series.xAxisIndex = valueIndex; series.yAxisIndex = categoryIndex;
         } else {
@@ -163,6 +180,10 @@
     data.series_names.slice(1).forEach(function (name) {
       option.series.push({
         name: name, type: "scatter", symbolSize: 11,
+        // each dot says its milestone (overlapping labels are hidden; the tooltip has them all)
+        label: { show: true, position: "top", fontSize: 10, color: "#344054",
+                 formatter: function (p) { return p.data.milestone; } },
+        labelLayout: { hideOverlap: true },
         data: data.points.filter(function (p) { return p.series === name; }).map(function (p) {
           return { value: [p.at, p.object], milestone: p.milestone, time: p.time, source: p.source };
         }),
@@ -226,9 +247,36 @@
     el.dataset.series = "";
   }
 
+  /* One period: each direction's figure written large, beside the national figure and half of 2017. */
+  function drawHeadline(el, data) {
+    var old = el.parentNode.querySelector(".headline");
+    if (old) { old.remove(); }
+    if (!data.headline || !data.headline.length) { return; }
+    var box = document.createElement("div");
+    box.className = "headline";
+    box.dataset.testid = "headline";
+    data.headline.forEach(function (h) {
+      var item = document.createElement("div");
+      item.className = "headline-item";
+      item.dataset.direction = h.direction;
+      item.appendChild(text("div", h.title, "headline-title"));
+      var figure = text(h.drill ? "a" : "div", withUnit(h.value, h.unit), "headline-figure");
+      if (h.drill) { figure.href = h.drill; figure.title = messages.drill || ""; }
+      item.appendChild(figure);
+      var refs = document.createElement("div");
+      refs.className = "headline-refs";
+      refs.appendChild(text("span", h.national_name + " " + withUnit(h.national, h.unit), "headline-national"));
+      refs.appendChild(text("span", h.halved_name + " " + withUnit(h.halved, h.unit), "headline-halved"));
+      item.appendChild(refs);
+      box.appendChild(item);
+    });
+    el.insertAdjacentElement("beforebegin", box);
+  }
+
   function draw(el, data) {
     var card = el.closest(".chart-card");
     fillTable(card, data);
+    drawHeadline(el, data);
     (data.notes || []).forEach(function (note) {
       el.insertAdjacentElement("afterend", text("p", note, "note chart-note"));
     });
@@ -270,15 +318,37 @@
       });
   }
 
+  /* The chart's picture under a header: its title, then region and period (the card's words). */
   function exportPng(button) {
     var chart = instances[button.dataset.chart];
     if (!chart) { return; }
-    var a = document.createElement("a");
-    a.href = chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
-    a.download = "kouan-" + button.dataset.chart + ".png";
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
+    var ratio = 2;
+    var image = new Image();
+    image.onload = function () {
+      var header = 64 * ratio;
+      var canvas = document.createElement("canvas");
+      canvas.width = image.width;
+      canvas.height = image.height + header;
+      var ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.fillStyle = "#1d2939";
+      ctx.textBaseline = "top";
+      var font = getComputedStyle(document.body).fontFamily || "sans-serif";
+      ctx.font = "600 " + (18 * ratio) + "px " + font;
+      ctx.fillText(button.dataset.title || "", 12 * ratio, 10 * ratio);
+      ctx.fillStyle = "#475467";
+      ctx.font = (13 * ratio) + "px " + font;
+      ctx.fillText(button.dataset.subtitle || "", 12 * ratio, 38 * ratio);
+      ctx.drawImage(image, 0, header);
+      var a = document.createElement("a");
+      a.href = canvas.toDataURL("image/png");
+      a.download = (button.dataset.filename || ("kouan-" + button.dataset.chart)) + ".png";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    };
+    image.src = chart.getDataURL({ type: "png", pixelRatio: ratio, backgroundColor: "#fff" });
   }
 
   document.addEventListener("click", function (e) {
