@@ -66,6 +66,26 @@ def existing_versions(
     return found
 
 
+def existing_versions_many(
+    session: Session, ids_by_source: dict[str, set[str]]
+) -> dict[str, dict[str, tuple[int, datetime | None, datetime | None, str, int]]]:
+    """``existing_versions`` for several sources at once: one statement per chunk of ids (the
+    ``(source, event_id)`` index answers ``source IN … AND event_id IN …``), whatever the number of
+    sources. ``{source: {event_id: (pk, version, recorded_at, content_hash, revision)}}``."""
+    found: dict[str, dict[str, tuple[int, datetime | None, datetime | None, str, int]]] = {
+        source: {} for source in ids_by_source}
+    ids = sorted(set().union(*ids_by_source.values())) if ids_by_source else []
+    for matching in in_chunks(session, Event.event_id, ids):
+        rows = session.execute(
+            select(Event.source, Event.event_id, Event.id, Event.version, Event.recorded_at,
+                   Event.content_hash, Event.revision)
+            .where(Event.source.in_(sorted(ids_by_source)), matching))
+        for source, eid, pk, version, recorded, chash, rev in rows:
+            if eid in ids_by_source[source]:
+                found[source][eid] = (pk, version, recorded, chash, rev)
+    return found
+
+
 def refs_of(session: Session, pks: Sequence[int]) -> list[tuple[int, str, str]]:
     """``(event_pk, kind, key)`` of every ``event_ref`` row of these events, read from the events'
     own ``refs`` column: ``event_ref`` is keyed by ``(kind, key, event_pk)`` and has no index that
@@ -152,6 +172,19 @@ def sender(session: Session, source: str) -> authority.Sender:
     kind, home_port, district, fleet, codes = row
     return authority.sender_of(kind, home_port=home_port, customs_district=district, fleet=fleet or (),
                                carrier_codes=codes or ())
+
+
+def senders(session: Session, sources: Iterable[str]) -> dict[str, authority.Sender]:
+    """``sender`` of each of ``sources``, in one query."""
+    wanted = sorted(set(sources))
+    found = dict.fromkeys(wanted, authority.UNKNOWN)
+    rows = session.execute(select(Organisation.code, Organisation.kind, Organisation.home_port,
+                                  Organisation.customs_district, Organisation.fleet, Organisation.carrier_codes)
+                           .where(Organisation.code.in_(wanted))) if wanted else ()
+    for code, kind, home_port, district, fleet, codes in rows:
+        found[code] = authority.sender_of(kind, home_port=home_port, customs_district=district,
+                                          fleet=fleet or (), carrier_codes=codes or ())
+    return found
 
 
 def port_districts(session: Session, ports: Iterable[str]) -> dict[str, str | None]:
