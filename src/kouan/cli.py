@@ -188,14 +188,20 @@ def demo(
     if events:
         from kouan.clearance import service as clearance_service
 
-        years: set[str] = set()
+        def progress(month: str, received: int) -> None:  # called once a year
+            err.print(f"demo events: {month[:4]} …, {received:,} events")
 
-        def progress(month: str, received: int) -> None:
-            if month.endswith("-12") and month not in years:  # a line a year is enough
-                years.add(month)
-                err.print(f"demo events: {month[:4]} …, {received:,} events")
+        collect = None
+        if kouan.engine.dialect.name == "sqlite":
+            # The rebuild below compiles each clock's SQL (seconds): done on the other core meanwhile.
+            from kouan.analytics import cases as analytics_cases
+            from kouan.clearance import clock_registry
 
+            with kouan.sessions() as session:
+                collect = analytics_cases.compile_ahead(clock_registry.all_clocks(session))
         total = demo_service.load_events(kouan.sessions, now=utcnow(), scale=scale, progress=progress)
+        if collect is not None:
+            collect()
         with transaction(kouan.sessions, actor=_cli_actor()) as session:
             numbers = demo_portal.load(session, now=utcnow())
         err.print(f"demo portal: {len(numbers)} declarations at work in every facilitation mode")
