@@ -15,7 +15,7 @@ import getpass
 import importlib
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -24,7 +24,6 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from kouan import __version__
-from kouan.bootstrap import Kouan, build
 from kouan.clearance.cli import (
     benchmarks_app,
     bulletin_command,
@@ -35,14 +34,18 @@ from kouan.clearance.cli import (
     kpi_command,
 )
 from kouan.cli_errors import fail as _fail
-from kouan.config import get_settings
-from kouan.db.session import transaction
+from kouan.cli_lazy import LazyModule, build, get_settings, transaction
 from kouan.jobs.cli import jobs_app, worker_command  # Typer and Rich only at import
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
-from kouan.partners import repository as partners_repo
-from kouan.partners import service as partners_service
 from kouan.partners.domain import Principal, system
+
+if TYPE_CHECKING:
+    from kouan.bootstrap import Kouan
+
+# Imported when a command first uses them (kouan.cli_lazy): `kouan --help` loads no ORM.
+partners_repo = LazyModule("kouan.partners.repository")
+partners_service = LazyModule("kouan.partners.service")
 
 # Command groups imported when one of their commands runs: name -> (module, Typer app).
 LAZY_GROUPS: dict[str, tuple[str, str]] = {
@@ -52,13 +55,33 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
+# Their one-line help, as their Typer app says it (tests/test_cli_startup.py checks they agree), so
+# that `kouan --help` lists them without importing them; a group missing here is imported to list.
+LAZY_HELP: dict[str, str] = {
+    "events": "Partner events: import files.",
+    "quarantine": "Messages that could not be stored.",
+    "declarations": "Customs declarations.",
+}
+
+
 class _LazyGroups(TyperGroup):
     """The top-level group: ``LAZY_GROUPS`` are listed without importing them, built on first use."""
+
+    _listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY_GROUPS if n not in self.commands)]
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True  # get_command may answer with LAZY_HELP's stand-ins
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self._listing and cmd_name in LAZY_HELP and cmd_name not in self.commands:
+            return click.Group(cmd_name, help=LAZY_HELP[cmd_name])  # listed only, never run
         if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
             module, attribute = LAZY_GROUPS[cmd_name]
             group = typer.main.get_group(getattr(importlib.import_module(module), attribute))

@@ -16,17 +16,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kouan.bootstrap import Kouan, build
-from kouan.clearance import clock_registry, figures
 from kouan.cli_errors import fail as _fail
-from kouan.config import get_settings
-from kouan.db.session import transaction
+from kouan.cli_lazy import LazyModule, build, get_settings, transaction
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners.domain import system
 
+# Imported when a command first uses them (kouan.cli_lazy): `kouan --help` loads no ORM.
+clock_registry = LazyModule("kouan.clearance.clock_registry")
+figures = LazyModule("kouan.clearance.figures")
+
 if TYPE_CHECKING:
     from kouan.analytics import filters
+    from kouan.bootstrap import Kouan
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -65,11 +67,15 @@ def catch_up(k) -> None:  # type: ignore[no-untyped-def]
     """The person at the terminal waits for a right answer: run the due jobs (as a worker would),
     then refresh what is still marked (marks without a job: a store from before the job queue)."""
     from kouan.clearance import kpi
-    from kouan.clearance import service as clearance_service
     from kouan.jobs import service as jobs_service
 
-    jobs_service.drain(k.sessions, policy=jobs_service.Policy.from_settings(k.settings))
+    with k.sessions() as s:  # two counts, no write: a caught-up store loads no refresh stack
+        waiting = jobs_service.waiting(s)
+    if waiting:
+        jobs_service.drain(k.sessions, policy=jobs_service.Policy.from_settings(k.settings))
     if kpi.freshness_of(k.sessions).pending:
+        from kouan.clearance import service as clearance_service
+
         with transaction(k.sessions, actor=system("cli")) as s:
             clearance_service.refresh(s, now=utcnow())
 

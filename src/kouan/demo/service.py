@@ -171,7 +171,8 @@ def load_events(
     batch, stored with the time it was received (a year's sends are stored and committed together,
     ``events.service.ingest_many``), so the docking status (events per day, reporting latency,
     docked since) looks as after years of real feeds. Re-running stores nothing new:
-    ``(source, event_id)`` makes a re-send a no-op whatever its received time. Returns how many events were received."""
+    ``(source, event_id)`` makes a re-send a no-op whatever its received time. Returns how many
+    events were received."""
     received = 0
     _carry_the_fleet(sessions, seed)
     with sessions() as s:

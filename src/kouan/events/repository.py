@@ -178,9 +178,9 @@ def senders(session: Session, sources: Iterable[str]) -> dict[str, authority.Sen
     """``sender`` of each of ``sources``, in one query."""
     wanted = sorted(set(sources))
     found = dict.fromkeys(wanted, authority.UNKNOWN)
-    rows = session.execute(select(Organisation.code, Organisation.kind, Organisation.home_port,
-                                  Organisation.customs_district, Organisation.fleet, Organisation.carrier_codes)
-                           .where(Organisation.code.in_(wanted))) if wanted else ()
+    o = Organisation
+    rows = session.execute(select(o.code, o.kind, o.home_port, o.customs_district, o.fleet, o.carrier_codes)
+                           .where(o.code.in_(wanted))) if wanted else ()
     for code, kind, home_port, district, fleet, codes in rows:
         found[code] = authority.sender_of(kind, home_port=home_port, customs_district=district,
                                           fleet=fleet or (), carrier_codes=codes or ())
