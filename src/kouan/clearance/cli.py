@@ -140,7 +140,7 @@ def bulletin_command(
 ) -> None:
     """The month's clearance-time statement, compared with the national average and 2017."""
     from kouan.analytics import bulletin as bulletin_text
-    from kouan.clearance import bulletins
+    from kouan.clearance import bulletins, kpi
 
     if lang not in ("zh", "en") or fmt not in ("text", "markdown", "html"):
         err.print("[bold red]error:[/] --lang is zh or en; --format is text, markdown or html")
@@ -148,6 +148,7 @@ def bulletin_command(
     k = build(get_settings())
     if wait:
         catch_up(k)
+    fresh = kpi.freshness_of(k.sessions)
     try:
         f = bulletins.figures_for(k.sessions, month=month, region=region, clock=clock,
                                   database_url=k.settings.effective_database_url,
@@ -155,6 +156,7 @@ def bulletin_command(
     except KouanError as exc:
         _fail(exc)
         return
+    _stale_notice(fresh)
     print(bulletin_text.render(f, lang=lang, fmt=fmt), end="")
 
 
