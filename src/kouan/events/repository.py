@@ -104,13 +104,9 @@ def events_by_refs(session: Session, refs: Sequence[tuple[str, str]]) -> list[Ev
     for kind, key in refs:
         by_kind.setdefault(kind, []).append(key)
     for kind, keys in by_kind.items():
-        for chunk in chunks(sorted(set(keys))):
-            pks.update(session.scalars(
-                select(EventRef.event_pk).where(EventRef.kind == kind, EventRef.key.in_(chunk))))
-    events: list[Event] = []
-    for chunk in chunks(sorted(pks)):
-        events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
-    return sorted(events, key=lambda e: (e.occurred_at, e.id))
+        for matching in in_chunks(session, EventRef.key, sorted(set(keys))):
+            pks.update(session.scalars(select(EventRef.event_pk).where(EventRef.kind == kind, matching)))
+    return sorted(events_by_pks(session, sorted(pks)), key=lambda e: (e.occurred_at, e.id))
 
 
 def ref_rows(session: Session, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
@@ -120,9 +116,9 @@ def ref_rows(session: Session, refs: Sequence[tuple[str, str]]) -> dict[tuple[st
     for kind, key in refs:
         by_kind.setdefault(kind, []).append(key)
     for kind, keys in by_kind.items():
-        for chunk in chunks(sorted(set(keys))):
+        for matching in in_chunks(session, EventRef.key, sorted(set(keys))):
             rows = session.execute(select(EventRef.key, EventRef.event_pk)
-                                   .where(EventRef.kind == kind, EventRef.key.in_(chunk)))
+                                   .where(EventRef.kind == kind, matching))
             for key, pk in rows:
                 out.setdefault((kind, key), []).append(pk)
     return out
@@ -131,8 +127,8 @@ def ref_rows(session: Session, refs: Sequence[tuple[str, str]]) -> dict[tuple[st
 def call_event_rows(session: Session, keys: Sequence[str]) -> dict[str, list[int]]:
     """Call key -> its events in ``call_event`` (see ``call_events``)."""
     out: dict[str, list[int]] = {}
-    for chunk in chunks(sorted(set(keys))):
-        rows = session.execute(select(CallEvent.key, CallEvent.event_pk).where(CallEvent.key.in_(chunk)))
+    for matching in in_chunks(session, CallEvent.key, sorted(set(keys))):
+        rows = session.execute(select(CallEvent.key, CallEvent.event_pk).where(matching))
         for key, pk in rows:
             out.setdefault(key, []).append(pk)
     return out
@@ -140,8 +136,8 @@ def call_event_rows(session: Session, keys: Sequence[str]) -> dict[str, list[int
 
 def events_by_pks(session: Session, pks: Sequence[int]) -> list[Event]:
     events: list[Event] = []
-    for chunk in chunks(sorted(set(pks))):
-        events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
+    for matching in in_chunks(session, Event.id, sorted(set(pks))):
+        events.extend(session.scalars(select(Event).where(matching)))
     return events
 
 
@@ -151,11 +147,11 @@ def call_events(session: Session, keys: Sequence[str],
     milestones naming a call), of ``milestones`` if given, oldest first. Reads the call's few own
     events through ``call_event``, never the box events that name the call too."""
     pks: set[int] = set()
-    for chunk in chunks(sorted(set(keys))):
-        pks.update(session.scalars(select(CallEvent.event_pk).where(CallEvent.key.in_(chunk))))
+    for matching in in_chunks(session, CallEvent.key, sorted(set(keys))):
+        pks.update(session.scalars(select(CallEvent.event_pk).where(matching)))
     events: list[Event] = []
-    for chunk in chunks(sorted(pks)):
-        stmt = select(Event).where(Event.id.in_(chunk))
+    for matching in in_chunks(session, Event.id, sorted(pks)):
+        stmt = select(Event).where(matching)
         if milestones is not None:
             stmt = stmt.where(Event.milestone.in_(list(milestones)))
         events.extend(session.scalars(stmt))
@@ -190,8 +186,8 @@ def senders(session: Session, sources: Iterable[str]) -> dict[str, authority.Sen
 def port_districts(session: Session, ports: Iterable[str]) -> dict[str, str | None]:
     """UN/LOCODE -> customs district, for the ports named (ports Kouan does not know are left out)."""
     found: dict[str, str | None] = {}
-    for chunk in chunks(sorted(set(ports))):
-        rows = session.execute(select(Port.locode, Port.customs_district).where(Port.locode.in_(chunk)))
+    for matching in in_chunks(session, Port.locode, sorted(set(ports))):
+        rows = session.execute(select(Port.locode, Port.customs_district).where(matching))
         found.update((locode, district) for locode, district in rows)
     return found
 
