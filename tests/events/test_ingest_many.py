@@ -34,7 +34,7 @@ def _orgs(kouan) -> dict[str, int]:  # type: ignore[no-untyped-def]
         demo_service.load(s, actor=system("tests"), now=NOW)
     demo_service._carry_the_fleet(kouan.sessions, SMALL["seed"])
     with kouan.sessions() as s:
-        return dict(s.execute(text("SELECT code, id FROM organisation")).tuples())
+        return {row.code: row.id for row in s.execute(text("SELECT code, id FROM organisation"))}
 
 
 def _sends(orgs: dict[str, int]) -> list[list[events_service.Send]]:
