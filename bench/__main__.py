@@ -66,14 +66,17 @@ def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: P
     out.append(_row(db, f"store floor: event + event_ref rows only ({len(refs):,} refs)", len(events), secs,
                     top, {}, floor))
     if "cli" in args.runs:
-        files = generate.write_files(stream.lines, work / "files", args.file_events)
+        files = {source: generate.write_files(lines, work / "files" / source, args.file_events)
+                 for source, lines in databases.by_feed(stream.lines).items()}
         with databases.fresh(db, work, args.admin_url) as target:
             databases.prepare(target, with_key=False)
             run = runs.cli_import(target, files, work)
-        out.append(_row(db, f"kouan events import ({len(files)} files)", n, run.seconds, top, run.totals,
-                        floor))
+        n_files = sum(len(f) for f in files.values())
+        out.append(_row(db, f"kouan events import ({n_files} files of {len(files)} feeds)", n, run.seconds,
+                        top, run.totals, floor))
     if "http" in args.runs:
-        batches = generate.split(stream.lines, args.batch_events)
+        batches = [(source, body) for source, lines in databases.by_feed(stream.lines).items()
+                   for body in generate.split(lines, args.batch_events)]
         with databases.fresh(db, work, args.admin_url) as target:
             databases.prepare(target, with_key=True)
             run = runs.http_batches(target, batches, work, clients=args.clients)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -23,11 +24,52 @@ _USCC_BODY = "91210200000000003"
 USCC = _USCC_BODY + uscc.calc_check_digit(_USCC_BODY)
 
 
+# Each line goes by the partner entitled to state it (events.authority), as real feeds do: the
+# terminal of its port, customs of the district (0900 for these four ports), the declarant's broker.
+# Sent all by one terminal, declaration and customs lines were claims, which skip linking.
+TERMINALS = {"CNDAL": "DCT", "CNYIK": "YKCT", "CNDDG": "DDPT", "CNJNZ": "JZPT"}
+CUSTOMS, BROKER = "DLCUS", "DLBROKER"
+CUSTOMS_MILESTONES = frozenset({
+    "TRANSPORT_ENTRY_DECLARED", "MANIFEST_FILED", "TRANSPORT_CHECK_DONE", "TRANSPORT_CLEARED",
+    "DECLARATION_ACCEPTED", "DECLARATION_RETURNED", "INSPECTION_ORDERED", "INSPECTION_DONE",
+    "CUSTOMS_HOLD", "CUSTOMS_RELEASED", "MARKET_RELEASED", "DECLARATION_CLOSED"})
+DECLARANT_MILESTONES = frozenset({"DECLARATION_LODGED", "DECLARATION_COMPLETED"})
+
+
+def feed_of(line: str) -> str:
+    """The source that sends ``line``: customs, the broker or the terminal of the line's port (a
+    line that does not parse goes with the Dalian terminal's feed, which quarantines it)."""
+    try:
+        rec = json.loads(line)
+        milestone, port = rec.get("milestone"), rec.get("port")
+    except (ValueError, AttributeError):
+        return ORG
+    if milestone in CUSTOMS_MILESTONES:
+        return CUSTOMS
+    if milestone in DECLARANT_MILESTONES:
+        return BROKER
+    return TERMINALS.get(port, ORG)
+
+
+def by_feed(lines: list[str]) -> dict[str, list[str]]:
+    """The lines split into their partners' feeds, each in the order generated."""
+    feeds: dict[str, list[str]] = {}
+    for line in lines:
+        feeds.setdefault(feed_of(line), []).append(line)
+    return feeds
+
+
+def _uscc(serial: int) -> str:
+    body = f"912102000000{serial:05d}"
+    return body + uscc.calc_check_digit(body)
+
+
 @dataclass
 class Target:
     backend: str  # sqlite | postgres
     url: str  # SQLAlchemy URL of the fresh database
-    api_key: str | None = None
+    api_key: str | None = None  # the Dalian terminal's
+    api_keys: dict[str, str] = field(default_factory=dict)  # every feed's, by source
 
     @property
     def libpq_url(self) -> str:
@@ -53,18 +95,28 @@ def fresh(backend: str, workdir: Path, admin_url: str) -> Iterator[Target]:
 
 
 def prepare(target: Target, *, with_key: bool) -> None:
-    """Migrate, create the sending organisation DCT and, for HTTP, an API key."""
+    """Migrate, create the sending organisations (the terminals, customs, the broker) and, for
+    HTTP, an API key for each."""
     engine = make_engine(target.url)
+    orgs = [partners_service.OrgFields(code=ORG, name="大连集装箱码头 (bench)", kind="terminal", uscc=USCC,
+                                       home_port="CNDAL")]
+    orgs += [partners_service.OrgFields(code=code, name=f"{code} 码头 (bench)", kind="terminal",
+                                        uscc=_uscc(10 + i), home_port=port)
+             for i, (port, code) in enumerate(TERMINALS.items()) if code != ORG]
+    orgs += [partners_service.OrgFields(code=CUSTOMS, name="大连海关 (bench)", kind="customs",
+                                        customs_district="0900"),
+             partners_service.OrgFields(code=BROKER, name="报关行 (bench)", kind="broker", uscc=_uscc(20))]
     try:
         migrate.upgrade(engine)
         actor = system("bench")
         with transaction(make_session_factory(engine), actor=actor) as session:
-            fields = partners_service.OrgFields(code=ORG, name="大连集装箱码头 (bench)", kind="terminal",
-                                                uscc=USCC, home_port="CNDAL")
-            org = partners_service.create_org(session, actor=actor, now=utcnow(), fields=fields)
-            if with_key:
-                issued = partners_service.create_api_key(session, actor=actor, org_id=org.id,
-                                                         name="bench feed", now=utcnow())
-                target.api_key = issued.secret
+            for fields in orgs:
+                org = partners_service.create_org(session, actor=actor, now=utcnow(), fields=fields)
+                if with_key:
+                    issued = partners_service.create_api_key(session, actor=actor, org_id=org.id,
+                                                             name="bench feed", now=utcnow(),
+                                                             scopes=["events:write", "read"])
+                    target.api_keys[fields.code] = issued.secret
+            target.api_key = target.api_keys.get(ORG)
     finally:
         engine.dispose()

@@ -97,3 +97,53 @@ def test_help_still_lists_every_command_with_its_help():
     for name, help_text in expected.items():
         first_words = " ".join(help_text.split()[:3])
         assert any(f" {name} " in line and first_words in line for line in lines), (name, first_words)
+
+
+# What listing the commands or printing the version has no use for: the database, settings and
+# password stacks and every feature (kouan.cli_lazy imports them when a command first needs them).
+# (pydantic itself is loaded by Typer.)
+NOT_FOR_HELP = (*NOT_FOR_A_KPI, "sqlalchemy", "sqlalchemy.orm", "pydantic_settings",
+                "argon2", "kouan.bootstrap", "kouan.config", "kouan.db.session", "kouan.partners.service",
+                "kouan.clearance.models", "kouan.events.cli", "kouan.declarations.cli")
+
+
+def _loaded_by(*args: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    probe = (f"import atexit, json, sys\n"
+             f"atexit.register(lambda: print('LOADED ' + json.dumps([m for m in {NOT_FOR_HELP!r} "
+             f"if m in sys.modules]), file=sys.stderr))\n"
+             f"from kouan.cli import app\nsys.argv[0] = 'kouan'\napp()\n")
+    r = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, COLUMNS="200", TERM="dumb"))
+    line = next(x for x in r.stderr.splitlines() if x.startswith("LOADED "))
+    return r, json.loads(line.removeprefix("LOADED "))
+
+
+def test_help_and_version_load_no_database_settings_password_or_feature_module():
+    from kouan import __version__
+
+    r, loaded = _loaded_by("--help")
+    assert r.returncode == 0, r.stderr
+    assert " events " in r.stdout and " declarations " in r.stdout
+    assert loaded == []
+    r, loaded = _loaded_by("version")
+    assert r.returncode == 0 and r.stdout.strip() == __version__, r.stderr
+    assert loaded == []
+
+
+def test_every_lazy_group_is_listed_with_its_own_help_without_importing_it():
+    from kouan import cli
+
+    assert set(cli.LAZY_HELP) == set(cli.LAZY_GROUPS), "add the new group's help to cli.LAZY_HELP"
+    for name, (module, attribute) in cli.LAZY_GROUPS.items():
+        assert cli.LAZY_HELP[name] == getattr(importlib.import_module(module), attribute).info.help, name
+
+
+def test_a_kpi_on_a_caught_up_store_takes_no_write_lock_and_loads_no_refresh_stack(kouan, world, tmp_path):
+    env = dict(os.environ, KOUAN_DATABASE_URL=kouan.settings.effective_database_url,
+               KOUAN_DATA_DIR=str(tmp_path))
+    probe = PROBE.replace("atexit.register(", "atexit.register(lambda: print('REFRESH ' + json.dumps("
+                          "'kouan.clearance.service' in sys.modules), file=sys.stderr))\natexit.register(", 1)
+    r = subprocess.run([sys.executable, "-c", probe, "kpi", "--by", "direction", "--json"], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "REFRESH false" in r.stderr

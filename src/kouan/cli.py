@@ -15,7 +15,7 @@ import getpass
 import importlib
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import click
 import typer
@@ -25,7 +25,6 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from kouan import __version__
-from kouan.bootstrap import Kouan, build
 from kouan.clearance.cli import (
     benchmarks_app,
     bulletin_command,
@@ -36,14 +35,18 @@ from kouan.clearance.cli import (
     kpi_command,
 )
 from kouan.cli_errors import fail as _fail
-from kouan.config import get_settings
-from kouan.db.session import transaction
+from kouan.cli_lazy import LazyModule, build, get_settings, transaction
 from kouan.jobs.cli import jobs_app, worker_command  # Typer and Rich only at import
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
-from kouan.partners import repository as partners_repo
-from kouan.partners import service as partners_service
 from kouan.partners.domain import Principal, system
+
+if TYPE_CHECKING:
+    from kouan.bootstrap import Kouan
+
+# Imported when a command first uses them (kouan.cli_lazy): `kouan --help` loads no ORM.
+partners_repo = LazyModule("kouan.partners.repository")
+partners_service = LazyModule("kouan.partners.service")
 
 # Command groups imported when one of their commands runs: name -> (module, Typer app).
 LAZY_GROUPS: dict[str, tuple[str, str]] = {
@@ -55,8 +58,19 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
 }
 
 
+# Their one-line help, as their Typer app says it (tests/test_cli_startup.py checks they agree), so
+# that `kouan --help` lists them without importing them; a group missing here is imported to list.
+LAZY_HELP: dict[str, str] = {
+    "events": "Partner events: import files.",
+    "quarantine": "Messages that could not be stored.",
+    "declarations": "Customs declarations.",
+}
+
+
 class _LazyGroups(TyperGroup):
     """The top-level group: ``LAZY_GROUPS`` are listed without importing them, built on first use."""
+
+    _listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *(n for n in LAZY_GROUPS if n not in self.commands)]
@@ -77,8 +91,15 @@ class _LazyGroups(TyperGroup):
                 raise
             err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
             raise typer.Exit(code=2) from None
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True  # get_command may answer with LAZY_HELP's stand-ins
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self._listing and cmd_name in LAZY_HELP and cmd_name not in self.commands:
+            return click.Group(cmd_name, help=LAZY_HELP[cmd_name])  # listed only, never run
         if cmd_name in LAZY_GROUPS and cmd_name not in self.commands:
             module, attribute = LAZY_GROUPS[cmd_name]
             group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
@@ -234,14 +255,20 @@ def demo(
     if events:
         from kouan.clearance import service as clearance_service
 
-        years: set[str] = set()
+        def progress(month: str, received: int) -> None:  # called once a year
+            err.print(f"demo events: {month[:4]} …, {received:,} events")
 
-        def progress(month: str, received: int) -> None:
-            if month.endswith("-12") and month not in years:  # a line a year is enough
-                years.add(month)
-                err.print(f"demo events: {month[:4]} …, {received:,} events")
+        collect = None
+        if kouan.engine.dialect.name == "sqlite":
+            # The rebuild below compiles each clock's SQL (seconds): done on the other core meanwhile.
+            from kouan.analytics import cases as analytics_cases
+            from kouan.clearance import clock_registry
 
+            with kouan.sessions() as session:
+                collect = analytics_cases.compile_ahead(clock_registry.all_clocks(session))
         total = demo_service.load_events(kouan.sessions, now=utcnow(), scale=scale, progress=progress)
+        if collect is not None:
+            collect()
         with transaction(kouan.sessions, actor=_cli_actor()) as session:
             numbers = demo_portal.load(session, now=utcnow())
         err.print(f"demo portal: {len(numbers)} declarations at work in every facilitation mode")

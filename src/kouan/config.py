@@ -120,6 +120,7 @@ class Settings(BaseSettings):
     jobs_backoff_seconds: float = 5.0  # after the first failure, doubled after each next one ...
     jobs_backoff_max_seconds: float = 3600.0  # ... up to this
     jobs_lease_seconds: float = 900.0  # a running job whose worker died is taken again after this
+    jobs_keep_done_days: float = 7.0  # done jobs older than this are pruned by the worker; 0 keeps all
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

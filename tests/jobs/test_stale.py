@@ -52,3 +52,26 @@ def test_a_kpi_read_writes_nothing_and_says_stale_until_the_refresh_job_ran(koua
     assert sum(r["n"] for r in fresh["rows"]) == 1
     assert client.get("/api/v1/kpi/facilitation").json()["stale"] is False
     assert 'id="stale-notice"' not in client.get("/dashboard").text
+
+
+def test_the_bulletin_says_stale_until_the_refresh_job_ran_api_and_cli(kouan, tmp_path, client, world):
+    import os
+    import subprocess
+    import sys
+
+    _ingest(kouan)
+    answer = client.get("/api/v1/bulletin", params={"month": "2022-03", "lang": "en"}).json()
+    assert (answer["stale"], answer["pending"], answer["pending_jobs"]) == (True, 1, 1)
+    assert answer["text"]
+    env = dict(os.environ, KOUAN_DATABASE_URL=kouan.settings.effective_database_url,
+               KOUAN_DATA_DIR=str(tmp_path), COLUMNS="200")
+    cli = [sys.executable, "-m", "kouan.cli", "bulletin", "--month", "2022-03", "--lang", "en"]
+    r = subprocess.run([*cli, "--no-wait"], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "stale: 1 consignments wait for the case refresh" in r.stderr and r.stdout
+
+    run_jobs(kouan)
+    answer = client.get("/api/v1/bulletin", params={"month": "2022-03", "lang": "en"}).json()
+    assert (answer["stale"], answer["pending"], answer["pending_jobs"]) == (False, 0, 0)
+    r = subprocess.run(cli, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "stale" not in r.stderr, r.stderr

@@ -46,7 +46,7 @@ Known gaps against the Python path, all outside what the adapters produce:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -639,6 +639,37 @@ def duckdb_sql(clock: Any, schemas: Mapping[str, pa.Schema] | None = None) -> st
         unbound = {n: ibis.table(ibis.Schema.from_pyarrow(s), name=n) for n, s in schemas.items()}
         _DUCKDB_SQL[key] = str(ibis.to_sql(cases_expr(unbound, spec, engine="duckdb"), dialect="duckdb"))
     return _DUCKDB_SQL[key]
+
+
+def _compile_all(specs: list[dict[str, Any]]) -> dict[tuple, str]:
+    """In a child process: ``duckdb_sql`` of each clock, as the cache entries it makes."""
+    for spec in specs:
+        duckdb_sql(spec)
+    return dict(_DUCKDB_SQL)
+
+
+def compile_ahead(clocks: Sequence[Any]) -> Callable[[], None]:
+    """Start compiling ``duckdb_sql`` of ``clocks`` in a child process and return ``collect``, which
+    waits for it and fills this process's cache: a caller that will rebuild every case after minutes
+    of other work (``kouan demo``: loading the log) has the seconds of compiling done on another core
+    meanwhile. The SQL is what this process would compile (the same function, code and keys); if
+    the child fails, ``collect`` leaves the cache as it was and the rebuild compiles as usual."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    specs = [clock_spec(c) for c in clocks]
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    future = pool.submit(_compile_all, specs)
+
+    def collect() -> None:
+        try:
+            _DUCKDB_SQL.update(future.result())
+        except Exception:  # noqa: BLE001 - only a head start: the rebuild compiles what is missing
+            pass
+        finally:
+            pool.shutdown(wait=True)
+
+    return collect
 
 
 def replace_cases_scan(db_path: str, clocks: Sequence[Any], *, updated_at: str,

@@ -120,6 +120,14 @@ def record(
     )
 
 
+def record_many(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Several explicit audit rows in one statement: each a dict of ``record``'s keyword arguments."""
+    if entries:
+        _write(session, [{"action": e["action"], "entity": e["entity"], "entity_id": e.get("entity_id"),
+                          "subject_org_id": e.get("subject_org_id"), "before": None,
+                          "after": jsonable(e.get("after"))} for e in entries])
+
+
 def list_entries(
     session: Session, *, org_id: int | None, entity: str | None = None, limit: int = 100,
     offset: int = 0,

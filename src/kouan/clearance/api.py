@@ -33,6 +33,10 @@ class ReferenceFigureRead(BaseModel):
 class BulletinRead(BaseModel):
     text: str
     figures: dict[str, Any]
+    # as every KPI answer: whether the case refresh has not caught up, and how far behind it is
+    stale: bool = False
+    pending: int = 0
+    pending_jobs: int = 0
 
 
 def _period(month: str | None, date_from: date | None, date_to: date | None) -> filters.Period | None:
@@ -79,10 +83,12 @@ def get_bulletin(
 ) -> BulletinRead:
     """The month's bulletin; public, like the printed one."""
     k = get_kouan(request)
+    fresh = kpi.freshness_of(k.sessions)
     f = bulletins.figures_for(k.sessions, month=month, region=region, clock=clock,
                               database_url=k.settings.effective_database_url,
                               export_dir=k.settings.data_dir / "analytics-export", now=utcnow())
-    return BulletinRead(text=bulletin_text.render(f, lang=lang, fmt=format), figures=asdict(f))
+    return BulletinRead(text=bulletin_text.render(f, lang=lang, fmt=format), figures=asdict(f),
+                        **fresh.as_dict())
 
 
 @router.get("/reference-figures", response_model=list[ReferenceFigureRead])

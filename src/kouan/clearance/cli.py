@@ -16,18 +16,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kouan.bootstrap import Kouan, build
-from kouan.clearance import clock_registry, figures
 from kouan.cli_errors import fail as _fail
-from kouan.config import get_settings
-from kouan.db.session import transaction
+from kouan.cli_lazy import LazyModule, build, get_settings, transaction
 from kouan.kit import edge
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import KouanError
 from kouan.partners.domain import system
 
+# Imported when a command first uses them (kouan.cli_lazy): `kouan --help` loads no ORM.
+clock_registry = LazyModule("kouan.clearance.clock_registry")
+figures = LazyModule("kouan.clearance.figures")
+
 if TYPE_CHECKING:
     from kouan.analytics import filters
+    from kouan.bootstrap import Kouan
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -66,11 +68,15 @@ def catch_up(k) -> None:  # type: ignore[no-untyped-def]
     """The person at the terminal waits for a right answer: run the due jobs (as a worker would),
     then refresh what is still marked (marks without a job: a store from before the job queue)."""
     from kouan.clearance import kpi
-    from kouan.clearance import service as clearance_service
     from kouan.jobs import service as jobs_service
 
-    jobs_service.drain(k.sessions, policy=jobs_service.Policy.from_settings(k.settings))
+    with k.sessions() as s:  # two counts, no write: a caught-up store loads no refresh stack
+        waiting = jobs_service.waiting(s)
+    if waiting:
+        jobs_service.drain(k.sessions, policy=jobs_service.Policy.from_settings(k.settings))
     if kpi.freshness_of(k.sessions).pending:
+        from kouan.clearance import service as clearance_service
+
         with transaction(k.sessions, actor=system("cli")) as s:
             clearance_service.refresh(s, now=utcnow())
 
@@ -142,7 +148,7 @@ def bulletin_command(
 ) -> None:
     """The month's clearance-time statement, compared with the national average and 2017."""
     from kouan.analytics import bulletin as bulletin_text
-    from kouan.clearance import bulletins
+    from kouan.clearance import bulletins, kpi
 
     if lang not in ("zh", "en") or fmt not in ("text", "markdown", "html"):
         err.print("[bold red]error:[/] --lang is zh or en; --format is text, markdown or html")
@@ -150,6 +156,7 @@ def bulletin_command(
     k = build(get_settings())
     if wait:
         catch_up(k)
+    fresh = kpi.freshness_of(k.sessions)
     try:
         f = bulletins.figures_for(k.sessions, month=month, region=region, clock=clock,
                                   database_url=k.settings.effective_database_url,
@@ -157,6 +164,7 @@ def bulletin_command(
     except KouanError as exc:
         _fail(exc)
         return
+    _stale_notice(fresh)
     print(bulletin_text.render(f, lang=lang, fmt=fmt), end="")
 
 

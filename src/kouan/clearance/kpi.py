@@ -58,11 +58,14 @@ class Freshness:
 
 def freshness(session: Session) -> Freshness:
     """Two counts, no write: what every KPI, facilitation and dashboard answer carries."""
+    from sqlalchemy import text
+
     from kouan.clearance.jobs import REFRESH
-    from kouan.consignments import dirty
     from kouan.jobs import service as jobs_service
 
-    return Freshness(pending=dirty.pending(session),
+    # consignments.dirty.pending, without importing the spine's write path for a count
+    pending = int(session.scalar(text("SELECT count(*) FROM dirty_consignment")) or 0)
+    return Freshness(pending=pending,
                      pending_jobs=jobs_service.waiting(session, kind="batch.committed", handler=REFRESH))
 
 

@@ -86,8 +86,9 @@ def recompute_consignments(session: Session, cids: Sequence[int], clocks: Sequen
     provinces = _provinces(session, {c.port for _cid, c in computed if c.port})
     table = ClearanceCase.__table__
     names = sorted({clock.name for clock in clocks})
-    for chunk in events_repo.chunks(sorted({c.declaration for _cid, c in computed})):
-        session.execute(delete(table).where(table.c.declaration.in_(chunk), table.c.clock.in_(names)))
+    for matching in events_repo.in_chunks(session, table.c.declaration,
+                                          sorted({c.declaration for _cid, c in computed})):
+        session.execute(delete(table).where(matching, table.c.clock.in_(names)))
     rows = [{
         "declaration": c.declaration, "clock": c.clock, "consignment_id": cid, "direction": c.direction,
         "port": c.port, "province": provinces.get(c.port) if c.port else None,
@@ -123,8 +124,8 @@ def refresh(
 
 
 def _clear_marks(session: Session, ids: list[int]) -> None:
-    for chunk in events_repo.chunks(ids):
-        session.execute(delete(DirtyConsignment).where(DirtyConsignment.consignment_id.in_(chunk)))
+    for matching in events_repo.in_chunks(session, DirtyConsignment.consignment_id, ids):
+        session.execute(delete(DirtyConsignment).where(matching))
     session.flush()
 
 

@@ -83,17 +83,22 @@ def existing(session: Session, cids: Sequence[int]) -> set[int]:
 
 
 def members_of(session: Session, cids: Sequence[int]) -> list[ConsignmentMember]:
-    """The members of these consignments (at most a chunk of ids), each one's in ``members`` order."""
+    """The members of these consignments, by consignment, each one's in ``members`` order."""
     cm = ConsignmentMember
-    return list(session.scalars(select(cm).where(cm.consignment_id.in_(list(cids)))
-                                .order_by(cm.consignment_id, cm.kind, cm.key)))
+    out: list[ConsignmentMember] = []
+    for matching in events_repo.in_chunks(session, cm.consignment_id, sorted(set(cids))):
+        out.extend(session.scalars(select(cm).where(matching).order_by(cm.consignment_id, cm.kind, cm.key)))
+    return out
 
 
 def hubs_of(session: Session, cids: Sequence[int]) -> list[ConsignmentHub]:
-    """The hubs of these consignments (at most a chunk of ids), each one's in ``hubs`` order."""
+    """The hubs of these consignments, by consignment, each one's in ``hubs`` order."""
     h = ConsignmentHub
-    return list(session.scalars(select(h).where(h.consignment_id.in_(list(cids)))
-                                .order_by(h.consignment_id, h.kind, h.linked_at, h.key)))
+    out: list[ConsignmentHub] = []
+    for matching in events_repo.in_chunks(session, h.consignment_id, sorted(set(cids))):
+        out.extend(session.scalars(select(h).where(matching)
+                                   .order_by(h.consignment_id, h.kind, h.linked_at, h.key)))
+    return out
 
 
 def container_links(session: Session, containers: Sequence[str]) -> dict[str, list[tuple[int, datetime]]]:

@@ -86,11 +86,10 @@ def build_many(session: Session, cids: Sequence[int]) -> dict[int, Timeline]:
     cids = sorted(set(cids))
     members: dict[int, list[ConsignmentMember]] = {}
     hubs: dict[int, list[ConsignmentHub]] = {}
-    for chunk in events_repo.chunks(cids):
-        for m in repo.members_of(session, chunk):
-            members.setdefault(m.consignment_id, []).append(m)
-        for h in repo.hubs_of(session, chunk):
-            hubs.setdefault(h.consignment_id, []).append(h)
+    for m in repo.members_of(session, cids):
+        members.setdefault(m.consignment_id, []).append(m)
+    for h in repo.hubs_of(session, cids):
+        hubs.setdefault(h.consignment_id, []).append(h)
     existing = repo.existing(session, cids)
     calls = {cid: [h.key for h in hubs.get(cid, []) if h.kind == RefKind.TRANSPORT_CALL.value]
              for cid in cids}

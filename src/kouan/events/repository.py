@@ -66,6 +66,26 @@ def existing_versions(
     return found
 
 
+def existing_versions_many(
+    session: Session, ids_by_source: dict[str, set[str]]
+) -> dict[str, dict[str, tuple[int, datetime | None, datetime | None, str, int]]]:
+    """``existing_versions`` for several sources at once: one statement per chunk of ids (the
+    ``(source, event_id)`` index answers ``source IN … AND event_id IN …``), whatever the number of
+    sources. ``{source: {event_id: (pk, version, recorded_at, content_hash, revision)}}``."""
+    found: dict[str, dict[str, tuple[int, datetime | None, datetime | None, str, int]]] = {
+        source: {} for source in ids_by_source}
+    ids = sorted(set().union(*ids_by_source.values())) if ids_by_source else []
+    for matching in in_chunks(session, Event.event_id, ids):
+        rows = session.execute(
+            select(Event.source, Event.event_id, Event.id, Event.version, Event.recorded_at,
+                   Event.content_hash, Event.revision)
+            .where(Event.source.in_(sorted(ids_by_source)), matching))
+        for source, eid, pk, version, recorded, chash, rev in rows:
+            if eid in ids_by_source[source]:
+                found[source][eid] = (pk, version, recorded, chash, rev)
+    return found
+
+
 def refs_of(session: Session, pks: Sequence[int]) -> list[tuple[int, str, str]]:
     """``(event_pk, kind, key)`` of every ``event_ref`` row of these events, read from the events'
     own ``refs`` column: ``event_ref`` is keyed by ``(kind, key, event_pk)`` and has no index that
@@ -84,13 +104,9 @@ def events_by_refs(session: Session, refs: Sequence[tuple[str, str]]) -> list[Ev
     for kind, key in refs:
         by_kind.setdefault(kind, []).append(key)
     for kind, keys in by_kind.items():
-        for chunk in chunks(sorted(set(keys))):
-            pks.update(session.scalars(
-                select(EventRef.event_pk).where(EventRef.kind == kind, EventRef.key.in_(chunk))))
-    events: list[Event] = []
-    for chunk in chunks(sorted(pks)):
-        events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
-    return sorted(events, key=lambda e: (e.occurred_at, e.id))
+        for matching in in_chunks(session, EventRef.key, sorted(set(keys))):
+            pks.update(session.scalars(select(EventRef.event_pk).where(EventRef.kind == kind, matching)))
+    return sorted(events_by_pks(session, sorted(pks)), key=lambda e: (e.occurred_at, e.id))
 
 
 def ref_rows(session: Session, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
@@ -100,9 +116,9 @@ def ref_rows(session: Session, refs: Sequence[tuple[str, str]]) -> dict[tuple[st
     for kind, key in refs:
         by_kind.setdefault(kind, []).append(key)
     for kind, keys in by_kind.items():
-        for chunk in chunks(sorted(set(keys))):
+        for matching in in_chunks(session, EventRef.key, sorted(set(keys))):
             rows = session.execute(select(EventRef.key, EventRef.event_pk)
-                                   .where(EventRef.kind == kind, EventRef.key.in_(chunk)))
+                                   .where(EventRef.kind == kind, matching))
             for key, pk in rows:
                 out.setdefault((kind, key), []).append(pk)
     return out
@@ -111,8 +127,8 @@ def ref_rows(session: Session, refs: Sequence[tuple[str, str]]) -> dict[tuple[st
 def call_event_rows(session: Session, keys: Sequence[str]) -> dict[str, list[int]]:
     """Call key -> its events in ``call_event`` (see ``call_events``)."""
     out: dict[str, list[int]] = {}
-    for chunk in chunks(sorted(set(keys))):
-        rows = session.execute(select(CallEvent.key, CallEvent.event_pk).where(CallEvent.key.in_(chunk)))
+    for matching in in_chunks(session, CallEvent.key, sorted(set(keys))):
+        rows = session.execute(select(CallEvent.key, CallEvent.event_pk).where(matching))
         for key, pk in rows:
             out.setdefault(key, []).append(pk)
     return out
@@ -120,8 +136,8 @@ def call_event_rows(session: Session, keys: Sequence[str]) -> dict[str, list[int
 
 def events_by_pks(session: Session, pks: Sequence[int]) -> list[Event]:
     events: list[Event] = []
-    for chunk in chunks(sorted(set(pks))):
-        events.extend(session.scalars(select(Event).where(Event.id.in_(chunk))))
+    for matching in in_chunks(session, Event.id, sorted(set(pks))):
+        events.extend(session.scalars(select(Event).where(matching)))
     return events
 
 
@@ -131,11 +147,11 @@ def call_events(session: Session, keys: Sequence[str],
     milestones naming a call), of ``milestones`` if given, oldest first. Reads the call's few own
     events through ``call_event``, never the box events that name the call too."""
     pks: set[int] = set()
-    for chunk in chunks(sorted(set(keys))):
-        pks.update(session.scalars(select(CallEvent.event_pk).where(CallEvent.key.in_(chunk))))
+    for matching in in_chunks(session, CallEvent.key, sorted(set(keys))):
+        pks.update(session.scalars(select(CallEvent.event_pk).where(matching)))
     events: list[Event] = []
-    for chunk in chunks(sorted(pks)):
-        stmt = select(Event).where(Event.id.in_(chunk))
+    for matching in in_chunks(session, Event.id, sorted(pks)):
+        stmt = select(Event).where(matching)
         if milestones is not None:
             stmt = stmt.where(Event.milestone.in_(list(milestones)))
         events.extend(session.scalars(stmt))
@@ -154,11 +170,24 @@ def sender(session: Session, source: str) -> authority.Sender:
                                carrier_codes=codes or ())
 
 
+def senders(session: Session, sources: Iterable[str]) -> dict[str, authority.Sender]:
+    """``sender`` of each of ``sources``, in one query."""
+    wanted = sorted(set(sources))
+    found = dict.fromkeys(wanted, authority.UNKNOWN)
+    o = Organisation
+    rows = session.execute(select(o.code, o.kind, o.home_port, o.customs_district, o.fleet, o.carrier_codes)
+                           .where(o.code.in_(wanted))) if wanted else ()
+    for code, kind, home_port, district, fleet, codes in rows:
+        found[code] = authority.sender_of(kind, home_port=home_port, customs_district=district,
+                                          fleet=fleet or (), carrier_codes=codes or ())
+    return found
+
+
 def port_districts(session: Session, ports: Iterable[str]) -> dict[str, str | None]:
     """UN/LOCODE -> customs district, for the ports named (ports Kouan does not know are left out)."""
     found: dict[str, str | None] = {}
-    for chunk in chunks(sorted(set(ports))):
-        rows = session.execute(select(Port.locode, Port.customs_district).where(Port.locode.in_(chunk)))
+    for matching in in_chunks(session, Port.locode, sorted(set(ports))):
+        rows = session.execute(select(Port.locode, Port.customs_district).where(matching))
         found.update((locode, district) for locode, district in rows)
     return found
 

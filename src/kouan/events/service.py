@@ -16,7 +16,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from kouan import jobs
@@ -202,11 +202,14 @@ def _best(events: Sequence[CanonicalEvent]) -> dict[str, _Winner]:
     return best
 
 
-def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _Plan:
-    """Decide, per event_id, whether the batch stores, replaces or ignores it."""
+def _plan(session: Session, source: str, events: Sequence[CanonicalEvent],
+          stored: dict[str, tuple] | None = None) -> _Plan:
+    """Decide, per event_id, whether the batch stores, replaces or ignores it (``stored``: the
+    source's stored versions of these ids, when the caller read them already)."""
     best = _best(events)
     plan = _Plan(duplicates=len(events) - len(best))  # superseded or repeated inside the batch
-    stored = repo.existing_versions(session, source, sorted(best))
+    if stored is None:
+        stored = repo.existing_versions(session, source, sorted(best))
     for eid, w in best.items():
         old = stored.get(eid)
         if old is None:
@@ -218,14 +221,16 @@ def _plan(session: Session, source: str, events: Sequence[CanonicalEvent]) -> _P
     return plan
 
 
-def _judge(session: Session, plan: _Plan, sender: authority.Sender) -> int:
+def _judge(session: Session, plan: _Plan, sender: authority.Sender,
+           districts: dict[str, str | None] | None = None) -> int:
     """Mark each winner entitled or a claim (events.authority); returns how many are claims. The
-    ports' districts are read only for a customs sender, once per chunk."""
+    ports' districts are read only for a customs sender, once per chunk (unless given)."""
     if sender.trusted:
         return 0
     winners = plan.new + [w for *_x, w in plan.replace]
-    districts = (repo.port_districts(session, {w.event.port for w in winners if w.event.port})
-                 if authority.needs_districts(sender) else {})
+    if districts is None:
+        districts = (repo.port_districts(session, {w.event.port for w in winners if w.event.port})
+                     if authority.needs_districts(sender) else {})
     claims = 0
     for w in winners:
         if not authority.entitled(sender, w.event, districts):
@@ -280,16 +285,24 @@ def _write(session: Session, plan: _Plan, *, source: str, batch_id: int, now: da
             session.execute(CallEvent.__table__.insert(), calls)
 
 
-def _identifier_quality(session: Session, events: Sequence[CanonicalEvent]) -> dict[str, int]:
+def _known_cn_ports(session: Session, ports: Iterable[str]) -> set[str]:
+    """Of the Chinese LOCODEs named, those in the reference list."""
+    known: set[str] = set()
+    for matching in repo.in_chunks(session, Port.locode, sorted({p for p in ports if p.startswith("CN")})):
+        known.update(session.scalars(select(Port.locode).where(matching)))
+    return known
+
+
+def _identifier_quality(session: Session, events: Sequence[CanonicalEvent],
+                        known: set[str] | None = None) -> dict[str, int]:
     """Count containers with a bad ISO 6346 check digit and ports that are no UN/LOCODE (a Chinese
-    LOCODE must also be in the reference list). Bad identifiers are kept and flagged, not rejected."""
+    LOCODE must also be in the reference list, or in ``known`` when the caller read it). Bad
+    identifiers are kept and flagged, not rejected."""
     container = RefKind.CONTAINER
     containers = Counter(r.key for e in events for r in e.refs if r.kind == container)
     ports = Counter(e.port for e in events if e.port)  # each distinct value checked once
-    cn_ports = sorted(p for p in ports if p.startswith("CN"))
-    known: set[str] = set()
-    for chunk in repo.chunks(cn_ports):
-        known.update(session.scalars(select(Port.locode).where(Port.locode.in_(chunk))))
+    if known is None:
+        known = _known_cn_ports(session, ports)
     bad_ports = sum(n for p, n in ports.items()
                     if ids.check_locode(p) or (p.startswith("CN") and p not in known))
     return {"containers_checked": containers.total(),
@@ -472,6 +485,127 @@ def ingest_stream(
                          entity_id=str(batch.id), subject_org_id=org_id,
                          after={k: v for k, v in report.as_dict().items() if k != "errors"})
     return report
+
+
+@dataclass(frozen=True)
+class Send:
+    """One partner's message as it arrived: a batch of its own."""
+
+    source: str
+    org_id: int | None
+    data: bytes
+    received_at: datetime
+    fmt: str = "auto"
+    filename: str | None = None
+
+
+def ingest_many(session: Session, sends: Sequence[Send], *, channel: str, actor: str,
+                tz: ZoneInfo = CHINA_TZ) -> list[IngestReport]:
+    """Store several sends in the caller's transaction, each as the batch ``ingest`` would make
+    of it (its own ``ingest_batch`` row, received time, event rows, totals, ``batch.committed``
+    job and audit entry), with the work a batch does set-based over all of them: one read of a
+    source's stored versions and of its sender, one insert per table, one linking, one marking of
+    dirty consignments, one look-up of the ports. Linking depends only on which events are stored,
+    not on their order (consignments.service), so the outcome is that of ingesting the sends one
+    after the other. A source whose event id recurs across the sends (a re-send, a newer version)
+    is ingested send by send instead, in order, so that what wins is what would have won."""
+    if not sends:
+        return []
+    with gc_paused():
+        parsed = []
+        for send in sends:
+            fmt = parsing.detect(send.data, send.fmt)
+            parsed.append((send, fmt, parsing.parse(send.data, fmt, tz=tz)))
+        ids_of: dict[str, set[str]] = {}
+        serial: set[str] = set()
+        for send, _fmt, result in parsed:
+            seen = ids_of.setdefault(send.source, set())
+            mine = {e.event_id for e in result.events}
+            if seen & mine:
+                serial.add(send.source)
+            seen |= mine
+        if serial:
+            return [ingest(session, source=send.source, org_id=send.org_id, data=send.data, fmt=send.fmt,
+                           channel=channel, now=send.received_at, actor=actor, filename=send.filename,
+                           tz=tz) for send in sends]
+        senders = repo.senders(session, ids_of)
+        stored = repo.existing_versions_many(session, ids_of)
+        ports = {e.port for _s, _f, r in parsed for e in r.events if e.port}
+        districts = (repo.port_districts(session, ports)
+                     if any(authority.needs_districts(x) for x in senders.values()) else {})
+        known = _known_cn_ports(session, ports)
+        plans, reports, rows = [], [], []
+        for send, fmt, result in parsed:
+            plan = _plan(session, send.source, result.events, stored[send.source])
+            claims = _judge(session, plan, senders[send.source], districts)
+            report = IngestReport(format=fmt, received=len(result.events) + len(result.rejections),
+                                  quarantined=len(result.rejections), claims=claims,
+                                  stored=len(plan.new), updated=len(plan.replace), duplicates=plan.duplicates)
+            report.errors.extend({"where": r.where, "reason": r.reason}
+                                 for r in result.rejections[:MAX_ERRORS_REPORTED])
+            rows.append({
+                "source": send.source, "org_id": send.org_id, "format": fmt, "channel": channel,
+                "filename": send.filename, "content_sha256": hashlib.sha256(send.data).hexdigest(),
+                "size_bytes": len(send.data), "received_at": send.received_at, "actor": actor,
+                "received": report.received, "stored": report.stored, "duplicates": report.duplicates,
+                "updated": report.updated, "quarantined": report.quarantined,
+                **_identifier_quality(session, plan.winners(), known)})
+            plans.append(plan)
+            reports.append(report)
+        table = IngestBatch.__table__
+        # The first row takes the write lock (SQLite) with its own id; the others' ids follow it.
+        batch_ids = [session.scalar(insert(table).returning(table.c.id), rows[0])]
+        batch_ids += allocate_ids(session, table, len(rows) - 1)
+        if len(rows) > 1:
+            session.execute(insert(table), [{**row, "id": i} for row, i in zip(rows[1:], batch_ids[1:],
+                                                                                strict=True)])
+        for report, batch_id in zip(reports, batch_ids, strict=True):
+            report.batch_id = batch_id
+        _write_many(session, [(p, send.source, b, send.received_at)
+                              for p, (send, _f, _r), b in zip(plans, parsed, batch_ids, strict=True)])
+        acting = [e for p in plans for e in p.entitled()]
+        linked = consignments_service.link(session, acting, now=max(s.received_at for s in sends))
+        demoted: set[int] = set()
+        for p in plans:
+            demoted |= _demoted(session, p)
+        dirty.mark_dirty(session, linked.touched | dirty.reached_by_hubs(session, acting) | demoted)
+        for (send, fmt, result), batch_id in zip(parsed, batch_ids, strict=True):
+            _quarantine(session, result.rejections, source=send.source, fmt=fmt, batch_id=batch_id,
+                        now=send.received_at)
+        jobs.enqueue_many(session, BATCH_COMMITTED, [
+            ({"batch_id": r.batch_id}, f"{BATCH_COMMITTED}:{r.batch_id}")
+            for r in reports if r.stored or r.updated], now=max(s.received_at for s in sends))
+    audit_service.record_many(session, [
+        {"action": "ingest_batch.create", "entity": "ingest_batch", "entity_id": str(r.batch_id),
+         "subject_org_id": send.org_id, "after": {k: v for k, v in r.as_dict().items() if k != "errors"}}
+        for r, send in zip(reports, sends, strict=True)])
+    return reports
+
+
+def _write_many(session: Session, parts: Sequence[tuple[_Plan, str, int, datetime]]) -> None:
+    """``_write`` for several batches' plans: their new events in one insert per table."""
+    fresh = [part for part in parts if part[0].new]
+    if fresh:
+        out = bulk.Bulk(session)
+        pks = allocate_ids(session, Event.__table__, sum(len(p.new) for p, *_x in fresh))
+        events: list[tuple] = []
+        refs: list[tuple] = []
+        calls: list[tuple] = []
+        at = 0
+        for plan, source, batch_id, now in fresh:
+            mine = pks[at:at + len(plan.new)]
+            at += len(plan.new)
+            e, r = _event_tuples(out, mine, plan.new, source=source, batch_id=batch_id, now=now)
+            events += e
+            refs += r
+            calls += [row for pk, w in zip(mine, plan.new, strict=True)
+                      for row in call_event_rows(pk, w.event.milestone.value, w.pairs)]
+        out.insert("event", EVENT_COLUMNS, events)
+        out.insert("event_ref", REF_COLUMNS, refs)
+        out.insert("call_event", CALL_EVENT_COLUMNS, calls)
+    for plan, source, batch_id, now in parts:
+        if plan.replace:
+            _write(session, _Plan(replace=plan.replace), source=source, batch_id=batch_id, now=now)
 
 
 @dataclass

@@ -5,10 +5,16 @@ Importing this package is cheap (no feature, no analytics): the spine imports it
 
 from kouan.jobs.registry import handler, subscribe
 
-__all__ = ["enqueue", "handler", "subscribe"]
+__all__ = ["enqueue", "enqueue_many", "handler", "subscribe"]
 
 
 def enqueue(*args, **kwargs):  # type: ignore[no-untyped-def]
     from kouan.jobs import service
 
     return service.enqueue(*args, **kwargs)
+
+
+def enqueue_many(*args, **kwargs):  # type: ignore[no-untyped-def]
+    from kouan.jobs import service
+
+    return service.enqueue_many(*args, **kwargs)

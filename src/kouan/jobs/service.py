@@ -50,12 +50,14 @@ class Policy:
     backoff_seconds: float = 5.0  # after the first failure; doubled after each next one
     backoff_max_seconds: float = 3600.0
     lease_seconds: float = 900.0  # a running job whose worker went silent this long is taken again
+    keep_done_days: float = 7.0  # done jobs finished longer ago are pruned (0: kept for ever)
 
     @classmethod
     def from_settings(cls, settings: Any) -> Policy:
         return cls(max_attempts=settings.jobs_max_attempts, backoff_seconds=settings.jobs_backoff_seconds,
                    backoff_max_seconds=settings.jobs_backoff_max_seconds,
-                   lease_seconds=settings.jobs_lease_seconds)
+                   lease_seconds=settings.jobs_lease_seconds,
+                   keep_done_days=settings.jobs_keep_done_days)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.backoff_max_seconds,
@@ -85,6 +87,23 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any], *, now: dateti
         "dedupe_key": dedupe_key or default_key(kind, payload), "parent_id": parent_id,
         "status": QUEUED, "attempts": 0, "run_after": run_after or now, "created_at": now,
     })
+
+
+def enqueue_many(session: Session, kind: str, payloads: Sequence[tuple[dict[str, Any], str | None]], *,
+                 now: datetime | None = None) -> None:
+    """``enqueue`` for several jobs of one kind, ``(payload, dedupe_key)`` each: one cached
+    statement run for every row (executemany), no look-up."""
+    if not payloads:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    now = now or utcnow()
+    session.execute(dialect_insert(_T).on_conflict_do_nothing(index_elements=["dedupe_key"]), [
+        {"kind": kind, "handler": None, "payload": payload, "dedupe_key": key or default_key(kind, payload),
+         "parent_id": None, "status": QUEUED, "attempts": 0, "run_after": now, "created_at": now}
+        for payload, key in payloads])
 
 
 @dataclass(frozen=True)
@@ -231,6 +250,19 @@ def settle(session: Session, *, kind: str, up_to_id: int, now: datetime) -> int:
         _c.kind == kind, _c.status == QUEUED, _c.handler.is_(None), _c.id <= up_to_id,
     ).values(status=DONE, finished_at=now))
     return int(done.rowcount or 0)
+
+
+def prune(sessions: sessionmaker[Session], *, policy: Policy, now: datetime | None = None) -> int:
+    """Delete the ``done`` jobs that finished more than ``policy.keep_done_days`` ago, in a short
+    transaction of its own; returns how many. Failed, queued and running jobs are never pruned.
+    A pruned job's ``dedupe_key`` is free again: keys name what happened once (a batch's id), so
+    nothing asks for them again."""
+    if policy.keep_done_days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=policy.keep_done_days)
+    with transaction(sessions, actor=JOBS) as session:
+        gone = session.execute(_T.delete().where(_c.status == DONE, _c.finished_at < cutoff))
+        return int(gone.rowcount or 0)
 
 
 def last_id(session: Session) -> int:

@@ -27,6 +27,20 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.outcomes: dict[str, int] = {}
+        self.pruned = 0  # done jobs deleted by this worker (Policy.keep_done_days)
+        self._pruned_at: float | None = None
+
+    PRUNE_EVERY_SECONDS = 3600.0
+
+    def _prune_when_due(self) -> None:
+        """Once idle, and then at most once an hour: delete the done jobs past their keeping."""
+        if self._pruned_at is not None and time.monotonic() - self._pruned_at < self.PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        try:
+            self.pruned += service.prune(self.sessions, policy=self.policy)
+        except Exception:  # noqa: BLE001 - housekeeping: the store is busy, next hour then
+            log.exception("the job worker could not prune done jobs")
 
     def wake(self) -> None:
         self._wake.set()
@@ -54,6 +68,7 @@ class Worker:
                 time.sleep(self.poll_seconds)
                 continue
             if outcome is None:
+                self._prune_when_due()
                 if once:
                     break
                 self._wake.wait(self.poll_seconds)
