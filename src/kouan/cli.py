@@ -49,6 +49,8 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "events": ("kouan.events.cli", "events_app"),
     "quarantine": ("kouan.events.cli", "quarantine_app"),
     "declarations": ("kouan.declarations.cli", "declarations_app"),
+    "slots": ("kouan.appointments.cli", "slots_app"),
+    "desk": ("kouan.appointments.cli", "desk_app"),
 }
 
 
