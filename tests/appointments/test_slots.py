@@ -122,9 +122,10 @@ def test_move_and_cancel_give_the_place_back(client, kouan, world):
     again = client.post(f"/api/v1/bookings/{ref}/actions/cancel", headers=a)
     assert again.status_code == 409 and again.json()["code"] == "booking_not_booked"
     with kouan.sessions() as s:
-        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.entity == "appointment")
-                                               .order_by(AuditEntry.id))]
-    assert actions == ["appointment.create", "appointment.update", "appointment.update"]
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.entity == "appointment")
+                                 .order_by(AuditEntry.id)))
+    actions = [e.action for e in entries]
+    assert actions == ["appointment.create", "appointment.update", "appointment.update"], [e.after for e in entries]
 
 
 def test_a_booking_not_used_is_marked_no_show_by_its_job_once_the_slot_is_over(client, kouan, world):

@@ -392,12 +392,14 @@ def act(session: Session, *, actor: Principal, reference: str, step: str, now: d
     if new is None:
         raise BookingRefused(N_("the booking is %(status)s"), params={"status": a.status},
                              extra={"code": "booking_not_booked", "current_status": a.status})
+    # Every attribute is set before the next statement, so the booking's change is one flush (one
+    # audit row): a Core statement (capacity, the no-show job) flushes what is pending.
     if what == rules.Step.MOVE:
         _move(session, a, slot_id, now)
     elif what == rules.Step.CANCEL:
+        a.status, a.updated_at, a.cancelled_at = new.value, now, now
         if a.slot_id:
             capacity.give(session, a.slot_id)
-        a.cancelled_at = now
     elif what == rules.Step.USE:
         if now < a.slot_start - timedelta(hours=1):
             raise BookingRefused(N_("the slot has not begun"), extra={"code": "slot_not_begun"})
@@ -427,7 +429,7 @@ def _move(session: Session, a: Appointment, slot_id: int | None, now: datetime) 
     if a.slot_id:
         capacity.give(session, a.slot_id)
     a.slot_id, a.terminal_org_id = target.id, target.org_id
-    a.slot_start, a.slot_end = target.starts_at, target.ends_at
+    a.slot_start, a.slot_end, a.updated_at = target.starts_at, target.ends_at, now
     _enqueue_no_show(session, a, now)
 
 
