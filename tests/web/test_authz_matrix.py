@@ -52,6 +52,8 @@ def fill(name: str, p: Persona, sides: dict[str, Side], target: str) -> str:
         "reference": side.appointment, "clearance_id": side.clearance, "ref:path": side.bill,
         "action": "lodge", "step": "cancel", "locale": "en", "region": "CN-LN", "month": "2022-13",
         "locode": "CNDAL", "job_id": 1,  # jobs are no organisation's: only the overseers reach them
+        # slots are an offer to every party, and no ticket is there: an admitted caller gets 404 or 422
+        "slot_id": 999999, "ticket_id": 999999, "category": "delay",
     }
     if name not in values:
         pytest.fail(f"the matrix does not know how to fill the path parameter {{{name}}}")
