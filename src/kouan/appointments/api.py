@@ -34,14 +34,17 @@ class PatternCreate(Input):
     port: str = Field(examples=["CNDAL"], max_length=5)
     service: str
     days: str = Field(examples=["rest_days"],
-                      description="all, workdays, rest_days, weekends, holidays, makeup_days (Chinese calendar)")
-    daily_from: str = Field(examples=["22:00"], description="Beijing time; past midnight when daily_to is earlier")
+                      description="all, workdays, rest_days, weekends, holidays, makeup_days "
+                                  "(Chinese calendar)")
+    daily_from: str = Field(examples=["22:00"],
+                            description="Beijing time; past midnight when daily_to is earlier")
     daily_to: str = Field(examples=["08:00"])
     first_day: date
     last_day: date
     capacity: int = Field(ge=1, le=1000)
     hours: str = Field(examples=["night"], description="regular, extended (延时), staggered (错时), night")
-    slot_minutes: int = Field(0, ge=0, le=1440, description="cut the window into slots of this length; 0: one slot")
+    slot_minutes: int = Field(0, ge=0, le=1440,
+                              description="cut the window into slots of this length; 0: one slot")
 
 
 class SlotRead(BaseModel):
@@ -171,7 +174,8 @@ def book(slot_id: Id, body: BookingCreate, session: DbSession, principal: Curren
 
 @router.get("/bookings", response_model=list[BookingRead])
 def list_bookings(session: DbSession, principal: CurrentPrincipal, day: date | None = None,
-                  serving: bool = False, status_: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+                  serving: bool = False,
+                  status_: Annotated[str | None, Query(alias="status", max_length=16)] = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 200):
     """The caller's bookings and those it serves; `day` (Beijing) and `serving=true` give a
     unit's or terminal's day."""
@@ -197,4 +201,5 @@ def booking_step(reference: str, step: str, session: DbSession, principal: Curre
 def off_hours_use(session: DbSession, principal: CurrentPrincipal, first: date = Query(alias="from"),
                   last: date = Query(alias="to"), port: Annotated[str | None, Query(max_length=5)] = None):
     """Bookings by port and month, how many off office hours, used and not shown."""
-    return [OffHoursRead(**r.__dict__) for r in service.off_hours_report(session, first=first, last=last, port=port)]
+    rows = service.off_hours_report(session, first=first, last=last, port=port)
+    return [OffHoursRead(**r.__dict__) for r in rows]

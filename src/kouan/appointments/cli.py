@@ -153,9 +153,11 @@ def sweep() -> None:
 
 
 @desk_app.command("report")
-def desk_report(first: Annotated[str, typer.Option("--from")], last: Annotated[str, typer.Option("--to")]) -> None:
+def desk_report(first: Annotated[str, typer.Option("--from")],
+                last: Annotated[str, typer.Option("--to")]) -> None:
     """The SLA report by unit and category (JSON)."""
     from kouan.desk import service as svc
 
-    rows = _run(lambda s, now: svc.sla_report(s, first=date.fromisoformat(first), last=date.fromisoformat(last)))
+    rows = _run(lambda s, now: svc.sla_report(s, first=date.fromisoformat(first),
+                                              last=date.fromisoformat(last)))
     print(json.dumps([r.__dict__ for r in rows], ensure_ascii=False))

@@ -71,7 +71,8 @@ def publish(request: Request, session: DbSession, principal: PagePrincipal,
             csrf_token: Annotated[str, Form()] = "", port: Annotated[str, Form(max_length=5)] = "",
             service_: Annotated[str, Form(alias="service", max_length=24)] = "",
             start: Annotated[str, Form(max_length=32)] = "", end: Annotated[str, Form(max_length=32)] = "",
-            capacity: Annotated[int, Form(ge=1, le=1000)] = 1, hours: Annotated[str, Form(max_length=16)] = ""):
+            capacity: Annotated[int, Form(ge=1, le=1000)] = 1,
+            hours: Annotated[str, Form(max_length=16)] = ""):
     csrf.verify(request, csrf_token)
     begins, ends = _beijing(start), _beijing(end)
     try:

@@ -480,7 +480,8 @@ class OffHoursRow:
     off_hours_share: float | None
 
 
-def off_hours_report(session: Session, *, first: date, last: date, port: str | None = None) -> list[OffHoursRow]:
+def off_hours_report(session: Session, *, first: date, last: date,
+                     port: str | None = None) -> list[OffHoursRow]:
     """Bookings (not cancelled) by port and month of their slot (Beijing time), how many were
     off-hours, used and not shown: the use of 7×24 clearance."""
     lo, _ = local_day(first)

@@ -41,8 +41,10 @@ def desk(request: Request, session: DbSession, principal: PagePrincipal):
 @router.post("/desk")
 def log_ticket(request: Request, session: DbSession, principal: PagePrincipal,
                csrf_token: Annotated[str, Form()] = "", category: Annotated[str, Form(max_length=16)] = "",
-               subject: Annotated[str, Form(max_length=200)] = "", body: Annotated[str, Form(max_length=5000)] = "",
-               refs: Annotated[str, Form(max_length=2000)] = "", port: Annotated[str, Form(max_length=5)] = ""):
+               subject: Annotated[str, Form(max_length=200)] = "",
+               body: Annotated[str, Form(max_length=5000)] = "",
+               refs: Annotated[str, Form(max_length=2000)] = "",
+               port: Annotated[str, Form(max_length=5)] = ""):
     csrf.verify(request, csrf_token)
     try:
         t = service.create(session, actor=principal, category=category, subject=subject, body=body,

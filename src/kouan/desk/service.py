@@ -74,8 +74,8 @@ def set_sla(session: Session, *, actor: Principal, category: str, response_hours
     if not 1 <= response_hours <= 24 * 30 or not 1 <= resolution_hours <= 24 * 90:
         raise _invalid("/response_hours", N_("hours out of range"), response_hours)
     if resolution_hours < response_hours:
-        raise _invalid("/resolution_hours", N_("the resolution clock cannot be shorter than the response clock"),
-                       resolution_hours)
+        raise _invalid("/resolution_hours",
+                       N_("the resolution clock cannot be shorter than the response clock"), resolution_hours)
     row = session.get(DeskCategorySla, cat.value)
     if row is None:
         row = DeskCategorySla(category=cat.value, response_hours=response_hours,
@@ -175,8 +175,8 @@ def steps(session: Session, ticket_id: int) -> list[DeskTicketStep]:
 def _unit(session: Session, code: str | None) -> Organisation:
     org = partners_repo.get_org_by_code(session, (code or "").strip().upper()) if code else None
     if org is None or org.kind not in UNITS or not org.active:
-        raise _invalid("/unit", N_("name a unit: customs, border inspection, maritime, a terminal or the port office"),
-                       code)
+        why = N_("name a unit: customs, border inspection, maritime, a terminal or the port office")
+        raise _invalid("/unit", why, code)
     return org
 
 
@@ -321,7 +321,8 @@ def sla_report(session: Session, *, first: date, last: date) -> list[SlaRow]:
             response_median_h=_r(rules.quantile(resp, 1, 2)), response_p90_h=_r(rules.quantile(resp, 9, 10)),
             resolution_median_h=_r(rules.quantile(reso, 1, 2)),
             resolution_p90_h=_r(rules.quantile(reso, 9, 10)),
-            response_breaches=sum(1 for t in rows if _late(t.acknowledged_at, t.response_due, t.response_breached_at)),
+            response_breaches=sum(1 for t in rows
+                                  if _late(t.acknowledged_at, t.response_due, t.response_breached_at)),
             resolution_breaches=sum(1 for t in rows if _late(t.resolved_at, t.resolution_due,
                                                              t.resolution_breached_at))))
     return out
