@@ -203,14 +203,15 @@ def test_a_pattern_publishes_nights_of_rest_days(client, kouan, world):
 
 
 def test_a_pattern_follows_holidays_and_make_up_working_days():
-    # Mid-autumn (25-27 Sep 2026) and National Day (1-7 Oct); Sunday 20 September is worked (调休).
+    # Mid-autumn (25-27 Sep 2026) and National Day (1-7 Oct); Sunday 20 September and Saturday
+    # 10 October are worked (调休).
     rest = domain.Pattern(domain.Days.REST_DAYS, time(22), time(2), date(2026, 9, 19), date(2026, 10, 8))
     nights = [s.astimezone(CHINA_TZ).date().day for s, _ in rest.windows()]
     assert nights == [19, 25, 26, 27, 1, 2, 3, 4, 5, 6, 7]
     holidays = domain.Pattern(domain.Days.HOLIDAYS, time(9), time(12), date(2026, 9, 19), date(2026, 10, 8))
     assert [s.astimezone(CHINA_TZ).date().day for s, _ in holidays.windows()] == [25, 26, 27, 1, 2, 3, 4, 5, 6, 7]
     makeup = domain.Pattern(domain.Days.MAKEUP_DAYS, time(17, 30), time(20), date(2026, 9, 1), date(2026, 10, 31))
-    assert [s.astimezone(CHINA_TZ).date() for s, _ in makeup.windows()] == [date(2026, 9, 20)]
+    assert [s.astimezone(CHINA_TZ).date() for s, _ in makeup.windows()] == [date(2026, 9, 20), date(2026, 10, 10)]
 
 
 def test_the_calendar_days_a_pattern_can_choose():
@@ -269,3 +270,27 @@ def test_the_slots_page_books_and_shows_409_with_next_free_in_chinese(client, ko
     served = client.get(f"/slots?day={TOMORROW}&lang=en")
     assert "Bookings of the day we serve" in served.text and "TRADERA" in served.text
     assert "Publish a slot" in served.text
+
+
+def test_a_booking_for_a_declaration_is_on_its_timeline_and_only_the_declarant_links_it(client, kouan, world):
+    from tests.declarations.test_api import draft
+
+    from kouan.events.models import Event
+
+    slot = publish(client, kouan, world, capacity=2)
+    trader = {"X-CSRF-Token": login(client, world.trader_a.admin)}
+    number = client.post("/api/v1/declarations", json=draft(), headers=trader).json()["number"]
+    r = client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"declaration": number}, headers=trader)
+    assert r.status_code == 201 and r.json()["declaration"] == number and r.json()["containers"] == ["CSQU3054383"]
+    ref = r.json()["reference"]
+    client.post(f"/api/v1/bookings/{ref}/actions/cancel", headers=trader)
+    with kouan.sessions() as s:
+        events = {e.event_id: e for e in s.scalars(select(Event).where(Event.event_id.like(f"bk/{ref}/%")))}
+    booked, cancelled = events[f"bk/{ref}/booked"], events[f"bk/{ref}/cancel"]
+    assert (booked.milestone, booked.classifier) == ("INSPECTION_DONE", "PLN")
+    assert booked.occurred_at == datetime.fromisoformat(slot["start"])
+    assert (cancelled.milestone, cancelled.classifier) == ("OTHER", "ACT")
+    other = key(kouan, world.trader_b.id, "appointments:write")
+    refused = client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"declaration": number}, headers=other)
+    assert refused.status_code == 404  # another's declaration cannot be named
+    assert client.get(f"/api/v1/slots/{slot['id']}", headers=trader).json()["free"] == 2

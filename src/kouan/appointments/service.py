@@ -26,6 +26,8 @@ from kouan.declarations import appointment_service as ship_side
 from kouan.declarations import service as declarations
 from kouan.declarations.domain import Mode
 from kouan.declarations.models import Appointment, DeclarationRecord
+from kouan.events import record as events_record
+from kouan.events.domain import CanonicalEvent, Classifier, Direction, Milestone, Ref, RefKind
 from kouan.kit.clock import CHINA_TZ
 from kouan.kit.errors import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from kouan.partners import repository as partners_repo
@@ -274,6 +276,35 @@ def _check_booker(actor: Principal) -> None:
         raise Forbidden(N_("a viewer cannot do this"))
 
 
+# What a booking for a declaration puts in the event store: the service planned at the slot's start
+# (PLN: clocks read only actual events), and what became of it (OTHER, with its own code).
+PLANNED: dict[str, Milestone] = {
+    rules.Service.INSPECTION: Milestone.INSPECTION_DONE, rules.Service.RELEASE: Milestone.CUSTOMS_RELEASED,
+    rules.Service.DOCUMENT_REVIEW: Milestone.OTHER, rules.Service.PICKUP: Milestone.GATE_OUT,
+}
+
+
+def _record(session: Session, a: Appointment, actor: Principal, suffix: str, now: datetime) -> None:
+    """The booking's event on its declaration's timeline (none without a declaration)."""
+    rec = session.get(DeclarationRecord, a.declaration_id) if a.declaration_id else None
+    if rec is None:
+        return
+    planned = suffix in ("booked", f"moved-{a.slot_id}")
+    refs = [Ref(RefKind.DECLARATION, rec.number)]
+    if rec.bill_of_lading:
+        refs.append(Ref(RefKind.BILL_OF_LADING, rec.bill_of_lading))
+    event = CanonicalEvent(
+        event_id=f"bk/{a.reference}/{suffix}",
+        milestone=PLANNED.get(a.service or "", Milestone.OTHER) if planned else Milestone.OTHER,
+        occurred_at=a.slot_start if planned else now, recorded_at=now,
+        classifier=Classifier.PLN if planned else Classifier.ACT, port=a.port,
+        direction=Direction(rec.direction), refs=tuple(refs),
+        attrs={"booking": a.reference, "service": a.service, "slot_id": a.slot_id,
+               "slot_start": a.slot_start.isoformat(), "slot_end": a.slot_end.isoformat(), "step": suffix},
+        original_code=f"kouan/booking/{a.service}/{suffix.split('-')[0]}")
+    events_record.record(session, [event], actor=actor.label, now=now)
+
+
 def _enqueue_no_show(session: Session, a: Appointment, now: datetime) -> None:
     due = a.slot_end + rules.NO_SHOW_GRACE
     jobs.enqueue(session, NO_SHOW_JOB, {"booking_id": a.id, "slot_end": a.slot_end.isoformat()},
@@ -320,6 +351,7 @@ def book(session: Session, *, actor: Principal, slot_id: int, declaration: str |
             created_at=now, updated_at=now, service=slot.service, slot_id=slot.id)
         session.add(a)
         session.flush()
+        _record(session, a, actor, "booked", now)
     _enqueue_no_show(session, a, now)
     return a
 
@@ -410,6 +442,7 @@ def act(session: Session, *, actor: Principal, reference: str, step: str, now: d
         a.no_show_at = now
     a.status, a.updated_at = new.value, now
     session.flush()
+    _record(session, a, actor, f"moved-{a.slot_id}" if what == rules.Step.MOVE else what.value, now)
     return a
 
 
@@ -448,6 +481,8 @@ def no_show_one(session: Session, *, booking_id: int, slot_end: str, now: dateti
         return False
     a.status, a.no_show_at, a.updated_at = rules.Status.NO_SHOW.value, now, now
     session.flush()
+    if a.kind not in SHIP_SIDE_KINDS:
+        _record(session, a, session.info["actor"], rules.Step.NO_SHOW.value, now)
     return True
 
 
