@@ -50,7 +50,7 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "quarantine": ("kouan.events.cli", "quarantine_app"),
     "declarations": ("kouan.declarations.cli", "declarations_app"),
     "slots": ("kouan.appointments.cli", "slots_app"),
-    "desk": ("kouan.appointments.cli", "desk_app"),
+    "desk": ("kouan.desk.cli", "desk_app"),
 }
 
 

@@ -162,3 +162,24 @@ def test_the_sla_report_by_unit_and_category(kouan, world):
     assert (d.response_breaches, d.resolution_breaches) == (0, 1)  # 30 h > 24 h
     f = by[("—", "fees")]
     assert (f.tickets, f.responded, f.response_median_h, f.response_breaches) == (1, 0, None, 0)
+
+
+def test_kouan_desk_sweep_and_report(kouan, world, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    tid = log(kouan, world, bj(2026, 10, 1, 9, 0))
+    with transaction(kouan.sessions, actor=DESK) as s:  # the clock jobs were lost
+        s.execute(Job.__table__.delete())
+    env = dict(os.environ, KOUAN_DATABASE_URL=kouan.settings.effective_database_url, KOUAN_DATA_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-m", "kouan.cli", "desk", "sweep"], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and "2 clock check(s) queued" in out.stdout, out.stderr
+    run_jobs(kouan)
+    assert ticket(kouan, tid).level == 2 and len(escalations(kouan, tid)) == 2
+    report = subprocess.run([sys.executable, "-m", "kouan.cli", "desk", "report", "--from", "2026-10-01",
+                             "--to", "2026-10-31"], env=env, capture_output=True, text=True, timeout=120)
+    rows = json.loads(report.stdout)
+    assert rows[0]["category"] == "delay" and rows[0]["response_breaches"] == 1

@@ -1,5 +1,5 @@
-"""`kouan slots publish|pattern|list|no-shows|report` and `kouan desk sweep|report` (lazy groups,
-``cli.LAZY_GROUPS``). Times without an offset are Beijing time."""
+"""`kouan slots publish|pattern|list|no-shows|report` (a lazy group, ``cli.LAZY_GROUPS``). Times
+without an offset are Beijing time."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 slots_app = typer.Typer(help="7×24 appointment clearance: slots and bookings.", no_args_is_help=True)
-desk_app = typer.Typer(help="The 24-hour quick-response desk.", no_args_is_help=True)
 console = Console()
 
 
-def _run(fn):  # type: ignore[no-untyped-def]
+def run(fn):  # type: ignore[no-untyped-def]
     """Build Kouan, run ``fn(session, now)`` in one transaction as the CLI's system actor."""
     from kouan.bootstrap import build
     from kouan.cli_errors import fail
@@ -65,7 +64,7 @@ def publish(
                            start=_when(start), end=_when(end), capacity=capacity, hours=hours, now=now)
         return svc.view(s, slot)
 
-    v = _run(go)
+    v = run(go)
     if as_json:
         print(json.dumps({**v.__dict__, "start": v.start.isoformat(), "end": v.end.isoformat()}))
     else:
@@ -99,7 +98,7 @@ def pattern(
             slot_minutes=slot_minutes, now=now)
         return row.id, len(slots)
 
-    pid, n = _run(go)
+    pid, n = run(go)
     console.print(f"pattern {pid}: {n} slots published")
 
 
@@ -111,7 +110,7 @@ def list_slots(port: Annotated[str | None, typer.Option()] = None,
     from kouan.appointments import service as svc
     from kouan.kit.clock import CHINA_TZ
 
-    rows = _run(lambda s, now: svc.list_slots(s, now=now, port=port, service=service, free_only=free))
+    rows = run(lambda s, now: svc.list_slots(s, now=now, port=port, service=service, free_only=free))
     table = Table(title="slots (Beijing time)")
     for col in ("id", "org", "port", "service", "start", "end", "free", "hours"):
         table.add_column(col)
@@ -128,7 +127,7 @@ def no_shows() -> None:
     by one; this sweeps, e.g. from cron)."""
     from kouan.appointments import service as svc
 
-    done = _run(lambda s, now: svc.mark_no_shows(s, now=now))
+    done = run(lambda s, now: svc.mark_no_shows(s, now=now))
     console.print(f"{len(done)} no-show(s): {', '.join(done) or '-'}")
 
 
@@ -138,26 +137,6 @@ def report(first: Annotated[str, typer.Option("--from")], last: Annotated[str, t
     """Off-hours use by port and month."""
     from kouan.appointments import service as svc
 
-    rows = _run(lambda s, now: svc.off_hours_report(s, first=date.fromisoformat(first),
+    rows = run(lambda s, now: svc.off_hours_report(s, first=date.fromisoformat(first),
                                                     last=date.fromisoformat(last), port=port))
-    print(json.dumps([r.__dict__ for r in rows], ensure_ascii=False))
-
-
-@desk_app.command("sweep")
-def sweep() -> None:
-    """Queue the check of every clock that ran out and has not escalated yet (once per clock)."""
-    from kouan.desk import service as svc
-
-    n = _run(lambda s, now: svc.sweep(s, now=now))
-    console.print(f"{n} clock check(s) queued; `kouan worker --once` runs them")
-
-
-@desk_app.command("report")
-def desk_report(first: Annotated[str, typer.Option("--from")],
-                last: Annotated[str, typer.Option("--to")]) -> None:
-    """The SLA report by unit and category (JSON)."""
-    from kouan.desk import service as svc
-
-    rows = _run(lambda s, now: svc.sla_report(s, first=date.fromisoformat(first),
-                                              last=date.fromisoformat(last)))
     print(json.dumps([r.__dict__ for r in rows], ensure_ascii=False))
