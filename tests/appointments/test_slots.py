@@ -294,3 +294,21 @@ def test_a_booking_for_a_declaration_is_on_its_timeline_and_only_the_declarant_l
     refused = client.post(f"/api/v1/slots/{slot['id']}/bookings", json={"declaration": number}, headers=other)
     assert refused.status_code == 404  # another's declaration cannot be named
     assert client.get(f"/api/v1/slots/{slot['id']}", headers=trader).json()["free"] == 2
+
+
+def test_a_terminal_publishes_a_pattern_from_the_page(client, kouan, world):
+    token = login(client, world.terminal.staff)
+    assert "发布周期规则" in client.get("/slots").text
+    r = client.post("/slots/patterns", data={
+        "csrf_token": token, "port": "CNDAL", "service": "pickup", "days": "weekends", "daily_from": "07:00",
+        "daily_to": "08:30", "first_day": "2026-12-05", "last_day": "2026-12-06", "capacity": "4",
+        "hours": "staggered"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    with kouan.sessions() as s:
+        slots = s.scalars(select(Slot).order_by(Slot.starts_at)).all()
+    assert [(x.starts_at.astimezone(CHINA_TZ).day, x.hours, x.capacity) for x in slots] == [
+        (5, "staggered", 4), (6, "staggered", 4)]
+    bad = client.post("/slots/patterns", data={"csrf_token": token, "port": "CNDAL", "service": "pickup",
+                                               "days": "someday", "daily_from": "07:00", "daily_to": "08:30",
+                                               "first_day": "2026-12-05", "last_day": "2026-12-06"})
+    assert bad.status_code == 422 and "/days" in bad.text

@@ -51,6 +51,7 @@ def _page(request: Request, session: DbSession, principal: PagePrincipal, *, day
         "serving": [booking_read(session, a) for a in service.list_bookings(
             session, actor=principal, day=day, serving=True)],
         "services": [s.value for s in domain.Service], "hours": [h.value for h in domain.Hours],
+        "days": [d.value for d in domain.Days],
         "may_publish": worker and principal.org_kind in service.PUBLISHERS,
         "may_book": worker and principal.org_kind in service.BOOKERS,
         "errors": errors or [], "refused": refused,
@@ -90,6 +91,35 @@ def publish(request: Request, session: DbSession, principal: PagePrincipal,
         session.rollback()
         return _page(request, session, principal, refused=exc, status=409)
     return RedirectResponse(f"/slots?day={begins.date().isoformat()}", status_code=303)
+
+
+@router.post("/slots/patterns")
+def publish_pattern(request: Request, session: DbSession, principal: PagePrincipal,
+                    csrf_token: Annotated[str, Form()] = "", port: Annotated[str, Form(max_length=5)] = "",
+                    service_: Annotated[str, Form(alias="service", max_length=24)] = "",
+                    days: Annotated[str, Form(max_length=16)] = "",
+                    daily_from: Annotated[str, Form(max_length=5)] = "",
+                    daily_to: Annotated[str, Form(max_length=5)] = "",
+                    first_day: Annotated[str, Form(max_length=10)] = "",
+                    last_day: Annotated[str, Form(max_length=10)] = "",
+                    capacity: Annotated[int, Form(ge=1, le=1000)] = 1,
+                    hours: Annotated[str, Form(max_length=16)] = "extended",
+                    slot_minutes: Annotated[int, Form(ge=0, le=1440)] = 0):
+    """A recurring window (nights, weekends, holidays, make-up working days) from the page."""
+    csrf.verify(request, csrf_token)
+    try:
+        try:
+            first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
+        except ValueError:
+            raise InvalidInput("the slot is not valid",
+                               errors=[FieldError("/first_day", "2026-12-01")]) from None
+        service.publish_pattern(session, actor=principal, port=port, service=service_, days=days,
+                                daily_from=daily_from, daily_to=daily_to, first_day=first, last_day=last,
+                                capacity=capacity, hours=hours, slot_minutes=slot_minutes, now=utcnow())
+    except InvalidInput as exc:
+        session.rollback()
+        return _page(request, session, principal, errors=exc.errors, status=422)
+    return RedirectResponse(f"/slots?day={first.isoformat()}", status_code=303)
 
 
 @router.post("/slots/{slot_id}/bookings")

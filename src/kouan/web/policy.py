@@ -192,6 +192,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_V1}/off-hours-use"): api(R, sees=Sees.AGGREGATE),
     ("GET", "/slots"): page(sees=Sees.DISTRICT),
     ("POST", "/slots"): page(SLOT_PUBLISHERS, WORKERS),
+    ("POST", "/slots/patterns"): page(SLOT_PUBLISHERS, WORKERS),
     ("POST", "/slots/{slot_id}/bookings"): page(ENTERPRISES, WORKERS),
     ("POST", "/bookings/{reference}/actions/{step}"): page(ENTERPRISES | SLOT_PUBLISHERS, WORKERS),
     ("GET", "/slots/report"): page(sees=Sees.AGGREGATE),
