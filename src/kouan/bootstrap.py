@@ -39,7 +39,8 @@ def build(settings: Settings) -> Kouan:
 
 # Who does what once a batch has committed (the spine only records ``batch.committed``): imported
 # the first time a worker asks for the handlers, not by every command.
-JOB_HANDLERS = ("kouan.clearance.jobs", "kouan.declarations.jobs", "kouan.insurance.jobs")
+JOB_HANDLERS = ("kouan.clearance.jobs", "kouan.declarations.jobs", "kouan.insurance.jobs",
+                "kouan.appointments.jobs", "kouan.desk.jobs")
 
 
 def wire_jobs() -> None:

@@ -55,6 +55,8 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "declarations": ("kouan.declarations.cli", "declarations_app"),
     "fees": ("kouan.fees.cli", "fees_app"),
     "inspection": ("kouan.inspection.cli", "inspection_app"),
+    "slots": ("kouan.appointments.cli", "slots_app"),
+    "desk": ("kouan.desk.cli", "desk_app"),
 }
 
 
@@ -64,6 +66,10 @@ LAZY_HELP: dict[str, str] = {
     "events": "Partner events: import files.",
     "quarantine": "Messages that could not be stored.",
     "declarations": "Customs declarations.",
+    "fees": "Port-fee publication (收费公示).",
+    "inspection": "Risk targeting and inspection.",
+    "slots": "7×24 appointment clearance: slots and bookings.",
+    "desk": "The 24-hour quick-response desk.",
 }
 
 

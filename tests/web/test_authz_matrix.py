@@ -54,6 +54,8 @@ def fill(name: str, p: Persona, sides: dict[str, Side], target: str) -> str:
         # fee lists are published data (public); inspections and findings are the port office's
         "port": "CNDAL", "payee": "NOPAYEE", "item": "SEAL", "inspection_id": 1, "finding_id": 1,
         "locode": "CNDAL", "code": "DL-ORE-01", "job_id": 1,  # jobs are no organisation's: only the overseers reach them
+        # slots are an offer to every party, and no ticket is there: an admitted caller gets 404 or 422
+        "slot_id": 999999, "ticket_id": 999999, "category": "delay",
     }
     if name not in values:
         pytest.fail(f"the matrix does not know how to fill the path parameter {{{name}}}")

@@ -118,8 +118,11 @@ def book(
     slot_end: datetime,
     containers: list[str] | None = None,
     now: datetime,
+    slot_id: int | None = None,
 ) -> Appointment:
-    """The declarant books a ship-side pick-up (import) or direct-loading (export) slot."""
+    """The declarant books a ship-side pick-up (import) or direct-loading (export) slot. With
+    ``slot_id`` it is the booking of a published pick-up slot (``kouan.appointments``, which took
+    the slot's place before calling)."""
     rec = service.get(session, actor=actor, number=number)
     service.check_lodging_actor(actor, rec)
     if Mode.SHIP_SIDE_PICKUP.value not in rec.modes:
@@ -148,6 +151,8 @@ def book(
         containers=_containers(rec, containers),
         created_at=now,
         updated_at=now,
+        service="pickup",
+        slot_id=slot_id,
     )
     session.add(a)
     session.flush()
@@ -197,6 +202,8 @@ def _declaration(session: Session, a: Appointment) -> DeclarationRecord:
 def act(session: Session, *, actor: Principal, reference: str, step: str, now: datetime) -> Appointment:
     """``use`` (the terminal lifted or loaded the boxes: after release only) or ``cancel`` (the booker)."""
     a = get(session, actor=actor, reference=reference)
+    if a.declaration_id is None or a.kind not in {k.value for k in rules.Kind}:
+        raise Conflict(N_("a 7×24 clearance booking is moved, cancelled and used at /api/v1/bookings"))
     try:
         what = rules.Step(step)
     except ValueError:
@@ -217,6 +224,10 @@ def act(session: Session, *, actor: Principal, reference: str, step: str, now: d
         a.used_at = now
         event = _event(a, rec, "used", rules.MILESTONE[rules.Kind(a.kind)], now)
     else:
+        if a.slot_id is not None:  # the published slot's place is free again
+            from kouan.appointments import capacity
+
+            capacity.give(session, a.slot_id)
         event = _event(a, rec, "cancelled", Milestone.OTHER, now)
     session.flush()
     events_record.record(session, [event], actor=actor.label, now=now)

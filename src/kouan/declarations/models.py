@@ -123,9 +123,12 @@ class DeclarationMovement(Base):
 
 
 class Appointment(Base):
-    """A slot booked at a terminal for named containers: today ship-side pick-up (船边直提) and
-    direct loading on arrival (抵港直装) for a declaration; the 7×24 clearance appointments
-    (预约通关) add kinds and may leave ``declaration_id`` empty."""
+    """A booking: a slot booked at a terminal for named containers — ship-side pick-up (船边直提)
+    and direct loading on arrival (抵港直装) for a declaration — or a 7×24 clearance booking
+    (预约通关, ``kouan.appointments``) of a published ``slot`` (``slot_id``), whose ``kind`` is its
+    service and whose ``declaration_id`` may be empty. ``terminal_org_id`` is the serving side:
+    the terminal, or the customs unit that published the slot. ``service`` is ``pickup`` for the
+    ship-side kinds."""
 
     __tablename__ = "appointment"
     __audited__ = True
@@ -147,3 +150,7 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    service: Mapped[str | None] = mapped_column(String(24))
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id"), index=True)
+    no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -33,3 +33,13 @@ def roll_forward(day: date) -> date:
     while not is_workday(day):
         day += timedelta(days=1)
     return day
+
+
+def statutory_holiday(day: date) -> str | None:
+    """The name of the statutory public holiday ``day`` falls in (``National Day``, ``Spring
+    Festival`` …), None on a working day, a plain weekend or a year chinese-calendar does not know."""
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    return str(name) if is_holiday and name else None

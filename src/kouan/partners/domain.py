@@ -53,6 +53,7 @@ class Scope(StrEnum):
     DECLARATIONS_WRITE = "declarations:write"
     FEES_WRITE = "fees:write"  # a fee publisher's key publishes its own lists (kouan.fees)
     INSURANCE_WRITE = "insurance:write"  # an exporter applies, an insurer decides (kouan.insurance)
+    APPOINTMENTS_WRITE = "appointments:write"  # book 7×24 clearance slots; publish them (units, terminals)
 
 
 # A key carries the least scope by default, and only scopes its organisation's kind may use at all:
@@ -62,14 +63,14 @@ class Scope(StrEnum):
 # insurance applications (insurance:write); none of them gets a scope unless asked.
 _FEED = (Scope.EVENTS_WRITE, Scope.READ)
 KEY_SCOPES: dict[OrgKind, tuple[tuple[Scope, ...], frozenset[Scope]]] = {  # kind -> (default, allowed)
-    OrgKind.TERMINAL: (_FEED, frozenset(_FEED)),
+    OrgKind.TERMINAL: (_FEED, frozenset({*_FEED, Scope.APPOINTMENTS_WRITE})),
     # declarations:write when asked for: a line's key opens its vessel's entry clearance, a customs
     # key runs the arrival match (web.policy.ROUTES)
     OrgKind.SHIPPING_LINE: (_FEED, frozenset({*_FEED, Scope.DECLARATIONS_WRITE})),
     OrgKind.RAIL_OPERATOR: (_FEED, frozenset(_FEED)),
-    OrgKind.CUSTOMS: (_FEED, frozenset({*_FEED, Scope.DECLARATIONS_WRITE})),
+    OrgKind.CUSTOMS: (_FEED, frozenset({*_FEED, Scope.DECLARATIONS_WRITE, Scope.APPOINTMENTS_WRITE})),
     OrgKind.MARITIME: (_FEED, frozenset(_FEED)),
-    OrgKind.BORDER_INSPECTION: (_FEED, frozenset(_FEED)),
+    OrgKind.BORDER_INSPECTION: (_FEED, frozenset({*_FEED, Scope.APPOINTMENTS_WRITE})),
     OrgKind.TRADER: ((Scope.READ,), frozenset(Scope) - {Scope.FEES_WRITE}),
     OrgKind.BROKER: ((Scope.READ,), frozenset(Scope) - {Scope.FEES_WRITE}),
     OrgKind.INSURER: ((), frozenset({Scope.READ, Scope.INSURANCE_WRITE})),

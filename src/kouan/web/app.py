@@ -14,6 +14,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kouan import __version__
+from kouan.appointments import api as appointments_api
+from kouan.appointments import pages as appointments_pages
 from kouan.audit import api as audit_api
 from kouan.bootstrap import Kouan, build
 from kouan.clearance import api as clearance_api
@@ -24,6 +26,8 @@ from kouan.dashboard import api as dashboard_api
 from kouan.dashboard import pages as dashboard_pages
 from kouan.declarations import api as declarations_api
 from kouan.declarations import pages as declarations_pages
+from kouan.desk import api as desk_api
+from kouan.desk import pages as desk_pages
 from kouan.events import api as events_api
 from kouan.events import pages as events_pages
 from kouan.fees import api as fees_api
@@ -109,7 +113,8 @@ def create_app(settings: Settings | None = None, kouan: Kouan | None = None) -> 
                    dashboard_api.router, dashboard_pages.router, jobs_api.router, fees_api.router,
                    fees_pages.router, inspection_api.router, inspection_pages.router,
                    insurance_api.router, insurance_pages.router, gathering_api.router,
-                   gathering_pages.router):
+                   gathering_pages.router, appointments_api.router, appointments_pages.router,
+                   desk_api.router, desk_pages.router):
         app.include_router(router)
     static = resources.files("kouan") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -88,10 +88,17 @@ FW = Scope.FEES_WRITE
 PUBLISHERS = frozenset({OrgKind.FEE_PUBLISHER})
 _FEES = "/api/v1/fees"
 EXPORTERS = N_("the inclusive export credit cover is for small and micro exporters (traders)")
-R, EW, DW, IW = Scope.READ, Scope.EVENTS_WRITE, Scope.DECLARATIONS_WRITE, Scope.INSURANCE_WRITE
+R, EW, DW = Scope.READ, Scope.EVENTS_WRITE, Scope.DECLARATIONS_WRITE
+IW, AW = Scope.INSURANCE_WRITE, Scope.APPOINTMENTS_WRITE
 TRADERS, INSURERS = frozenset({OrgKind.TRADER}), frozenset({OrgKind.INSURER})
 BUREAUS = frozenset({OrgKind.COMMERCE_BUREAU})
 INSURANCE_PARTIES = TRADERS | INSURERS | OVERSEERS
+# 7×24 appointment clearance: units and terminals publish slots, traders and brokers book them.
+SLOT_PUBLISHERS = frozenset({OrgKind.CUSTOMS, OrgKind.TERMINAL, OrgKind.BORDER_INSPECTION})
+# The quick-response desk: enterprises log tickets, the port office dispatches, units answer.
+DESK_CREATORS = frozenset({OrgKind.TRADER, OrgKind.BROKER, OrgKind.SHIPPING_LINE, OrgKind.RAIL_OPERATOR})
+DESK_UNITS = frozenset({OrgKind.CUSTOMS, OrgKind.BORDER_INSPECTION, OrgKind.MARITIME, OrgKind.TERMINAL,
+                        OrgKind.PORT_OFFICE})
 _V1 = "/api/v1"
 
 ROUTES: dict[tuple[str, str], Rule] = {
@@ -209,6 +216,42 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/inspection/rates"): page(CUSTOMS, WORKERS, refusal=OFFICERS),
     ("POST", "/declarations/{number}/inspections/records"): page(CUSTOMS, WORKERS,
                                                                  sees=Sees.DISTRICT, refusal=OFFICERS),
+    # --- 7×24 appointment clearance (预约通关) -------------------------------------------------------
+    ("POST", f"{_V1}/slots"): api(AW, SLOT_PUBLISHERS, WORKERS, SLOT_PUBLISHERS,
+                                  note="a unit or terminal, at a port it serves"),
+    ("POST", f"{_V1}/slot-patterns"): api(AW, SLOT_PUBLISHERS, WORKERS, SLOT_PUBLISHERS),
+    ("GET", f"{_V1}/slots"): api(R, sees=Sees.PUBLIC, note="published slots: an offer to every party"),
+    ("GET", f"{_V1}/slots/{{slot_id}}"): api(R, sees=Sees.PUBLIC),
+    ("POST", f"{_V1}/slots/{{slot_id}}/bookings"): api(AW, ENTERPRISES, WORKERS, ENTERPRISES,
+                                                       note="409 with the next free slots when full"),
+    ("GET", f"{_V1}/bookings"): api(R, sees=Sees.DISTRICT, note="the booker's and the serving side's"),
+    ("GET", f"{_V1}/bookings/{{reference}}"): api(R, sees=Sees.DISTRICT),
+    ("POST", f"{_V1}/bookings/{{reference}}/actions/{{step}}"): api(
+        AW, ENTERPRISES | SLOT_PUBLISHERS, WORKERS, ENTERPRISES | SLOT_PUBLISHERS,
+        note="move, cancel: the booker; use, no_show: the serving side"),
+    ("GET", f"{_V1}/off-hours-use"): api(R, sees=Sees.AGGREGATE),
+    ("GET", "/slots"): page(sees=Sees.DISTRICT),
+    ("POST", "/slots"): page(SLOT_PUBLISHERS, WORKERS),
+    ("POST", "/slots/patterns"): page(SLOT_PUBLISHERS, WORKERS),
+    ("POST", "/slots/{slot_id}/bookings"): page(ENTERPRISES, WORKERS),
+    ("POST", "/bookings/{reference}/actions/{step}"): page(ENTERPRISES | SLOT_PUBLISHERS, WORKERS),
+    ("GET", "/slots/report"): page(sees=Sees.AGGREGATE),
+    # --- 24-hour quick-response desk (通关快速反应) ----------------------------------------------------
+    ("POST", f"{_V1}/desk/tickets"): api(kinds=DESK_CREATORS, roles=WORKERS),
+    ("GET", f"{_V1}/desk/tickets"): api(R, note="the enterprise's own, the unit's dispatched"),
+    ("GET", f"{_V1}/desk/tickets/{{ticket_id}}"): api(R),
+    ("POST", f"{_V1}/desk/tickets/{{ticket_id}}/actions/{{action}}"): api(
+        kinds=OVERSEERS | DESK_CREATORS | DESK_UNITS, roles=WORKERS,
+        note="dispatch: the port office; acknowledge, resolve: the unit; reopen, close: the enterprise"),
+    ("GET", f"{_V1}/desk/sla"): api(R, sees=Sees.PUBLIC),
+    ("PUT", f"{_V1}/desk/sla/{{category}}"): api(kinds=OVERSEERS, roles=ADMINS),
+    ("GET", f"{_V1}/desk/sla-report"): api(kinds=OVERSEERS, sees=Sees.AGGREGATE),
+    ("GET", "/desk"): page(),
+    ("POST", "/desk"): page(DESK_CREATORS, WORKERS),
+    ("GET", "/desk/report"): page(OVERSEERS, sees=Sees.AGGREGATE,
+                                  refusal=N_("the SLA report is the port office's")),
+    ("GET", "/desk/{ticket_id}"): page(),
+    ("POST", "/desk/{ticket_id}/actions/{action}"): page(OVERSEERS | DESK_CREATORS | DESK_UNITS, WORKERS),
     # --- vessel entry clearance ----------------------------------------------------------------------
     ("POST", f"{_V1}/vessel-clearances"): api(
         DW, OVERSEERS | {OrgKind.SHIPPING_LINE}, WORKERS, frozenset({OrgKind.SHIPPING_LINE}),

@@ -50,7 +50,9 @@ def nav_flags(principal: Any) -> dict[str, bool]:
             "inspection": kind in ("customs", "port_office", "operator"),
             # terminals record the ship-side lifts, declarants book and follow their slots; customs
             # reach theirs from a declaration
-            "appointments": kind in ("terminal", "port_office", "operator", "trader", "broker")}
+            "appointments": kind in ("terminal", "port_office", "operator", "trader", "broker"),
+            # 7×24 appointment clearance and the quick-response desk are everyone's (each sees its own)
+            "slots": kind is not None, "desk": kind is not None}
 
 
 def _sessions_of(request: Request):  # type: ignore[no-untyped-def]
