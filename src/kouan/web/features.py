@@ -38,6 +38,25 @@ FEATURES: list[Feature] = [
     Feature(N_("Public bulletins"),
             N_("The month's clearance time of each province, printable, without logging in."),
             "/bulletins"),
+    Feature(N_("Port-fee publication"),
+            N_("Every port's published fee lists by payee, with their versions and changes, and an "
+               "itemised estimate for one shipment, without logging in."), "/fees"),
+    Feature(N_("Risk targeting and inspection"),
+            N_("Targeting rules and recorded random draws give each declaration its lane; no "
+               "inspection without a cause; physical, scan, remote video, drone draft survey and lab "
+               "records; green channels."), "/inspection"),
+    Feature(N_("7×24 appointment clearance"),
+            N_("Customs units and terminals publish slots for nights, weekends and holidays; "
+               "traders book them, never beyond capacity."), "/slots"),
+    Feature(N_("24-hour quick-response desk"),
+            N_("Enterprises report a clearance problem; the port office dispatches it, with response "
+               "and resolution clocks and escalation."), "/desk"),
+    Feature(N_("Export credit insurance"),
+            N_("Small and micro exporters apply for the inclusive cover, prefilled from their export "
+               "declarations; the insurer decides through its pages or API."), "/insurance"),
+    Feature(N_("Vessel schedule and port gathering"),
+            N_("For an export booking: the call's estimated, planned and actual times, the cut-off and "
+               "how many boxes have reached the port."), "/gathering"),
     Feature(N_("Open API"),
             N_("Every figure and every step through a documented HTTP API with partner keys."),
             "/docs"),

@@ -20,12 +20,12 @@ LANDING: dict[OrgKind, str] = {
     OrgKind.CUSTOMS: "/customs/queue",  # declarations waiting for the district's decision
     OrgKind.TRADER: "/declarations",  # its declarations; lodge a new one
     OrgKind.BROKER: "/declarations",
-    OrgKind.TERMINAL: "/appointments",  # ship-side pick-up / direct-loading slots to lift
+    OrgKind.TERMINAL: "/slots",  # its 7×24 slots and the day's bookings (ship-side pick-ups among them)
     OrgKind.SHIPPING_LINE: "/docking",  # how its feed is received: volume, latency, quarantine
     OrgKind.RAIL_OPERATOR: "/docking",
-    OrgKind.FEE_PUBLISHER: "/orgs/{org_id}",  # its organisation, people and keys (until fee publication)
-    OrgKind.INSURER: "/consignments",  # consignments shared with it (until export-credit insurance)
-    OrgKind.COMMERCE_BUREAU: DASHBOARD + "#title-facilitation",  # advance-declaration and two-step rates
+    OrgKind.FEE_PUBLISHER: "/fees/publish",  # its own published fee lists: edit, import, versions
+    OrgKind.INSURER: "/insurance",  # export-credit-insurance applications addressed to it
+    OrgKind.COMMERCE_BUREAU: "/insurance/statistics",  # inclusive cover by city and month; the ceiling
     OrgKind.BORDER_INSPECTION: "/docking",  # its vessel-check feed
     OrgKind.MARITIME: "/docking",
 }

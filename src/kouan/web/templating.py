@@ -52,7 +52,11 @@ def nav_flags(principal: Any) -> dict[str, bool]:
             # reach theirs from a declaration
             "appointments": kind in ("terminal", "port_office", "operator", "trader", "broker"),
             # 7×24 appointment clearance and the quick-response desk are everyone's (each sees its own)
-            "slots": kind is not None, "desk": kind is not None}
+            "slots": kind is not None, "desk": kind is not None,
+            # export-credit insurance: exporters apply, insurers decide, the overseers follow;
+            # the commerce bureau reads its figures
+            "insurance": kind in ("trader", "insurer", "port_office", "operator"),
+            "insurance_statistics": kind == "commerce_bureau"}
 
 
 def _sessions_of(request: Request):  # type: ignore[no-untyped-def]
