@@ -97,8 +97,10 @@ class _LazyGroups(TyperGroup):
                 raise
             err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
             raise typer.Exit(code=2) from None
+
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True  # get_command may answer with LAZY_HELP's stand-ins
+        try:
             super().format_help(ctx, formatter)
         finally:
             self._listing = False

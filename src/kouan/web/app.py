@@ -32,10 +32,10 @@ from kouan.events import api as events_api
 from kouan.events import pages as events_pages
 from kouan.fees import api as fees_api
 from kouan.fees import pages as fees_pages
-from kouan.inspection import api as inspection_api
-from kouan.inspection import pages as inspection_pages
 from kouan.gathering import api as gathering_api
 from kouan.gathering import pages as gathering_pages
+from kouan.inspection import api as inspection_api
+from kouan.inspection import pages as inspection_pages
 from kouan.insurance import api as insurance_api
 from kouan.insurance import pages as insurance_pages
 from kouan.jobs import api as jobs_api
