@@ -107,3 +107,12 @@ def test_a_role_that_may_not_open_the_dashboard_is_refused_it_and_still_lands_on
     assert client.get("/dashboard", follow_redirects=False).status_code == 403
     client.cookies.clear()
     assert post_login(client, world.port_office.admin).headers["location"] == "/dashboard"
+
+
+def test_the_readmes_landing_table_is_the_one_in_code():
+    from pathlib import Path
+
+    from kouan.web.landing import markdown_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, "README's landing table is stale: paste web.landing.markdown_table()"
