@@ -83,20 +83,20 @@ class _LazyGroups(TyperGroup):
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         """Every command: a store that was never migrated, or a bad kouan.toml, is one line."""
-        from sqlalchemy.exc import OperationalError, ProgrammingError
-
-        from kouan.config import ConfigFileError
-
         try:
             return super().invoke(ctx)
-        except ConfigFileError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-            raise typer.Exit(code=2) from None
-        except (OperationalError, ProgrammingError) as exc:
-            if not _missing_table(exc):
-                raise
-            err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
-            raise typer.Exit(code=2) from None
+        except Exception as exc:
+            # Neither error can come from a module that was never loaded, so `kouan --help` and
+            # `kouan version` load no settings and no SQLAlchemy for this (tests/test_cli_startup.py).
+            config, sa_exc = sys.modules.get("kouan.config"), sys.modules.get("sqlalchemy.exc")
+            if config is not None and isinstance(exc, config.ConfigFileError):
+                err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+                raise typer.Exit(code=2) from None
+            if sa_exc is not None and isinstance(exc, (sa_exc.OperationalError, sa_exc.ProgrammingError)) \
+                    and _missing_table(exc):
+                err.print(f"[bold red]error:[/] {escape(_no_database())}", highlight=False)
+                raise typer.Exit(code=2) from None
+            raise
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True  # get_command may answer with LAZY_HELP's stand-ins

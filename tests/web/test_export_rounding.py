@@ -35,6 +35,8 @@ PARAMS = {
     "/api/v1/kpi": {"from": "2022-02-01", "to": "2022-03-31", "by": "month,port,direction"},
     "/api/v1/kpi/facilitation": {"first_month": "2022-02", "last_month": "2022-03"},
     "/api/v1/dashboard/gantt": {"ref": NOISY[0].declaration},
+    "/api/v1/off-hours-use": {"from": "2022-02-01", "to": "2022-03-31"},
+    "/api/v1/desk/sla-report": {"from": "2022-02-01", "to": "2022-03-31"},
     **{f"/api/v1/dashboard/{c}": RANGE for c in ("trend", "segments", "ports", "facilitation",
                                                 "declarations")},
 }
@@ -73,6 +75,11 @@ def test_edge_rounds_the_noise_of_the_issue():
     assert edge.text(0.8399999999999999) == "0.84" and edge.number(-0.001) == 0.0
 
 
+# GETs the caller (the port office) may not make: a publisher's payees, an exporter's prefill, an
+# insurer's webhook. They carry no clearance figure.
+NOT_THE_CALLERS = {"/api/v1/fees/payees", "/api/v1/insurance/prefill", "/api/v1/insurance/webhook"}
+
+
 def test_every_json_and_csv_export_carries_the_documented_decimals(noisy, client, app):
     spec = client.get("/openapi.json").json()
     checked_floats = 0
@@ -81,6 +88,8 @@ def test_every_json_and_csv_export_carries_the_documented_decimals(noisy, client
         if "get" not in item or not path.startswith("/api/") or "{" in path:
             continue
         r = client.get(path, params=PARAMS.get(path, {}))
+        if r.status_code == 403 and r.json().get("code") == "route_policy" and path in NOT_THE_CALLERS:
+            continue  # another kind's own list, no figure of the port office's (web.policy)
         assert r.status_code == 200, (path, r.status_code, r.text[:300])
         visited.append(path)
         body = r.json()
