@@ -12,7 +12,7 @@ import sys
 from kouan.db.base import Base
 from kouan.declarations import models  # the appointment table only, as the demo's path loads it
 assert "kouan.appointments.models" not in sys.modules
-from kouan.db.session import _know_every_table
+from kouan.bootstrap import _know_every_table
 _know_every_table(None, None, None)
 assert "slot" in Base.metadata.tables
 Base.metadata.sorted_tables  # every foreign key resolves

@@ -312,3 +312,16 @@ def test_a_terminal_publishes_a_pattern_from_the_page(client, kouan, world):
                                                "days": "someday", "daily_from": "07:00", "daily_to": "08:30",
                                                "first_day": "2026-12-05", "last_day": "2026-12-06"})
     assert bad.status_code == 422 and "/days" in bad.text
+
+
+def test_the_dashboard_shows_off_hours_use_by_port_and_month(client, kouan, world):
+    night = publish(client, kouan, world, capacity=3)
+    a = key(kouan, world.trader_a.id, "appointments:write", "read")
+    for _ in range(2):
+        assert client.post(f"/api/v1/slots/{night['id']}/bookings", headers=a, json={}).status_code == 201
+    login(client, world.port_office.admin)
+    page = client.get("/dashboard?lang=en").text
+    table = page[page.index('data-testid="off-hours"'):].split("</table>")[0]
+    row = next(r for r in table.split("<tr>") if TOMORROW.strftime("%Y-%m") in r)
+    assert "Dalian" in row and "CNDAL" in row
+    assert [c.split("</td>")[0] for c in row.split("<td>")[3:5]] == ["2", "2"]  # bookings, off-hours

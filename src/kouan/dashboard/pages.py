@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from kouan.appointments import service as appointments
 from kouan.dashboard import access, drill, labels, public, service
 from kouan.dashboard.api import _Page, drill_page, language, store_of, translator
 from kouan.dashboard.charts import freshness, segment_label, this_month
 from kouan.dashboard.filters import Filters
 from kouan.inspection import service as inspection
-from kouan.kit.clock import beijing
+from kouan.kit.clock import CHINA_TZ, beijing, utcnow
 from kouan.kit.errors import Forbidden, InvalidInput
 from kouan.partners.domain import Principal
 from kouan.web.deps import DbSession, PagePrincipal, load_person_principal
@@ -57,8 +59,19 @@ def dashboard(request: Request, session: DbSession, principal: DashboardPrincipa
         "f": f, "query": f.query(), "error": error, "charts": CHARTS, "titles": labels.TITLES,
         "choices": choices, "fresh": freshness(store_of(request)), "region_name": region,
         "port_name": port,
-        "green": inspection.green_channel_kpis(session)},  # issue #16: the green channels' own KPIs
+        "green": inspection.green_channel_kpis(session),  # issue #16: the green channels' own KPIs
+        "offhours": _off_hours_use(session, f.port)},
         status=422 if error else 200)
+
+
+def _off_hours_use(session: DbSession, port: str | None) -> list[appointments.OffHoursRow]:
+    """7×24 appointment clearance (issue #17): bookings by port and month, how many off-hours, from
+    twelve months back to the end of next month (bookings lie ahead), whatever the clearance range."""
+    today = utcnow().astimezone(CHINA_TZ).date()
+    first = date(today.year - (today.month <= 11), (today.month - 12) % 12 + 1, 1)
+    after_next = date(today.year + (today.month >= 11), (today.month + 1) % 12 + 1, 1)
+    return appointments.off_hours_report(session, first=first, last=after_next - timedelta(days=1),
+                                         port=port)
 
 
 @router.get("/dashboard/declarations")

@@ -37,14 +37,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-@event.listens_for(Session, "before_flush")
-def _know_every_table(session: Session, _context: object, _instances: object) -> None:
-    """A flush orders its tables by their foreign keys, so every table a written row names must be
-    known. The CLI imports models module by module (a KPI read loads few), so the first write of a
-    process loads them all (``db.registry``, ~0.15 s): ``kouan demo`` writes ship-side
-    appointments whose ``slot_id`` names the 7×24 slot table of ``kouan.appointments``."""
-    import kouan.db.registry  # noqa: F401
-
 
 @contextmanager
 def transaction(factory: sessionmaker[Session], *, actor: str = "system") -> Iterator[Session]:
