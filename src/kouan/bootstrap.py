@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, event
@@ -43,8 +44,9 @@ def _know_every_table(session: Session, _context: object, _instances: object) ->
     known. The CLI imports models module by module (a KPI read loads few), so the first write of a
     process loads them all (``db.registry``, ~0.15 s): ``kouan demo`` writes ship-side
     appointments whose ``slot_id`` names the 7×24 slot table of ``kouan.appointments``. Here, not
-    in ``db.session``: the job queue's modules must not reach every feature's models."""
-    import kouan.db.registry  # noqa: F401
+    in ``db.session``, and by name like ``JOB_HANDLERS``: the composition root wires the features
+    in at run time, so the spine's and the job queue's modules import none of them."""
+    importlib.import_module("kouan.db.registry")
 
 
 # Who does what once a batch has committed (the spine only records ``batch.committed``): imported
