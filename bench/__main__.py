@@ -33,6 +33,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--file-events", type=int, default=50_000, help="lines per CLI file (50,000)")
     p.add_argument("--batch-events", type=int, default=5_000, help="lines per HTTP batch (5,000)")
     p.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients (2)")
+    p.add_argument("--server-workers", default="1,2",
+                   help="comma list of `kouan serve --workers` counts, each its own HTTP run (1,2)")
     p.add_argument("--seed", type=int, default=2022)
     p.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL URL allowed to create databases")
     p.add_argument("--out", type=Path, default=RESULTS)
@@ -46,6 +48,24 @@ def _row(db: str, what: str, n: int, seconds: float, ceiling_rate: float | None,
             "events_per_s": round(rate), "ratio_to_ceiling": round(rate / ceiling_rate, 3)
             if ceiling_rate else None,
             "ratio_to_floor": round(rate / floor_rate, 3) if floor_rate else None, **extra}
+
+
+def _store_copy(target: databases.Target) -> tuple[list, int]:
+    """What an end-to-end run stored (every STORE_TABLES row, read in Kouan's order) and how many rows."""
+    if target.backend == "sqlite":
+        tables = ceiling.sqlite_rows_of(target.url.removeprefix("sqlite:///"))
+        return tables, sum(len(rows) for _t, _c, rows in tables)
+    tables = ceiling.postgres_rows_of(target.libpq_url)
+    return tables, sum(n for *_x, n in tables)
+
+
+def _full_floor(db: str, tables: list, work: Path, admin_url: str) -> float:
+    """Seconds to write ``tables`` plainly into a freshly migrated database (the same organisations)."""
+    with databases.fresh(db, work, admin_url) as target:
+        databases.prepare(target, with_key=False)
+        if db == "sqlite":
+            return ceiling.sqlite_full_floor(target.url.removeprefix("sqlite:///"), tables)
+        return ceiling.postgres_full_floor(target.libpq_url, tables)
 
 
 def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: Path) -> list[dict]:
@@ -62,26 +82,40 @@ def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: P
         databases.prepare(target, with_key=False)
         secs = (ceiling.sqlite_store_floor(target.url.removeprefix("sqlite:///"), events, refs)
                 if db == "sqlite" else ceiling.postgres_store_floor(target.libpq_url, events, refs))
-    floor = len(events) / secs
-    out.append(_row(db, f"store floor: event + event_ref rows only ({len(refs):,} refs)", len(events), secs,
-                    top, {}, floor))
+    event_floor = _row(db, f"event + event_ref rows only ({len(refs):,} refs)", len(events), secs, top, {})
+    ends: list[tuple[str, runs.Run]] = []
+    stored: tuple[list, int] | None = None
     if "cli" in args.runs:
         files = {source: generate.write_files(lines, work / "files" / source, args.file_events)
                  for source, lines in databases.by_feed(stream.lines).items()}
         with databases.fresh(db, work, args.admin_url) as target:
             databases.prepare(target, with_key=False)
             run = runs.cli_import(target, files, work)
+            stored = _store_copy(target)
         n_files = sum(len(f) for f in files.values())
-        out.append(_row(db, f"kouan events import ({n_files} files of {len(files)} feeds)", n, run.seconds,
-                        top, run.totals, floor))
+        ends.append((f"kouan events import ({n_files} files of {len(files)} feeds)", run))
     if "http" in args.runs:
         batches = [(source, body) for source, lines in databases.by_feed(stream.lines).items()
                    for body in generate.split(lines, args.batch_events)]
-        with databases.fresh(db, work, args.admin_url) as target:
-            databases.prepare(target, with_key=True)
-            run = runs.http_batches(target, batches, work, clients=args.clients)
-        out.append(_row(db, f"HTTP POST /api/v1/events ({len(batches)} × {args.batch_events:,}, "
-                            f"{args.clients} clients)", n, run.seconds, top, run.totals, floor))
+        for workers in [int(w) for w in args.server_workers.split(",") if w.strip()]:
+            with databases.fresh(db, work, args.admin_url) as target:
+                databases.prepare(target, with_key=True)
+                run = runs.http_batches(target, batches, work, clients=args.clients, workers=workers)
+                if stored is None:
+                    stored = _store_copy(target)
+            ends.append((f"HTTP POST /api/v1/events ({len(batches)} × {args.batch_events:,}, "
+                         f"{args.clients} clients, {workers} server process{'es' if workers > 1 else ''})", run))
+    floor = None
+    if stored is not None:
+        # The store floor: every row the end-to-end run stored, written plainly into a fresh store.
+        tables, n_rows = stored
+        secs = _full_floor(db, tables, work, args.admin_url)
+        floor = len(events) / secs
+        out.append(_row(db, f"store floor: every row Kouan stored ({n_rows:,} rows in {len(tables)} tables)",
+                        len(events), secs, top, {"rows": n_rows}, floor))
+    event_floor["ratio_to_floor"] = round(event_floor["events_per_s"] / floor, 3) if floor else None
+    out.append(event_floor)
+    out += [_row(db, what, n, run.seconds, top, run.totals, floor) for what, run in ends]
     return out
 
 
@@ -108,7 +142,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kouan-bench-") as tmp:
         for db in [d.strip() for d in args.databases.split(",") if d.strip()]:
             rows.extend(_measure(db, args, stream, Path(tmp)))
-            print(table(rows[-4:]), flush=True)
+            print(table([r for r in rows if r['database'] == db]), flush=True)
     print("\n" + table(rows))
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"ingest-{started:%Y-%m-%d}.json"

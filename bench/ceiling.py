@@ -158,3 +158,77 @@ def postgres_ceiling(url: str, data: list[tuple]) -> float:
             conn.execute(f"INSERT INTO event ({cols}) SELECT {cols} FROM incoming "
                          "ON CONFLICT (source, event_id) DO NOTHING")
         return time.perf_counter() - start
+
+
+# Every table an ingest writes, parents first, each read in the order Kouan wrote it: the rows
+# Kouan's schema must hold for the batches (events, their references and call index, the
+# consignments with their members and hubs, the dirty marks, the quarantined lines, the batch rows
+# and their jobs). The audit trail (one row a batch) is left out.
+STORE_TABLES = (
+    ("ingest_batch", "id"),
+    ("event", "id"),
+    ("event_ref", "event_pk, kind, key"),
+    ("call_event", "event_pk, key"),
+    ("consignment", "id"),
+    ("consignment_member", "consignment_id, kind, key"),
+    ("consignment_hub", "consignment_id, kind, key"),
+    ("transport_call_alias", "key"),
+    ("dirty_consignment", "consignment_id"),
+    ("quarantined_message", "id"),
+    ("job", "id"),
+)
+
+
+def sqlite_rows_of(path: str) -> list[tuple[str, list[str], list[tuple]]]:
+    """(table, columns, rows) of every STORE_TABLES table of the SQLite store at ``path``."""
+    conn = sqlite3.connect(path)
+    out = []
+    for table, order in STORE_TABLES:
+        cur = conn.execute(f"SELECT * FROM {table} ORDER BY {order}")
+        out.append((table, [d[0] for d in cur.description], cur.fetchall()))
+    conn.close()
+    return out
+
+
+def sqlite_full_floor(path: str, tables: list[tuple[str, list[str], list[tuple]]]) -> float:
+    """Seconds to write ``tables`` (``sqlite_rows_of``) into the migrated Kouan SQLite database at
+    ``path``, as plainly as ``sqlite_store_floor``: one ``executemany`` a table, one transaction."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
+        conn.execute(f"PRAGMA {pragma}")
+    start = time.perf_counter()
+    conn.execute("BEGIN")
+    for table, cols, rows in tables:
+        conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def postgres_rows_of(url: str) -> list[tuple[str, list[str], list[bytes], int]]:
+    """(table, columns, COPY text blocks, rows) of every STORE_TABLES table of the store at ``url``."""
+    out = []
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        for table, order in STORE_TABLES:
+            cur.execute(f"SELECT * FROM {table} LIMIT 0")
+            cols = [d.name for d in cur.description]
+            n = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            blocks = []
+            with cur.copy(f"COPY (SELECT {', '.join(cols)} FROM {table} ORDER BY {order}) TO STDOUT") as copy:
+                blocks.extend(bytes(b) for b in copy)
+            out.append((table, cols, blocks, n))
+    return out
+
+
+def postgres_full_floor(url: str, tables: list[tuple[str, list[str], list[bytes], int]]) -> float:
+    """Seconds to COPY ``tables`` (``postgres_rows_of``) into the migrated Kouan PostgreSQL database
+    at ``url``, in one transaction."""
+    with psycopg.connect(url) as conn:
+        start = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur:
+            for table, cols, blocks, _n in tables:
+                with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for block in blocks:
+                        copy.write(block)
+        return time.perf_counter() - start

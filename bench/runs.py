@@ -89,15 +89,16 @@ def _post_all(base: str, batches: list[tuple[str, bytes]], clients: int) -> dict
 
 
 def http_batches(target: Target, batches: list[tuple[str, bytes]], data_dir: Path, *,
-                 clients: int = 2) -> Run:
+                 clients: int = 2, workers: int = 1) -> Run:
     """``kouan serve`` on a free localhost port; ``clients`` threads POST the JSON Lines batches,
-    each ``(source, body)`` with its source's key. The clock runs from the first request to the
-    last answer."""
+    each ``(source, body)`` with its source's key, to ``workers`` server processes. The clock runs
+    from the first request to the last answer."""
     port = _free_port()
     base = f"http://{HOST}:{port}"
     log = (data_dir / "serve.log").open("wb")
     # no in-process worker: end to end is up to the jobs queued, the refresh is measured apart
-    proc = subprocess.Popen([*KOUAN, "serve", "--host", HOST, "--port", str(port), "--no-job-worker"],
+    proc = subprocess.Popen([*KOUAN, "serve", "--host", HOST, "--port", str(port), "--no-job-worker",
+                             "--workers", str(workers)],
                             env=_env(target, data_dir), stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_ready(base, proc, time.monotonic() + 60)

@@ -516,3 +516,42 @@ def test_a_failed_recompute_in_the_session_keeps_the_case_indexes_and_rows(kouan
     with kouan.sessions() as s:
         assert s.scalars(index_sql).all() == before
     assert_same(rows(kouan, CLOCKS), want)
+
+
+def test_refresh_of_most_of_the_store_takes_the_set_based_pass_with_the_same_cases(kouan, monkeypatch):
+    """Once at least REBUILD_FROM consignments, and REBUILD_SHARE of all, are marked (a large import),
+    ``refresh`` recomputes set-based (``rebuild``) rather than one by one: the same cases, every mark
+    cleared. Below the share it stays on the per-consignment path."""
+    from kouan.clearance.models import DirtyConsignment
+
+    log = []
+    for i in range(4):
+        d = decl(80 + i, "IE"[i % 2])
+        log += [ev(f"l{i}", "DECLARATION_LODGED", i, declaration=d),
+                ev(f"r{i}", "CUSTOMS_RELEASED", 3 * i + 1, declaration=d)]
+    ingest(kouan, log)
+    want = python_rows(kouan, CLOCKS)  # recomputed one by one; every mark cleared
+    with transaction(kouan.sessions, actor=ACTOR) as s:  # the import marks every consignment again
+        every = sorted(s.scalars(select(ClearanceCase.consignment_id).distinct()))
+        s.execute(DirtyConsignment.__table__.insert(), [{"consignment_id": i} for i in every])
+    assert len(every) == 4
+    taken = []
+    real = service.rebuild
+    monkeypatch.setattr(service, "rebuild", lambda s, **kw: taken.append(kw) or real(s, **kw))
+    monkeypatch.setattr(service, "REBUILD_FROM", 3)
+    monkeypatch.setattr(service, "REBUILD_SHARE", 0.9)  # 4 of 4 marked
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        report = service.refresh(s, now=utcnow(), clocks=CLOCKS)
+        assert s.scalars(select(DirtyConsignment)).all() == []
+    assert len(taken) == 1 and report.consignments == 4
+    assert_same(rows(kouan, CLOCKS), want)
+    # 2 of 4 marked: below the share, one by one
+    ids = []
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        ids = sorted(s.scalars(select(ClearanceCase.consignment_id).distinct()))[:2]
+        s.execute(DirtyConsignment.__table__.insert(), [{"consignment_id": i} for i in ids])
+    monkeypatch.setattr(service, "REBUILD_FROM", 2)
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        report = service.refresh(s, now=utcnow(), clocks=CLOCKS)
+    assert len(taken) == 1 and report.consignments == 2
+    assert_same(rows(kouan, CLOCKS), want)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from kouan.clearance import clock_registry
@@ -26,7 +26,7 @@ from kouan.clearance.domain import Obs, compute, scope_events
 from kouan.clearance.models import ClearanceCase, DirtyConsignment
 from kouan.consignments import dirty
 from kouan.consignments import timeline as timeline_service
-from kouan.consignments.models import ConsignmentMember
+from kouan.consignments.models import Consignment, ConsignmentMember
 from kouan.events import bulk
 from kouan.events import repository as events_repo
 from kouan.events.authority import ENTITLED
@@ -112,6 +112,11 @@ def refresh(
     clocks = list(clocks or clock_registry.all_clocks(session))
     marked = DirtyConsignment.consignment_id  # the marks are consignments.dirty's, written at ingest
     ids = list(session.scalars(select(marked).order_by(marked)))
+    if _rebuild_is_cheaper(session, len(ids)):
+        report = rebuild(session, now=now, clocks=clocks)
+        if progress:
+            progress(len(ids), len(ids))
+        return report
     report = RefreshReport()
     for start in range(0, len(ids), REFRESH_BATCH):
         batch = ids[start:start + REFRESH_BATCH]
@@ -121,6 +126,22 @@ def refresh(
             progress(report.consignments, len(ids))
     _clear_marks(session, ids)
     return report
+
+
+# From this many marked consignments, and at least REBUILD_SHARE of all, ``refresh`` recomputes every
+# case set-based (``rebuild``: the same rows) instead of consignment by consignment. Measured at 1 M
+# events (151,515 consignments, all marked after the import): 221 s one by one.
+REBUILD_FROM = 20_000
+REBUILD_SHARE = 0.25
+
+
+def _rebuild_is_cheaper(session: Session, marked: int) -> bool:
+    """Whether so many consignments wait that one set-based pass over the store costs less: refresh
+    costs about 1 ms a consignment, the set-based pass follows the number of events."""
+    if marked < REBUILD_FROM:
+        return False
+    total = session.scalar(select(func.count()).select_from(Consignment)) or 0
+    return marked >= REBUILD_SHARE * total
 
 
 def _clear_marks(session: Session, ids: list[int]) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from kouan.consignments.models import (
@@ -218,9 +218,27 @@ def _link_call_aliases(session: Session, events: Sequence[CanonicalEvent]) -> No
     session.flush()
 
 
+# pg_advisory_xact_lock key of linking (any constant; "kouan" in ASCII)
+LINK_LOCK = 0x6B6F75616E
+
+
+def serialise_linking(session: Session) -> None:
+    """On PostgreSQL, wait until no other transaction is linking, and hold that turn to commit.
+
+    why: two batches committed concurrently (two HTTP requests, a CLI import beside the server) that
+    name the same new declaration or container would both insert its ``consignment_member`` or
+    ``consignment_hub`` row; the second would wait on the first's key and then fail with a unique
+    violation, its whole batch refused. Linking reads the graph and writes it, so it takes turns, as
+    SQLite's one write lock makes it do anyway; parsing, validating and storing the events still run
+    side by side. A transaction-level lock is released by the commit or the rollback, never leaked."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LINK_LOCK})
+
+
 def link(session: Session, events: Sequence[CanonicalEvent], *, now: datetime) -> LinkReport:
     """Fold ``events`` into the consignment graph. Call with each batch's stored events."""
     report = LinkReport()
+    serialise_linking(session)
     nodes = {(r.kind.value, r.key) for e in events for r in e.refs if r.kind in SHIPMENT_KINDS}
     if nodes:
         existing = _existing_members(session, nodes)

@@ -35,7 +35,7 @@ from kouan.consignments import service as consignments_service
 from kouan.db.session import allocate_ids
 from kouan.events import authority, bulk, parsing
 from kouan.events import repository as repo
-from kouan.events.domain import CanonicalEvent, RefKind, Rejection
+from kouan.events.domain import CanonicalEvent, ParseResult, RefKind, Rejection
 from kouan.events.formats.canonical import container_problem
 from kouan.events.models import CallEvent, Event, EventRef, IngestBatch, QuarantinedMessage, call_event_rows
 from kouan.kit import ids
@@ -444,10 +444,18 @@ def ingest(
     tz: ZoneInfo = CHINA_TZ, progress: Callable[[int, int], None] | None = None,
     sender: authority.Sender | None = None,
 ) -> IngestReport:
-    """Parse ``data`` and store it as one batch from ``source``. The caller commits."""
+    """Parse ``data`` and store it as one batch from ``source``. The caller commits.
+
+    A message of up to ``PARSE_AHEAD_BYTES`` (an HTTP batch, a demo send) is parsed whole before the
+    batch's first write: on SQLite the write lock is then held only to store, so one server process
+    parses a request while another stores its own; a larger one is parsed piece by piece as it is
+    stored (``ingest_stream``), in flat memory."""
     return ingest_stream(session, source=source, org_id=org_id, stream=io.BytesIO(data), fmt=fmt,
                          channel=channel, now=now, actor=actor, filename=filename, tz=tz,
-                         progress=progress, sender=sender)
+                         progress=progress, sender=sender, parse_ahead=len(data) <= PARSE_AHEAD_BYTES)
+
+
+PARSE_AHEAD_BYTES = 16 * 1024 * 1024
 
 
 def ingest_stream(
@@ -455,22 +463,27 @@ def ingest_stream(
     channel: str, now: datetime, actor: str, filename: str | None = None,
     tz: ZoneInfo = CHINA_TZ, progress: Callable[[int, int], None] | None = None,
     sender: authority.Sender | None = None, piece_bytes: int = parsing.PIECE_BYTES,
+    parse_ahead: bool = False,
 ) -> IngestReport:
     """Parse what ``stream`` holds and store it as one batch from ``source``, piece by piece
     (``parsing.parse_stream``): JSON Lines and CSV of any size in flat memory, still one batch in
     the caller's transaction (a crash anywhere leaves nothing; the re-send changes nothing).
     ``progress(done, total)`` counts events: ``total`` is what is known so far (the events of the
-    pieces read). The caller commits."""
+    pieces read). With ``parse_ahead`` every piece is parsed before the batch's first write (the
+    whole message is then held in memory). The caller commits."""
     read = _Digest(stream)
     with gc_paused():
         head = read.read(parsing.HEAD_BYTES)
         fmt = parsing.detect(head, fmt, whole=len(head) < parsing.HEAD_BYTES)
+        results: Iterable[ParseResult] = parsing.parse_stream(head, read, fmt, tz=tz, piece_bytes=piece_bytes)
+        if parse_ahead:
+            results = _drained(list(results))
         batch = open_batch(session, source=source, org_id=org_id, fmt=fmt, channel=channel,
                            data=b"", actor=actor, now=now, filename=filename)
         report = IngestReport(batch_id=batch.id, format=fmt)
         if sender is None:
             sender = repo.sender(session, source)
-        for result in parsing.parse_stream(head, read, fmt, tz=tz, piece_bytes=piece_bytes):
+        for result in results:
             before = report.received - report.quarantined
             step = (lambda done, total, b=before: progress(b + done, b + total)) if progress else None
             _store_part(session, report, source=source, events=result.events, rejections=result.rejections,
@@ -485,6 +498,13 @@ def ingest_stream(
                          entity_id=str(batch.id), subject_org_id=org_id,
                          after={k: v for k, v in report.as_dict().items() if k != "errors"})
     return report
+
+
+def _drained(items: list[ParseResult]) -> Iterator[ParseResult]:
+    """The pieces in order, each let go of as it is handed out (stored pieces are freed)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 @dataclass(frozen=True)
