@@ -103,8 +103,9 @@ def _measure(db: str, args: argparse.Namespace, stream: generate.Stream, work: P
                 run = runs.http_batches(target, batches, work, clients=args.clients, workers=workers)
                 if stored is None:
                     stored = _store_copy(target)
+            procs = f"{workers} server process{'es' if workers > 1 else ''}"
             ends.append((f"HTTP POST /api/v1/events ({len(batches)} × {args.batch_events:,}, "
-                         f"{args.clients} clients, {workers} server process{'es' if workers > 1 else ''})", run))
+                         f"{args.clients} clients, {procs})", run))
     floor = None
     if stored is not None:
         # The store floor: every row the end-to-end run stored, written plainly into a fresh store.

@@ -199,7 +199,8 @@ def sqlite_full_floor(path: str, tables: list[tuple[str, list[str], list[tuple]]
     start = time.perf_counter()
     conn.execute("BEGIN")
     for table, cols, rows in tables:
-        conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+        marks = ", ".join("?" * len(cols))
+        conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()

@@ -38,8 +38,8 @@ def main() -> None:
     p.add_argument("--sort", default="cumulative")
     args = p.parse_args()
     # each feed from the partner entitled to send it, in files of 50,000 lines (as ``python -m bench``)
-    blobs = [(source, blob) for source, lines in databases.by_feed(generate.generate(args.events).lines).items()
-             for blob in generate.split(lines, 50_000)]
+    feeds = databases.by_feed(generate.generate(args.events).lines)
+    blobs = [(source, blob) for source, lines in feeds.items() for blob in generate.split(lines, 50_000)]
     with tempfile.TemporaryDirectory() as tmp, databases.fresh(args.db, Path(tmp), ADMIN_URL) as target:
         databases.prepare(target, with_key=False)
         prof = cProfile.Profile()
