@@ -53,10 +53,11 @@ run: install
 
 ## The second command: install and pass the tests (SQLite and PostgreSQL, and Chromium for tests/browser)
 # The browser tests run in one process after the rest, so their live server and Chromium start once
-# (xdist's --dist loadgroup does not group tests under pytest 9).
+# (xdist's --dist loadgroup does not group tests under pytest 9). --durations lists the slowest tests
+# in every run's log: the whole CI must stay under 45 minutes.
 test: install-test browser-deps lint
-	$(BIN)/pytest -n 2 -q -m "not browser"
-	$(BIN)/pytest -q -m browser
+	$(BIN)/pytest -n 2 -q -m "not browser" --durations=30
+	$(BIN)/pytest -q -m browser --durations=10
 
 lint: install-test
 	$(BIN)/ruff check src tests

@@ -40,9 +40,10 @@ class ConsignmentHub(Base):
     occurred_at of an event naming both, which places a reused container's trips in time."""
 
     __tablename__ = "consignment_hub"
-    # Looked up by key alone (which consignments did this container or call carry?).
+    # Looked up by key alone (which consignments did this container or call carry?), and by kind,
+    # key and time (which trips of this container are around these events? ``consignments.dirty``).
     __table_args__ = (
-        Index("ix_consignment_hub_kind_key", "kind", "key"),
+        Index("ix_consignment_hub_kind_key_linked", "kind", "key", "linked_at"),
         Index("ix_consignment_hub_key", "key"),
     )
 

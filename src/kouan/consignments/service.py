@@ -99,11 +99,10 @@ def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node
     new_members: list[tuple[str, str, int]] = []
     groups = [(nodes, sorted({int(k) for kind, k in nodes if kind == "#"})) for nodes in comps.values()]
     fresh = iter(_create(session, sum(1 for _n, ids in groups if not ids), now))
+    merges: dict[int, int] = {}  # absorbed consignment -> the one that absorbs it
     for nodes, ids in groups:
         target, absorbed = (ids[0], ids[1:]) if ids else (next(fresh), [])
-        if absorbed:
-            _absorb(session, target, absorbed)
-            report.merged += len(absorbed)
+        merges.update(dict.fromkeys(absorbed, target))
         report.touched.add(target)
         for node in nodes:
             if node[0] == "#":
@@ -112,6 +111,9 @@ def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node
             if node not in existing:
                 new_members.append((node[0], node[1], target))
     report.created += sum(1 for _n, ids in groups if not ids)
+    if merges:
+        _absorb(session, merges)
+        report.merged += len(merges)
     bulk.Bulk(session).insert("consignment_member", ("kind", "key", "consignment_id"), new_members)
     report.members_added += len(new_members)
     return target_of
@@ -127,21 +129,28 @@ def _create(session: Session, n: int, now: datetime) -> list[int]:
     return ids
 
 
-def _absorb(session: Session, target: int, absorbed: list[int]) -> None:
-    """Fold the ``absorbed`` consignments into ``target`` (chunked: one container shared by a large
-    batch can merge thousands of consignments at once)."""
-    hubs: list[tuple[str, str, datetime]] = []
+def _absorb(session: Session, merges: dict[int, int]) -> None:
+    """Fold every absorbed consignment into the one that absorbs it (``absorbed -> target``), for
+    all of a batch's merges at once: one ``executemany`` re-points the members, the absorbed hubs
+    are read and deleted by chunks of ids and merged into their targets' in one pass.
+
+    why: one set of five statements a merge made linking grow with the merges a batch brings (at
+    600 k events a 50,000-line batch merged 1,580 consignments: 4.7 s of its 18)."""
+    absorbed = sorted(merges)
+    out = bulk.Bulk(session)
+    out.execute_many("UPDATE consignment_member SET consignment_id = ? WHERE consignment_id = ?",
+                     [(merges[a], a) for a in absorbed])
+    earliest: dict[int, dict[Node, datetime]] = {}
     for chunk in events_repo.chunks(absorbed):
-        session.execute(update(ConsignmentMember).where(ConsignmentMember.consignment_id.in_(chunk))
-                        .values(consignment_id=target))
-        hubs.extend(session.execute(select(ConsignmentHub.kind, ConsignmentHub.key, ConsignmentHub.linked_at)
-                                    .where(ConsignmentHub.consignment_id.in_(chunk))).all())
+        rows = session.execute(select(ConsignmentHub.consignment_id, ConsignmentHub.kind, ConsignmentHub.key,
+                                      ConsignmentHub.linked_at)
+                               .where(ConsignmentHub.consignment_id.in_(chunk))).all()
+        for cid, k, key, at in rows:  # two absorbed consignments may share a hub: keep the earliest link
+            slot = earliest.setdefault(merges[cid], {})
+            if (k, key) not in slot or at < slot[(k, key)]:
+                slot[(k, key)] = at
         session.execute(delete(ConsignmentHub).where(ConsignmentHub.consignment_id.in_(chunk)))
-    earliest: dict[Node, datetime] = {}
-    for k, key, at in hubs:  # two absorbed consignments may share a hub: keep the earliest link
-        if (k, key) not in earliest or at < earliest[(k, key)]:
-            earliest[(k, key)] = at
-    _merge_hubs(session, {target: earliest})
+    _merge_hubs(session, earliest)
     for chunk in events_repo.chunks(absorbed):
         session.execute(delete(Consignment).where(Consignment.id.in_(chunk)))
 
