@@ -91,3 +91,25 @@ def test_a_new_trip_of_a_reused_container_marks_the_trip_it_ends(kouan) -> None:
     with transaction(kouan.sessions, actor=ACTOR) as s:
         service.refresh(s, now=utcnow())
     assert_same(rows(kouan, CLOCKS), python_rows(kouan, CLOCKS))
+
+
+def test_the_trips_around_an_event_are_range_reads_of_the_hub_index(kouan) -> None:  # type: ignore[no-untyped-def]
+    """Never a scan of a container's whole history: both parts seek (kind, key, linked_at)."""
+    import json
+
+    from sqlalchemy import text
+
+    from kouan.consignments import dirty
+
+    with kouan.sessions() as s:
+        if kouan.engine.dialect.name == "sqlite":
+            sql = "EXPLAIN QUERY PLAN " + dirty._WINDOWS["sqlite"] + dirty._REACH
+            plan = " | ".join(r[-1] for r in s.execute(text(sql), {"windows": json.dumps(
+                [[BOX, "2024-01-01 00:00:00.000000", "2024-02-01 00:00:00.000000"]])}))
+            assert plan.count("USING INDEX ix_consignment_hub_kind_key_linked") == 2, plan
+            assert plan.count("USING COVERING INDEX ix_consignment_hub_kind_key_linked (kind=? AND key=? "
+                              "AND linked_at<?)") == 1, plan
+            assert "SCAN h" not in plan and "SCAN b" not in plan, plan
+        else:
+            names = set(s.scalars(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'consignment_hub'")))
+            assert any("(kind, key, linked_at)" in n for n in names), names

@@ -4,16 +4,16 @@ the marks name and clears them. Written by table name, so the spine imports no r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import String, and_, column, func, select, text, union, values
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from kouan.consignments import repository as consignments_repo
 from kouan.consignments.models import ConsignmentHub
 from kouan.consignments.repository import TRIP_LEAD
-from kouan.db.base import UTCDateTime
 from kouan.events import bulk
 from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, RefKind
@@ -70,30 +70,45 @@ def _pairs(e: CanonicalEvent) -> list[tuple[str, str]]:
     return [(r.kind.value, r.key) for r in e.refs]
 
 
-WINDOW_CHUNK = 300  # containers per statement (three parameters each)
+WINDOW_CHUNK = 5_000  # containers per statement
+
+# The windows come as one parameter (SQLite: a JSON array read by json_each; PostgreSQL: three
+# arrays unnested), not as a VALUES list: SQLAlchemy compiling 300 rows of binds took longer than the
+# query. Then per container two range reads of the hub's (kind, key, linked_at) index.
+_REACH = """
+SELECT h.consignment_id FROM q JOIN consignment_hub h
+  ON h.kind = 'container' AND h.key = q.key AND h.linked_at >= q.lo AND h.linked_at <= q.hi
+UNION
+SELECT h.consignment_id FROM q JOIN consignment_hub h
+  ON h.kind = 'container' AND h.key = q.key AND h.linked_at = (
+    SELECT max(b.linked_at) FROM consignment_hub b
+    WHERE b.kind = 'container' AND b.key = q.key AND b.linked_at < q.lo)
+"""
+_WINDOWS = {
+    "sqlite": "WITH q(key, lo, hi) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+              "json_extract(value, '$[2]') FROM json_each(:windows))",
+    "postgresql": "WITH q(key, lo, hi) AS (SELECT * FROM unnest(CAST(:keys AS text[]), "
+                  "CAST(:lo AS timestamptz[]), CAST(:hi AS timestamptz[])))",
+}
 
 
 def _container_reach(session: Session, windows: dict[str, tuple[datetime, datetime]]) -> set[int]:
     """For each container ``key -> (first, last)`` event time of the batch: the consignments linked
     to it last before ``first`` (every one at that instant) and those linked from ``first`` to
-    ``last + TRIP_LEAD``; two range reads of the hub's ``(kind, key, linked_at)`` index a container."""
-    hub = ConsignmentHub.__table__
+    ``last + TRIP_LEAD``."""
+    out = bulk.Bulk(session)
+    sql = text(_WINDOWS["postgresql" if out.postgres else "sqlite"] + _REACH)
     found: set[int] = set()
     keys = sorted(windows)
     for start in range(0, len(keys), WINDOW_CHUNK):
-        q = values(column("key", String), column("lo", UTCDateTime()), column("hi", UTCDateTime()),
-                   name="q").data([(k, windows[k][0], windows[k][1] + TRIP_LEAD)
-                                   for k in keys[start:start + WINDOW_CHUNK]]).cte("q")
-        h, before = hub.alias("h"), hub.alias("b")
-        container = RefKind.CONTAINER.value
-        latest = (select(func.max(before.c.linked_at))
-                  .where(before.c.kind == container, before.c.key == q.c.key, before.c.linked_at < q.c.lo)
-                  .correlate(q).scalar_subquery())
-        in_window = select(h.c.consignment_id).select_from(q).join(h, and_(
-            h.c.kind == container, h.c.key == q.c.key, h.c.linked_at >= q.c.lo, h.c.linked_at <= q.c.hi))
-        last_before = select(h.c.consignment_id).select_from(q).join(h, and_(
-            h.c.kind == container, h.c.key == q.c.key, h.c.linked_at == latest))
-        found.update(session.scalars(union(in_window, last_before)))
+        chunk = keys[start:start + WINDOW_CHUNK]
+        if out.postgres:
+            params = {"keys": chunk, "lo": [windows[k][0] for k in chunk],
+                      "hi": [windows[k][1] + TRIP_LEAD for k in chunk]}
+        else:  # linked_at is stored as naive UTC text: compare text with text of the same form
+            params = {"windows": json.dumps([(k, out.ts(windows[k][0]), out.ts(windows[k][1] + TRIP_LEAD))
+                                             for k in chunk])}
+        found.update(session.scalars(sql, params))
     return found
 
 
