@@ -1,0 +1,40 @@
+"""SQL expressions that differ between SQLite and PostgreSQL, compiled per dialect.
+
+``beijing_month(instant)`` is the ``YYYY-MM`` Beijing-time month of a ``UTCDateTime`` column, in
+SQL, so that a report can ``GROUP BY`` it: the project's one time-zone rule (instants stored UTC,
+read in Beijing time), with UTC+8 throughout as ``analytics.cases`` does (Asia/Shanghai kept summer
+time in 1986-1991 only). SQLite stores the instant as naive UTC text (``db.base.UTCDateTime``),
+PostgreSQL as ``timestamptz``; both expressions are literals (no bound parameter), so the same
+expression in SELECT and GROUP BY is the same text on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class beijing_month(FunctionElement[str]):  # noqa: N801 - reads as the SQL function it stands for
+    """``YYYY-MM`` of the instant in Beijing time (UTC+8)."""
+
+    type = String()
+    inherit_cache = True
+    name = "beijing_month"
+
+    def __init__(self, instant: ColumnElement[Any]) -> None:
+        super().__init__(instant)
+
+
+@compiles(beijing_month, "sqlite")
+def _sqlite(element: beijing_month, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(beijing_month, "postgresql")
+def _postgresql(element: beijing_month, compiler: Any, **kw: Any) -> str:
+    instant = compiler.process(element.clauses, **kw)
+    return f"to_char(({instant}) AT TIME ZONE 'UTC' + INTERVAL '8 hours', 'YYYY-MM')"
