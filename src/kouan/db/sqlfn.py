@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -38,3 +38,26 @@ def _sqlite(element: beijing_month, compiler: Any, **kw: Any) -> str:
 def _postgresql(element: beijing_month, compiler: Any, **kw: Any) -> str:
     instant = compiler.process(element.clauses, **kw)
     return f"to_char(({instant}) AT TIME ZONE 'UTC' + INTERVAL '8 hours', 'YYYY-MM')"
+
+
+class hours_between(FunctionElement[float]):  # noqa: N801 - reads as the SQL function it stands for
+    """``(later - earlier)`` in hours, a float (NULL when either is): two ``UTCDateTime`` columns."""
+
+    type = Float()
+    inherit_cache = True
+    name = "hours_between"
+
+    def __init__(self, earlier: ColumnElement[Any], later: ColumnElement[Any]) -> None:
+        super().__init__(earlier, later)
+
+
+@compiles(hours_between, "sqlite")
+def _sqlite_hours(element: hours_between, compiler: Any, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({later}) - julianday({earlier})) * 24.0)"
+
+
+@compiles(hours_between, "postgresql")
+def _postgresql_hours(element: hours_between, compiler: Any, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({later}) - ({earlier})) / 3600.0)"
