@@ -95,6 +95,7 @@ def rates(con: BaseBackend, by: Sequence[str], *, first_month: str | None = None
     for row in groups.values():
         row.advance_rate = round(row.advance / row.advance_known, 4) if row.advance_known else None
         row.two_step_share = round(row.two_step / row.declarations, 4)
+    for row in groups.values():  # every group's rate first: the year before may come later in the rows
         prev = groups.get(tuple(_last_year(row.group).values())) if "month" in by else None
         if prev is not None:
             row.advance_rate_last_year, row.two_step_last_year = prev.advance_rate, prev.two_step

@@ -3,11 +3,12 @@ the serving side's day, the off-hours report. Thin: the service's functions, lik
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from kouan.appointments import domain, service
 from kouan.appointments.api import booking_read
@@ -60,6 +61,25 @@ def _page(request: Request, session: DbSession, principal: PagePrincipal, *, day
     return render(request, "appointments/slots.html", context, status=status)
 
 
+def _refusal(request: Request, session: DbSession, principal: PagePrincipal,
+             call: Callable[[], object]) -> Response | None:
+    """Run one service call of a form; ``None`` when it went through (the route redirects), else
+    the slots page with the refusal, the transaction rolled back: an invalid input is 422 with its
+    field errors, a refusal (full slot, closed slot, already published) 409 with its message and
+    the next free slots. Any other error goes on to the error handlers."""
+    try:
+        call()
+    except InvalidInput as exc:
+        session.rollback()
+        return _page(request, session, principal, errors=exc.errors, status=422)
+    except KouanError as exc:
+        if exc.status != 409:
+            raise
+        session.rollback()
+        return _page(request, session, principal, refused=exc, status=409)
+    return None
+
+
 @router.get("/slots")
 def slots(request: Request, session: DbSession, principal: PagePrincipal,
           day: Annotated[date | None, Query()] = None, port: Annotated[str, Query(max_length=5)] = "",
@@ -76,20 +96,17 @@ def publish(request: Request, session: DbSession, principal: PagePrincipal,
             hours: Annotated[str, Form(max_length=16)] = ""):
     csrf.verify(request, csrf_token)
     begins, ends = _beijing(start), _beijing(end)
-    try:
+
+    def call() -> None:
         if begins is None or ends is None:
             raise InvalidInput("the slot is not valid", errors=[FieldError(
                 "/start" if begins is None else "/end", "2026-12-05T22:00")])
         service.publish(session, actor=principal, port=port, service=service_, start=begins, end=ends,
                         capacity=capacity, hours=hours or None, now=utcnow())
-    except InvalidInput as exc:
-        session.rollback()
-        return _page(request, session, principal, errors=exc.errors, status=422)
-    except KouanError as exc:
-        if exc.status != 409:
-            raise
-        session.rollback()
-        return _page(request, session, principal, refused=exc, status=409)
+
+    if refused := _refusal(request, session, principal, call):
+        return refused
+    assert begins is not None
     return RedirectResponse(f"/slots?day={begins.date().isoformat()}", status_code=303)
 
 
@@ -126,17 +143,10 @@ def publish_pattern(request: Request, session: DbSession, principal: PagePrincip
 def book(slot_id: Id, request: Request, session: DbSession, principal: PagePrincipal,
          csrf_token: Annotated[str, Form()] = "", declaration: Annotated[str, Form(max_length=18)] = ""):
     csrf.verify(request, csrf_token)
-    try:
-        service.book(session, actor=principal, slot_id=slot_id, declaration=declaration.strip() or None,
-                     now=utcnow())
-    except InvalidInput as exc:
-        session.rollback()
-        return _page(request, session, principal, errors=exc.errors, status=422)
-    except KouanError as exc:
-        if exc.status != 409:
-            raise
-        session.rollback()
-        return _page(request, session, principal, refused=exc, status=409)
+    number = declaration.strip() or None
+    if refused := _refusal(request, session, principal, lambda: service.book(
+            session, actor=principal, slot_id=slot_id, declaration=number, now=utcnow())):
+        return refused
     return RedirectResponse("/slots", status_code=303)
 
 
@@ -144,17 +154,10 @@ def book(slot_id: Id, request: Request, session: DbSession, principal: PagePrinc
 def booking_step(reference: str, step: str, request: Request, session: DbSession, principal: PagePrincipal,
                  csrf_token: Annotated[str, Form()] = "", slot_id: Annotated[str, Form(max_length=12)] = ""):
     csrf.verify(request, csrf_token)
-    try:
-        service.act(session, actor=principal, reference=reference, step=step, now=utcnow(),
-                    slot_id=int(slot_id) if slot_id.strip().isdigit() else None)
-    except InvalidInput as exc:
-        session.rollback()
-        return _page(request, session, principal, errors=exc.errors, status=422)
-    except KouanError as exc:
-        if exc.status != 409:
-            raise
-        session.rollback()
-        return _page(request, session, principal, refused=exc, status=409)
+    target = int(slot_id) if slot_id.strip().isdigit() else None
+    if refused := _refusal(request, session, principal, lambda: service.act(
+            session, actor=principal, reference=reference, step=step, now=utcnow(), slot_id=target)):
+        return refused
     return RedirectResponse("/slots", status_code=303)
 
 

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kouan import jobs
@@ -22,6 +22,7 @@ from kouan.appointments import capacity
 from kouan.appointments import domain as rules
 from kouan.appointments.models import Slot, SlotPattern
 from kouan.audit import service as audit_service
+from kouan.db.sqlfn import beijing_month
 from kouan.declarations import appointment_service as ship_side
 from kouan.declarations import service as declarations
 from kouan.declarations.domain import Mode
@@ -518,20 +519,48 @@ class OffHoursRow:
 def off_hours_report(session: Session, *, first: date, last: date,
                      port: str | None = None) -> list[OffHoursRow]:
     """Bookings (not cancelled) by port and month of their slot (Beijing time), how many were
-    off-hours, used and not shown: the use of 7×24 clearance."""
+    off-hours, used and not shown: the use of 7×24 clearance.
+
+    One statement, grouped in SQL by port and Beijing month (``db.sqlfn.beijing_month``): a booking
+    of a published slot is off-hours when its slot is (``slot.off_hours``, set by
+    ``rules.off_hours`` when the slot is made). A ship-side appointment booked at the terminal
+    without a slot (``slot_id`` empty) has no such flag: those are grouped in the same statement by
+    their window as well, and each distinct window is decided by ``rules.off_hours`` here (the
+    Chinese working-day calendar is not in the database)."""
     lo, _ = local_day(first)
     _, hi = local_day(last)
-    q = select(Appointment.port, Appointment.slot_start, Appointment.slot_end, Appointment.status).where(
+    slotless = Appointment.slot_id.is_(None)
+    one = {"else_": 0}
+    rows = select(
+        Appointment.port.label("port"),
+        beijing_month(Appointment.slot_start).label("month"),
+        case((slotless, Appointment.slot_start), else_=None).label("w_start"),
+        case((slotless, Appointment.slot_end), else_=None).label("w_end"),
+        case((Slot.off_hours.is_(True), 1), **one).label("off"),
+        case((Appointment.status == rules.Status.USED.value, 1), **one).label("used"),
+        case((Appointment.status == rules.Status.NO_SHOW.value, 1), **one).label("no_show"),
+    ).outerjoin(Slot, Slot.id == Appointment.slot_id).where(
         Appointment.slot_start >= lo, Appointment.slot_start < hi,
         Appointment.status != rules.Status.CANCELLED.value)
     if port:
-        q = q.where(Appointment.port == port.upper())
+        rows = rows.where(Appointment.port == port.upper())
+    b = rows.subquery("b")
+    q = select(b.c.port, b.c.month, b.c.w_start, b.c.w_end, func.count(), func.sum(b.c.off),
+               func.sum(b.c.used), func.sum(b.c.no_show)).group_by(
+        b.c.port, b.c.month, b.c.w_start, b.c.w_end)
     groups: dict[tuple[str, str], list[int]] = {}
-    for p, start, end, status in session.execute(q):
-        g = groups.setdefault((p, start.astimezone(CHINA_TZ).strftime("%Y-%m")), [0, 0, 0, 0])
-        g[0] += 1
-        g[1] += rules.off_hours(start, end)
-        g[2] += status == rules.Status.USED.value
-        g[3] += status == rules.Status.NO_SHOW.value
+    for p, month, w_start, w_end, n, off, used, no_show in session.execute(q):
+        if w_start is not None:  # slot-less appointments of one window: off-hours all or none
+            off = n if rules.off_hours(_aware(w_start), _aware(w_end)) else 0
+        g = groups.setdefault((p, month), [0, 0, 0, 0])
+        for i, value in enumerate((n, off, used, no_show)):
+            g[i] += int(value or 0)
     return [OffHoursRow(p, m, n, off, used, ns, round(off / n, 4) if n else None)
             for (p, m), (n, off, used, ns) in sorted(groups.items())]
+
+
+def _aware(value: datetime) -> datetime:
+    """A window bound read through a CASE: SQLite gives the stored naive UTC text back as is."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from kouan.gathering import service
 from kouan.kit.clock import utcnow
-from kouan.web.deps import DbSession, ReadPrincipal, get_kouan
+from kouan.web.deps import DbSession, ReadPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["vessel schedule and port gathering"])
 
@@ -79,8 +79,5 @@ def one_stop(ref: str, request: Request, session: DbSession, principal: ReadPrin
     view = service.one_stop(session, actor=principal, ref=ref)
     out = to_read(view, now)
     if rates and view.port:
-        kouan = get_kouan(request)
-        out.advance_rates = service.advance_rates(
-            kouan.sessions, database_url=kouan.settings.effective_database_url, port=view.port, now=now
-        )
+        out.advance_rates = service.advance_rates(session, port=view.port)
     return out

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from kouan.gathering import service
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import NotFound
-from kouan.web.deps import DbSession, PagePrincipal, get_kouan
+from kouan.web.deps import DbSession, PagePrincipal
 from kouan.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,8 +25,5 @@ def gathering(request: Request, session: DbSession, principal: PagePrincipal, re
         return render(request, "gathering/one_stop.html", {**context, "error": exc}, status=404)
     context["v"], context["prompt"] = view, view.prompt(now)
     if view.port:
-        kouan = get_kouan(request)
-        context["rates"] = service.advance_rates(
-            kouan.sessions, database_url=kouan.settings.effective_database_url, port=view.port, now=now
-        )
+        context["rates"] = service.advance_rates(session, port=view.port)
     return render(request, "gathering/one_stop.html", context)
