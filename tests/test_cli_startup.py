@@ -63,10 +63,13 @@ def test_events_import_runs_without_the_analytics_stack(kouan, world, tmp_path):
                KOUAN_DATA_DIR=str(tmp_path))
     f = tmp_path / "feed.jsonl"
     f.write_bytes(jsonl(*shipment()))
-    r, loaded = loaded_after(env, "events", "import", str(f), "--source", "DCT", "--json")
+    other_formats = ("kouan.events.formats.dcsa", "kouan.events.formats.edifact", "pydifact")
+    r, loaded = loaded_after(env, "events", "import", str(f), "--source", "DCT", "--json",
+                             modules=(*ANALYTICS_STACK, *other_formats))
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["stored"] == 8
     assert not set(loaded) & set(ANALYTICS_STACK), loaded
+    assert loaded == []  # a canonical feed's import loads neither the DCSA nor the EDIFACT adapter
 
 
 def test_kpi_and_bulletin_on_the_store_load_no_analytics_web_or_ingestion_module(kouan, world, tmp_path):
