@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from kouan.audit import service as audit_service
+from kouan.audit import hook as audit_hook
 from kouan.config import Settings
 from kouan.db.session import make_engine, make_session_factory
 from kouan.jobs import registry as jobs_registry
-from kouan.partners import service as partners_service
+from kouan.partners import hashing as password_hashing
 
 
 @dataclass
@@ -29,9 +29,11 @@ def build(settings: Settings) -> Kouan:
     url = settings.effective_database_url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    audit_service.install()
+    # The audit service and the password hasher are imported when first used (the first flush, the
+    # first password): a read such as `kouan kpi` loads neither (tests/test_cli_startup.py).
+    audit_hook.install()
     wire_jobs()
-    partners_service.configure_password_hashing(
+    password_hashing.configure(
         time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
     )
     engine = make_engine(url)

@@ -100,3 +100,18 @@ def test_a_month_is_read_from_its_range_of_the_index_whatever_the_grouping(kouan
                 bound = "month>? AND month<?" if backend == "sqlite" else "(month)::text >= '2024-03'"
                 index_condition = plan if backend == "sqlite" else plan.split("Index Cond:")[1].split("Filter")[0]
                 assert bound in index_condition, plan
+
+
+def test_the_lightweight_case_table_names_the_models_columns_with_their_types():
+    """``kpi_store`` reads ``clearance_case`` through a ``table()`` description (a KPI builds no
+    mapped class): every column it names is the model's, with the same type, so binds and results
+    are processed as through the model (``UTCDateTime`` refuses a naive instant, returns aware UTC)."""
+    model = ClearanceCase.__table__
+    assert kpi_store.CASES.name == model.name
+    described = {c.name: c.type for c in kpi_store.CASES.c}
+    assert set(GROUP_KEYS) | {"clock", "status", "hours", "start_at", "end_at",
+                              "seg_1", "seg_2", "seg_3", "seg_4"} <= set(described)
+    for name, type_ in described.items():
+        assert name in model.c, name
+        assert type(type_) is type(model.c[name].type), name
+        assert getattr(type_, "length", None) == getattr(model.c[name].type, "length", None), name

@@ -186,3 +186,18 @@ def test_workers_on_postgresql_skip_a_job_another_worker_holds(kouan, backend):
         taken = jobs_service.claim(kouan.sessions, policy=jobs_service.Policy())
         assert taken is not None and taken.payload == {"n": 2}  # not blocked, not the same job
         holder.rollback()
+
+
+def test_the_lightweight_waiting_count_names_the_job_models_columns_and_statuses():
+    """``jobs.counts.waiting`` (a KPI's freshness, `kouan kpi`'s catch-up) counts through a
+    ``table()`` description of ``job``, not the mapped class: the same columns, types and statuses."""
+    from kouan.jobs import counts, models
+    from kouan.jobs import service as jobs_service
+
+    assert jobs_service.waiting is counts.waiting
+    assert (counts.QUEUED, counts.RUNNING) == (models.QUEUED, models.RUNNING)
+    model = models.Job.__table__
+    assert counts.JOBS.name == model.name
+    for c in counts.JOBS.c:
+        assert type(c.type) is type(model.c[c.name].type), c.name
+        assert c.type.length == model.c[c.name].type.length, c.name

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import Session
 
+from kouan.audit import hook
 from kouan.audit.models import AuditEntry
 from kouan.kit.clock import utcnow
 from kouan.kit.jsonutil import jsonable
@@ -83,7 +84,8 @@ def _rows_for_flush(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def _after_flush(session: Session, _flush_context: Any) -> None:
+def after_flush(session: Session, _flush_context: Any) -> None:
+    """The rows of the flush's diff (``audit.hook`` calls it after every flush)."""
     rows = _rows_for_flush(session)
     if rows:
         _write(session, rows)
@@ -98,9 +100,8 @@ def _write(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def install() -> None:
-    """Hook the audit diff into every ORM session (idempotent)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    """Hook the audit diff into every ORM session (idempotent; ``audit.hook.install``)."""
+    hook.install()
 
 
 def record(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kouan.analytics import bulletin, filters
 from kouan.clearance import figures, kpi
+from kouan.clearance.months import check_month as check_month
 from kouan.kit.errors import N_, FieldError, InvalidInput
 
 BASELINE_YEAR = "2017"
@@ -22,13 +22,6 @@ BASELINE_YEAR = "2017"
 def region_names() -> dict[str, tuple[str, str]]:
     text = resources.files("kouan.reference").joinpath("provinces.csv").read_text("utf-8")
     return {r["code"]: (r["name_zh"], r["name_en"]) for r in csv.DictReader(text.splitlines())}
-
-
-def check_month(month: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", month)
-    if not m:
-        raise InvalidInput(N_("the month is not valid"), errors=[FieldError("month", "YYYY-MM", month)])
-    return int(m.group(1)), int(m.group(2))
 
 
 def figures_for(

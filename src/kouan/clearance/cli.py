@@ -45,10 +45,10 @@ def _export_dir(k: Kouan) -> Path:
 
 def _period(month: str | None, date_from: str | None, date_to: str | None) -> filters.Period | None:
     from kouan.analytics import filters
-    from kouan.clearance import bulletins
+    from kouan.clearance.months import check_month
 
     if month:
-        bulletins.check_month(month)
+        check_month(month)
         return filters.Period(first_month=month, last_month=month)
     if date_from or date_to:
         try:
@@ -68,11 +68,13 @@ def catch_up(k) -> None:  # type: ignore[no-untyped-def]
     """The person at the terminal waits for a right answer: run the due jobs (as a worker would),
     then refresh what is still marked (marks without a job: a store from before the job queue)."""
     from kouan.clearance import kpi
-    from kouan.jobs import service as jobs_service
+    from kouan.jobs.counts import waiting
 
     with k.sessions() as s:  # two counts, no write: a caught-up store loads no refresh stack
-        waiting = jobs_service.waiting(s)
-    if waiting:
+        due = waiting(s)
+    if due:
+        from kouan.jobs import service as jobs_service
+
         jobs_service.drain(k.sessions, policy=jobs_service.Policy.from_settings(k.settings))
     if kpi.freshness_of(k.sessions).pending:
         from kouan.clearance import service as clearance_service

@@ -61,12 +61,12 @@ def freshness(session: Session) -> Freshness:
     from sqlalchemy import text
 
     from kouan.clearance.jobs import REFRESH
-    from kouan.jobs import service as jobs_service
+    from kouan.jobs.counts import waiting
 
     # consignments.dirty.pending, without importing the spine's write path for a count
     pending = int(session.scalar(text("SELECT count(*) FROM dirty_consignment")) or 0)
     return Freshness(pending=pending,
-                     pending_jobs=jobs_service.waiting(session, kind="batch.committed", handler=REFRESH))
+                     pending_jobs=waiting(session, kind="batch.committed", handler=REFRESH))
 
 
 def freshness_of(sessions: sessionmaker[Session]) -> Freshness:

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Float, String, and_, column, func, or_, select, table
 from sqlalchemy.sql import Select
 
 from kouan.analytics.definitions import (
@@ -38,9 +37,23 @@ from kouan.analytics.definitions import (
     sort_key,
 )
 from kouan.analytics.filters import Period
-from kouan.clearance.models import ClearanceCase
+from kouan.db.types import UTCDateTime
 
-CASES = ClearanceCase.__table__
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# The columns of ``clearance_case`` (``models.ClearanceCase``) the reads name, with the same types:
+# a lightweight description, so that a KPI on the store builds no mapped class and imports no model
+# (``tests/test_cli_startup.py``); ``tests/clearance/test_kpi_store.py`` holds it equal to the model.
+CASES = table(
+    "clearance_case",
+    column("clock", String(32)), column("status", String(12)),
+    column("direction", String(1)), column("port", String(5)), column("province", String(6)),
+    column("customs_district", String(4)), column("facilitation_mode", String(32)),
+    column("commodity_group", String(32)), column("month", String(7)),
+    column("start_at", UTCDateTime()), column("end_at", UTCDateTime()),
+    column("hours", Float()), *(column(f"seg_{i}", Float()) for i in range(1, 5)),
+)
 
 
 def kpi(
@@ -81,8 +94,8 @@ def _row(group: dict[str, str | None], cases: list[tuple[Any, ...]], width: int,
     ordered = sorted(hours)
     figures = {name: quantile(ordered, num, den) for name, (num, den) in QUANTILES.items()}
     segments = []
-    for column in segment_columns:
-        values = [v for v in column if v is not None]
+    for segment in segment_columns:
+        values = [v for v in segment if v is not None]
         segments.append(math.fsum(values) / n if values else None)
     return KpiRow(group=group, n=n, mean_h=math.fsum(hours) / n, median_h=figures["median_h"],
                   p90_h=figures["p90_h"], segments=tuple(segments), n_open=int(n_open or 0))

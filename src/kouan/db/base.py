@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, MetaData
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase
+
+from kouan.db.types import UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -17,32 +16,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware instant stored as UTC on every database.
-
-    SQLite has no time zones; PostgreSQL's ``timestamptz`` has. Either way Python sees an aware
-    UTC ``datetime``, and a naive value is refused rather than guessed.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTCDateTime column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
+__all__ = ["NAMING_CONVENTION", "Base", "JSONType", "UTCDateTime"]
 
 # JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")

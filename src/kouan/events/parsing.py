@@ -6,11 +6,12 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from types import ModuleType
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from kouan.events.domain import CanonicalEvent, ParseResult, Rejection
-from kouan.events.formats import canonical, dcsa, edifact
+from kouan.events.formats import canonical
 from kouan.kit.clock import CHINA_TZ
 from kouan.kit.jsonutil import jsonable
 from kouan.kit.text import text_problem
@@ -24,12 +25,28 @@ PIECE_BYTES = 4 * 1024 * 1024
 HEAD_BYTES = 1024 * 1024  # what ``auto`` looks at of a file larger than this
 _BYTE_AT = re.compile(r"byte ([0-9]+)")
 
+
+
+def _dcsa() -> ModuleType:
+    """The DCSA adapter, imported for the first DCSA message: a canonical feed's import loads
+    neither it nor the EDIFACT adapter and pydifact (``tests/test_cli_startup.py``)."""
+    from kouan.events.formats import dcsa
+
+    return dcsa
+
+
+def _edifact() -> ModuleType:
+    from kouan.events.formats import edifact
+
+    return edifact
+
+
 _ADAPTERS: dict[str, Callable[[bytes, ZoneInfo], ParseResult]] = {
     "json": lambda data, tz: canonical.parse_json(data, tz=tz),
     "jsonl": lambda data, tz: canonical.parse_jsonl(data, tz=tz),
     "csv": lambda data, tz: canonical.parse_csv(data, tz=tz),
-    "dcsa": lambda data, tz: dcsa.parse_events(data),
-    "edifact": lambda data, tz: edifact.parse(data, tz=tz),
+    "dcsa": lambda data, tz: _dcsa().parse_events(data),
+    "edifact": lambda data, tz: _edifact().parse(data, tz=tz),
 }
 
 

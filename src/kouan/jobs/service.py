@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kouan.db.session import transaction
 from kouan.jobs import registry
+from kouan.jobs.counts import waiting as waiting  # the count a read asks, without the mapped class
 from kouan.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 from kouan.kit.clock import utcnow
 from kouan.kit.errors import Conflict, NotFound
@@ -282,17 +283,6 @@ def list_jobs(session: Session, *, status: str | None = None, kind: str | None =
 def counts(session: Session) -> dict[str, int]:
     found = dict(session.execute(select(_c.status, func.count()).group_by(_c.status)).all())
     return {s: int(found.get(s, 0)) for s in (QUEUED, RUNNING, DONE, FAILED)}
-
-
-def waiting(session: Session, *, kind: str | None = None, handler: str | None = None) -> int:
-    """Jobs not run yet (queued or running), optionally of one kind or handler; a message not yet
-    fanned out counts for every handler of its kind."""
-    q = select(func.count()).select_from(_T).where(_c.status.in_((QUEUED, RUNNING)))
-    if kind:
-        q = q.where(_c.kind == kind)
-    if handler:
-        q = q.where(or_(_c.handler == handler, _c.handler.is_(None)))
-    return int(session.scalar(q) or 0)
 
 
 def retry(session: Session, job_id: int, *, now: datetime) -> Job:

@@ -30,7 +30,7 @@ from kouan.kit.errors import (
     NotFound,
     TemplatedFieldError,
 )
-from kouan.partners import governance
+from kouan.partners import governance, hashing
 from kouan.partners import repository as repo
 from kouan.partners import sessions as web_sessions_store
 from kouan.partners.domain import (
@@ -59,6 +59,10 @@ def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
     if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_kib):
         _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
         _dummy_hash = None
+
+
+if (_recorded := hashing.cost()) is not None:  # bootstrap.build ran before this import
+    configure_password_hashing(time_cost=_recorded[0], memory_kib=_recorded[1])
 
 
 def _timing_dummy() -> str:
