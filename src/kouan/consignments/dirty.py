@@ -4,10 +4,10 @@ the marks name and clears them. Written by table name, so the spine imports no r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+import orjson
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from kouan.consignments.repository import TRIP_LEAD
 from kouan.events import bulk
 from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, RefKind
-from kouan.events.models import call_event_rows
+from kouan.events.models import CALL_MILESTONES
 
 TABLE = "dirty_consignment"
 
@@ -40,7 +40,7 @@ def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[i
     """Consignments whose timeline the events can change through a hub they name, without reading
     a hub's history:
 
-    - a call-level event (``events.models.call_event_rows``: a vessel milestone, or an event naming
+    - a call-level event (as ``events.models.call_event_rows``: a vessel milestone, or an event naming
       only calls) moves the clock of every declaration on board: every consignment on the call (or
       an alias of it);
     - a container event at ``t`` belongs to the trip linked last before it, or to one linked up to
@@ -51,23 +51,33 @@ def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[i
     why: a reused container carries a new consignment every few weeks; marking every consignment it
     ever carried made each import's marks, and the refresh after it, grow with the store's history
     (at 600 k events a 50,000-line batch took 17 s instead of 5)."""
-    calls = sorted({key for e in events if call_event_rows(0, e.milestone.value, _pairs(e))
-                    for key in e.keys(RefKind.TRANSPORT_CALL)})
-    windows: dict[str, tuple[datetime, datetime]] = {}
+    call, container = RefKind.TRANSPORT_CALL, RefKind.CONTAINER
+    calls: set[str] = set()
+    windows: dict[str, list[datetime]] = {}  # key -> [first, last]
     for e in events:
-        for key in e.keys(RefKind.CONTAINER):
-            lo, hi = windows.get(key, (e.occurred_at, e.occurred_at))
-            windows[key] = (min(lo, e.occurred_at), max(hi, e.occurred_at))
+        at, named = e.occurred_at, 0
+        for r in e.refs:
+            kind = r.kind
+            if kind is container:
+                w = windows.get(r.key)
+                if w is None:
+                    windows[r.key] = [at, at]
+                elif at < w[0]:
+                    w[0] = at
+                elif at > w[1]:
+                    w[1] = at
+            elif kind is call:
+                named += 1
+        # call_event_rows' rule (refs are distinct): a vessel milestone, or an event naming only calls
+        if named and (named == len(e.refs) or e.milestone.value in CALL_MILESTONES):
+            calls.update(r.key for r in e.refs if r.kind is call)
     found = _container_reach(session, windows)
+    calls = sorted(calls)
     keys = sorted(consignments_repo.call_aliases(session, calls)) if calls else []
     for matching in events_repo.in_chunks(session, ConsignmentHub.key, keys):
         found.update(session.scalars(select(ConsignmentHub.consignment_id).where(
             matching, ConsignmentHub.kind == RefKind.TRANSPORT_CALL.value).distinct()))
     return found
-
-
-def _pairs(e: CanonicalEvent) -> list[tuple[str, str]]:
-    return [(r.kind.value, r.key) for r in e.refs]
 
 
 WINDOW_CHUNK = 5_000  # containers per statement
@@ -92,7 +102,7 @@ _WINDOWS = {
 }
 
 
-def _container_reach(session: Session, windows: dict[str, tuple[datetime, datetime]]) -> set[int]:
+def _container_reach(session: Session, windows: dict[str, list[datetime]]) -> set[int]:
     """For each container ``key -> (first, last)`` event time of the batch: the consignments linked
     to it last before ``first`` (every one at that instant) and those linked from ``first`` to
     ``last + TRIP_LEAD``."""
@@ -106,8 +116,8 @@ def _container_reach(session: Session, windows: dict[str, tuple[datetime, dateti
             params = {"keys": chunk, "lo": [windows[k][0] for k in chunk],
                       "hi": [windows[k][1] + TRIP_LEAD for k in chunk]}
         else:  # linked_at is stored as naive UTC text: compare text with text of the same form
-            params = {"windows": json.dumps([(k, out.ts(windows[k][0]), out.ts(windows[k][1] + TRIP_LEAD))
-                                             for k in chunk])}
+            params = {"windows": orjson.dumps([(k, out.ts(windows[k][0]), out.ts(windows[k][1] + TRIP_LEAD))
+                                               for k in chunk]).decode()}
         found.update(session.scalars(sql, params))
     return found
 
