@@ -103,3 +103,11 @@ def test_cli_errors_name_the_field(env, world):
     r = run(env, "users", "create", "--org", "TRADERA", "--username", "short.pw", "--name", "x",
             "--password", "-", stdin="short\n")
     assert r.returncode == 2 and "/password" in r.stderr
+
+
+def test_a_month_that_is_no_month_is_refused_in_one_line_by_kpi_and_bulletin(env):
+    for args in (["kpi", "--month", "2022-13", "--json"], ["bulletin", "--month", "2022-13"]):
+        r = run(env, *args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert "the month is not valid" in r.stderr and "2022-13" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "InvalidInput" not in r.stderr, r.stderr

@@ -115,10 +115,10 @@ def kpi_command(
     k = build(get_settings())
     if wait:
         catch_up(k)
-    query = kpi.KpiQuery(clock=clock, period=_period(month, date_from, date_to), province=region,
-                         port=port.upper() if port else None,
-                         by=tuple(b.strip() for b in by.split(",") if b.strip()), engine=engine)
     try:
+        query = kpi.KpiQuery(clock=clock, period=_period(month, date_from, date_to), province=region,
+                             port=port.upper() if port else None,
+                             by=tuple(b.strip() for b in by.split(",") if b.strip()), engine=engine)
         result = kpi.run(k.sessions, query, database_url=k.settings.effective_database_url,
                          export_dir=_export_dir(k), now=utcnow())
     except KouanError as exc:
