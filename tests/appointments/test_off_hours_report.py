@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import event
+from tests.statements import statements
 
 from kouan.appointments import domain as rules
 from kouan.appointments import service
@@ -71,18 +71,9 @@ def _in_python(session, port=None):  # type: ignore[no-untyped-def]
 
 
 def _counted(kouan, port=None):  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with kouan.sessions() as s:
-        event.listen(kouan.engine, "before_cursor_execute", seen)
-        try:
-            rows = service.off_hours_report(s, first=FIRST, last=LAST, port=port)
-        finally:
-            event.remove(kouan.engine, "before_cursor_execute", seen)
-    return rows, statements
+    with kouan.sessions() as s, statements(kouan.engine) as sent:
+        rows = service.off_hours_report(s, first=FIRST, last=LAST, port=port)
+    return rows, sent
 
 
 def test_the_report_groups_in_sql_with_the_figures_of_counting_each_booking(kouan, world):

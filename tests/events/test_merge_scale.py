@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from tests.conftest import _wipe
 from tests.events.helpers import jsonl
+from tests.statements import statements
 
 from kouan.consignments.models import Consignment, ConsignmentHub, ConsignmentMember
 from kouan.db.session import transaction
@@ -29,19 +30,10 @@ def _box(i: int) -> str:
 
 
 def _send(kouan, source: str, events: list[dict]) -> int:  # type: ignore[no-untyped-def]
-    seen = [0]
-
-    def count(*_args):  # type: ignore[no-untyped-def]
-        seen[0] += 1
-
-    with transaction(kouan.sessions, actor=ACTOR) as s:
-        event.listen(kouan.engine, "before_cursor_execute", count)
-        try:
-            events_service.ingest(s, source=source, org_id=None, sender=KOUAN, data=jsonl(*events), fmt="jsonl",
-                                  channel="test", now=T0 + timedelta(days=1), actor="tests")
-        finally:
-            event.remove(kouan.engine, "before_cursor_execute", count)
-    return seen[0]
+    with transaction(kouan.sessions, actor=ACTOR) as s, statements(kouan.engine) as sent:
+        events_service.ingest(s, source=source, org_id=None, sender=KOUAN, data=jsonl(*events), fmt="jsonl",
+                              channel="test", now=T0 + timedelta(days=1), actor="tests")
+    return len(sent)
 
 
 def _merges(kouan, n: int) -> int:  # type: ignore[no-untyped-def]

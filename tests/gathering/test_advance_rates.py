@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
+from tests.statements import statements
 
 from kouan.clearance import kpi
 from kouan.clearance.models import ClearanceCase
@@ -61,18 +61,9 @@ def _ibis(kouan, port: str):  # type: ignore[no-untyped-def]
 
 
 def _counted(kouan, port: str, months: int = 12):  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with kouan.sessions() as s:
-        event.listen(kouan.engine, "before_cursor_execute", seen)
-        try:
-            rows = service.advance_rates(s, port=port, months=months)
-        finally:
-            event.remove(kouan.engine, "before_cursor_execute", seen)
-    return rows, statements
+    with kouan.sessions() as s, statements(kouan.engine) as sent:
+        rows = service.advance_rates(s, port=port, months=months)
+    return rows, sent
 
 
 def test_the_rates_are_the_facilitation_kpis_figures(kouan):
