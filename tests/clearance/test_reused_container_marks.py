@@ -113,3 +113,24 @@ def test_the_trips_around_an_event_are_range_reads_of_the_hub_index(kouan) -> No
         else:
             names = set(s.scalars(text("SELECT indexdef FROM pg_indexes WHERE tablename = 'consignment_hub'")))
             assert any("(kind, key, linked_at)" in n for n in names), names
+
+
+def test_a_late_older_record_moving_a_link_earlier_marks_the_trips_it_jumps(kouan) -> None:  # type: ignore[no-untyped-def]
+    """Trips A (day 0), B (21), C (42), D (63). A late record links the box to D at day 5: D's link
+    moves from day 63 to day 5, so C's trip no longer ends at day 63 (no other link follows it):
+    C is marked though no event names it and its link is more than TRIP_LEAD after the record."""
+    from tests.clearance.test_recompute import assert_same, python_rows, rows
+
+    for i in range(4):
+        feed(kouan, _trip(i))
+    feed(kouan, {"DCT": [_ev("out-c", "GATE_OUT", T0 + timedelta(days=70), container=BOX)]})
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        service.refresh(s, now=utcnow())
+    early = T0 + timedelta(days=5)
+    feed(kouan, {"COSCO": [_ev("mf3-early", "MANIFEST_FILED", early, bill_of_lading="BLR3", container=BOX)]})
+    marked = _marked(kouan)
+    assert _number(2) in marked, sorted(marked)  # C: its trip now runs past day 63
+    assert _number(3) in marked  # D: its link moved
+    with transaction(kouan.sessions, actor=ACTOR) as s:
+        service.refresh(s, now=utcnow())
+    assert_same(rows(kouan, CLOCKS), python_rows(kouan, CLOCKS))

@@ -36,7 +36,8 @@ def mark_dirty(session: Session, consignment_ids: Iterable[int]) -> None:
         out.insert(TABLE, ("consignment_id",), [(i,) for i in ids], ignore_conflicts=True)
 
 
-def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[int]:
+def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent],
+                    moved: dict[str, list[datetime]] | None = None) -> set[int]:
     """Consignments whose timeline the events can change through a hub they name, without reading
     a hub's history:
 
@@ -46,7 +47,10 @@ def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[i
     - a container event at ``t`` belongs to the trip linked last before it, or to one linked up to
       ``TRIP_LEAD`` after it (``consignments.repository.in_trip``), and a new link there ends the
       trip before it: per container, the consignments linked last before the batch's first event
-      naming it and those linked from then to ``TRIP_LEAD`` after its last (``_container_reach``).
+      naming it and those linked from then to ``TRIP_LEAD`` after its last (``_container_reach``);
+    - a container link the batch moved earlier (``moved``: a late record of an older event, or a
+      merge) ends, at its new time, the trips linked between its new and its old time: their
+      windows span both.
 
     why: a reused container carries a new consignment every few weeks; marking every consignment it
     ever carried made each import's marks, and the refresh after it, grow with the store's history
@@ -71,6 +75,9 @@ def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent]) -> set[i
         # call_event_rows' rule (refs are distinct): a vessel milestone, or an event naming only calls
         if named and (named == len(e.refs) or e.milestone.value in CALL_MILESTONES):
             calls.update(r.key for r in e.refs if r.kind is call)
+    for key, (lo, hi) in (moved or {}).items():
+        w = windows.setdefault(key, [lo, hi])
+        w[0], w[1] = min(w[0], lo), max(w[1], hi)
     found = _container_reach(session, windows)
     calls = sorted(calls)
     keys = sorted(consignments_repo.call_aliases(session, calls)) if calls else []

@@ -58,6 +58,9 @@ class LinkReport:
     members_added: int = 0
     hubs_added: int = 0
     touched: set[int] = field(default_factory=set)
+    # container key -> [earliest, latest] of the links this batch moved earlier (from latest to
+    # earliest): the trips linked in between may now run on past them (``dirty.reached_by_hubs``)
+    moved: dict[str, list[datetime]] = field(default_factory=dict)
 
 
 def _existing_members(session: Session, nodes: set[Node]) -> dict[Node, int]:
@@ -112,7 +115,7 @@ def _settle(session: Session, comps: dict[Node, list[Node]], existing: dict[Node
                 new_members.append((node[0], node[1], target))
     report.created += sum(1 for _n, ids in groups if not ids)
     if merges:
-        _absorb(session, merges)
+        _absorb(session, merges, report.moved)
         report.merged += len(merges)
     bulk.Bulk(session).insert("consignment_member", ("kind", "key", "consignment_id"), new_members)
     report.members_added += len(new_members)
@@ -129,7 +132,7 @@ def _create(session: Session, n: int, now: datetime) -> list[int]:
     return ids
 
 
-def _absorb(session: Session, merges: dict[int, int]) -> None:
+def _absorb(session: Session, merges: dict[int, int], moved: dict[str, list[datetime]]) -> None:
     """Fold every absorbed consignment into the one that absorbs it (``absorbed -> target``), for
     all of a batch's merges at once: one ``executemany`` re-points the members, the absorbed hubs
     are read and deleted by chunks of ids and merged into their targets' in one pass.
@@ -150,13 +153,15 @@ def _absorb(session: Session, merges: dict[int, int]) -> None:
             if (k, key) not in slot or at < slot[(k, key)]:
                 slot[(k, key)] = at
         session.execute(delete(ConsignmentHub).where(ConsignmentHub.consignment_id.in_(chunk)))
-    _merge_hubs(session, earliest)
+    _merge_hubs(session, earliest, moved)
     for chunk in events_repo.chunks(absorbed):
         session.execute(delete(Consignment).where(Consignment.id.in_(chunk)))
 
 
-def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]]) -> int:
-    """Insert hub links, or move an existing one's linked_at earlier. Returns how many were new."""
+def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]],
+                moved: dict[str, list[datetime]]) -> int:
+    """Insert hub links, or move an existing one's linked_at earlier (a container's move is noted
+    in ``moved``). Returns how many were new."""
     current: dict[tuple[int, str, str], datetime] = {}
     for matching in events_repo.in_chunks(session, ConsignmentHub.consignment_id, sorted(wanted)):
         rows = session.execute(
@@ -172,6 +177,9 @@ def _merge_hubs(session: Session, wanted: dict[int, dict[Node, datetime]]) -> in
                 new.append((cid, k, key, out.ts(at)))
             elif at < have:
                 earlier.append((out.ts(at), cid, k, key))
+                if k == RefKind.CONTAINER.value:
+                    span = moved.setdefault(key, [at, have])
+                    span[0], span[1] = min(span[0], at), max(span[1], have)
     out.insert("consignment_hub", ("consignment_id", "kind", "key", "linked_at"), new)
     out.execute_many("UPDATE consignment_hub SET linked_at = ? "
                      "WHERE consignment_id = ? AND kind = ? AND key = ?", earlier)
@@ -253,7 +261,7 @@ def link(session: Session, events: Sequence[CanonicalEvent], *, now: datetime) -
         existing = _existing_members(session, nodes)
         comps = _components(events, existing)
         target_of = _settle(session, comps, existing, now, report)
-        report.hubs_added = _merge_hubs(session, _hub_links(events, target_of))
+        report.hubs_added = _merge_hubs(session, _hub_links(events, target_of), report.moved)
         if report.touched:
             for chunk in events_repo.chunks(sorted(report.touched)):
                 session.execute(update(Consignment).where(Consignment.id.in_(chunk))

@@ -361,7 +361,7 @@ def _store_part(
         acting = winners if not claims else plan.entitled()
         linked = consignments_service.link(session, acting, now=now)
         dirty.mark_dirty(
-            session, linked.touched | dirty.reached_by_hubs(session, acting)
+            session, linked.touched | dirty.reached_by_hubs(session, acting, linked.moved)
             | _demoted(session, plan))
         for key, n in _identifier_quality(session, winners).items():
             setattr(batch, key, getattr(batch, key) + n)
@@ -588,7 +588,8 @@ def ingest_many(session: Session, sends: Sequence[Send], *, channel: str, actor:
         demoted: set[int] = set()
         for p in plans:
             demoted |= _demoted(session, p)
-        dirty.mark_dirty(session, linked.touched | dirty.reached_by_hubs(session, acting) | demoted)
+        reached = dirty.reached_by_hubs(session, acting, linked.moved)
+        dirty.mark_dirty(session, linked.touched | reached | demoted)
         for (send, fmt, result), batch_id in zip(parsed, batch_ids, strict=True):
             _quarantine(session, result.rejections, source=send.source, fmt=fmt, batch_id=batch_id,
                         now=send.received_at)
