@@ -17,7 +17,7 @@ from kouan.consignments.repository import TRIP_LEAD
 from kouan.events import bulk
 from kouan.events import repository as events_repo
 from kouan.events.domain import CanonicalEvent, RefKind
-from kouan.events.models import CALL_MILESTONES
+from kouan.events.models import is_call_level
 
 TABLE = "dirty_consignment"
 
@@ -41,7 +41,7 @@ def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent],
     """Consignments whose timeline the events can change through a hub they name, without reading
     a hub's history:
 
-    - a call-level event (as ``events.models.call_event_rows``: a vessel milestone, or an event naming
+    - a call-level event (``events.models.is_call_level``: a vessel milestone, or an event naming
       only calls) moves the clock of every declaration on board: every consignment on the call (or
       an alias of it);
     - a container event at ``t`` belongs to the trip linked last before it, or to one linked up to
@@ -72,8 +72,7 @@ def reached_by_hubs(session: Session, events: Sequence[CanonicalEvent],
                     w[1] = at
             elif kind is call:
                 named += 1
-        # call_event_rows' rule (refs are distinct): a vessel milestone, or an event naming only calls
-        if named and (named == len(e.refs) or e.milestone.value in CALL_MILESTONES):
+        if is_call_level(e.milestone.value, named, len(e.refs)):  # the event's refs are distinct
             calls.update(r.key for r in e.refs if r.kind is call)
     for key, (lo, hi) in (moved or {}).items():
         w = windows.setdefault(key, [lo, hi])

@@ -126,10 +126,16 @@ CALL_MILESTONES = frozenset({
 })
 
 
+def is_call_level(milestone: str, calls: int, refs: int) -> bool:
+    """Whether an event naming ``calls`` calls among its ``refs`` distinct references is about the
+    call: a vessel milestone, or an event naming only calls (what ``call_event`` indexes)."""
+    return calls > 0 and (calls == refs or milestone in CALL_MILESTONES)
+
+
 def call_event_rows(pk: int, milestone: str, pairs: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
-    """The ``call_event`` rows ``(key, event_pk)`` of one event with these (kind, key) refs."""
+    """The ``call_event`` rows ``(key, event_pk)`` of one event with these distinct (kind, key) refs."""
     calls = sorted({key for kind, key in pairs if kind == "transport_call"})
-    if calls and (milestone in CALL_MILESTONES or all(kind == "transport_call" for kind, _ in pairs)):
+    if is_call_level(milestone, len(calls), len(pairs)):
         return [(key, pk) for key in calls]
     return []
 
